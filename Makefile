@@ -1,0 +1,34 @@
+# Two commands do everything from a fresh clone:
+#   make ask [Q="问题"]   answer a question about the seeds (sets up .venv on first use)
+#   make test             run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+Q ?= 在流动人口聚居区建立了多少个临时党支部？
+
+.PHONY: ask test test-all lint clean
+
+# torch comes first and pinned: any other torch requirement would pull the CUDA build.
+$(VENV)/.installed: pyproject.toml
+	@echo "Setting up $(VENV) (first run only; torch and sentence-transformers take a minute)..."
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+ask: $(VENV)/.installed
+	$(BIN)/seedqa ask "$(Q)"
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-all: $(VENV)/.installed
+	$(BIN)/python -m pytest -m "" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/python -m ruff check bot retrieval embeddings tests
+	$(BIN)/python -m mypy
+
+clean:
+	rm -rf $(VENV) index .pytest_cache
