@@ -1,0 +1,13 @@
+"""Text to normalised vectors with a sentence-transformers model; knows nothing else."""
+
+from .model import DEFAULT_MODEL, ModelUnavailableError, SentenceEncoder, load_encoder
+from .prompts import Prompts, family_prompts
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "ModelUnavailableError",
+    "Prompts",
+    "SentenceEncoder",
+    "family_prompts",
+    "load_encoder",
+]
