@@ -1,0 +1,371 @@
+"""Paragraphs of a seed text, with the article, section and line each one stands at.
+
+Seed files are Markdown-like text, often extracted from printed newspaper pages:
+
+- ``#``/``##`` lines are article titles; a ``###`` line directly before a title is its kicker
+  (引题); a heading that starts with ``——`` right after a title is its subtitle; other headings
+  inside an article are section headings, nested by level.
+- ``本报记者 …`` lines are bylines; ``本报拉萨讯(记者 …)`` opens a paragraph as its dateline; a
+  photo caption (``图为…``, ending in ``摄``) is a paragraph of its own.
+- Page layout cuts paragraphs in mid-sentence with a blank line. A fragment that does not end a
+  sentence, followed by one that does not open a paragraph, is joined back to it — with no space
+  between Chinese characters — and the join is recorded as a :class:`PageBreak`.
+- Lines that follow each other without a blank line belong to one paragraph while the sentence goes
+  on (hard-wrapped text); a line that ends a sentence ends the paragraph (one-paragraph-per-line
+  text), except inside a list or a table.
+
+A paragraph's text is kept exactly as written; normalisation happens only for matching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+__all__ = [
+    "Article",
+    "Document",
+    "PageBreak",
+    "Paragraph",
+    "Source",
+    "headings",
+    "merge",
+    "paragraph_id",
+    "parse",
+]
+
+# Characters that end a sentence, and closers that may follow them (。” ends a sentence too).
+SENTENCE_END = frozenset("。！？!?…；;：:.")
+CLOSERS = frozenset("”’\"'」』）)】》〉]")
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_RULE = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
+_BYLINE = re.compile(
+    r"^[□■●◎◆\s]*(文/图|图/文|文|图)?[:：/\s]*"
+    r"(本报|新华社|人民日报|中新社)?(特约|见习|实习)?(记者|通讯员|评论员)[\s　]*\S"
+)
+_DATELINE = re.compile(
+    r"^(本报[^\s(（,，。]{1,10}?讯|新华社[^\s(（,，。]{1,16}?电|中新网[^\s(（,，。]{1,16}?电)"
+    r"\s*([(（][^)）]{1,40}[)）])?"
+)
+_CAPTION_START = re.compile(r"^(图为|上图|下图|图[:：])")
+_CAPTION_END = re.compile(r"摄[)）]?$")
+# Lines that always open a paragraph (or a list item or table row) of their own.
+_LIST_ITEM = re.compile(
+    r"^(\s*[-*+•]\s|\s*\d{1,3}[.)、]\s*|\s*[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\s*[|>])"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a paragraph stands: a seed file, a line, an article, a section."""
+
+    path: str
+    """Path of the seed file relative to the seeds folder, with ``/`` separators."""
+    line: int
+    """1-based line where the paragraph starts."""
+    ordinal: int
+    """1-based position of the paragraph within its article (within the file if no article)."""
+    title: str | None = None
+    kicker: str | None = None
+    subtitle: str | None = None
+    sections: tuple[str, ...] = ()
+    """Headings inside the article above the paragraph, outermost first."""
+    lines: tuple[tuple[int, int], ...] = ()
+    """(offset in the text, line number) of each written line the paragraph was joined from."""
+    page: int | None = None
+    """Page number, for paged formats such as PDF."""
+
+    @property
+    def section(self) -> str | None:
+        """The outermost section heading above the paragraph, if any."""
+        return self.sections[0] if self.sections else None
+
+    def line_at(self, offset: int) -> int:
+        """The file line that holds the character at ``offset`` of the paragraph text."""
+        line = self.line
+        for start, number in self.lines:
+            if start > offset:
+                break
+            line = number
+        return line
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """One paragraph of text and every place it stands in the seeds."""
+
+    id: str
+    text: str
+    sources: tuple[Source, ...]
+    kind: Literal["text", "caption"] = "text"
+    dateline: str | None = None
+    """The opening ``本报拉萨讯(记者 …)`` of a news paragraph, if any."""
+
+    @property
+    def source(self) -> Source:
+        """The first place the paragraph stands (the one cited)."""
+        return self.sources[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article of a seed file: its headings, bylines and sections."""
+
+    title: str
+    line: int
+    kicker: str | None = None
+    subtitle: str | None = None
+    bylines: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageBreak:
+    """A paragraph cut by a blank line in mid-sentence, and joined back."""
+
+    path: str
+    before_line: int
+    after_line: int
+    before: str
+    """The end of the fragment before the break."""
+    after: str
+    """The start of the fragment after the break."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed seed file."""
+
+    path: str
+    articles: tuple[Article, ...]
+    paragraphs: tuple[Paragraph, ...]
+    page_breaks: tuple[PageBreak, ...]
+
+
+def paragraph_id(text: str) -> str:
+    """A short stable id for a paragraph text: the same text always gets the same id."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def parse(text: str, path: str) -> Document:
+    """Split a seed text into articles and paragraphs."""
+    return _Parser(path).run(text)
+
+
+def is_sentence_end(text: str) -> bool:
+    """True when ``text`` ends a sentence (closing quotes and brackets after the stop allowed)."""
+    stripped = text.rstrip()
+    while stripped and stripped[-1] in CLOSERS:
+        stripped = stripped[:-1].rstrip()
+    return bool(stripped) and stripped[-1] in SENTENCE_END
+
+
+def _is_caption(text: str) -> bool:
+    return bool(_CAPTION_START.match(text)) and bool(_CAPTION_END.search(text.rstrip()))
+
+
+def _opens_paragraph(line: str) -> bool:
+    return bool(_DATELINE.match(line) or _CAPTION_START.match(line) or line.startswith("——"))
+
+
+def _is_byline(line: str) -> bool:
+    return len(line) <= 40 and not any(c in line for c in "。！？") and bool(_BYLINE.match(line))
+
+
+def _joiner(before: str, after: str) -> str:
+    """What stands between two fragments of one paragraph cut by a page break."""
+    a, b = before.rstrip()[-1:], after.lstrip()[:1]
+    if a.isascii() and a.isalnum() and b.isascii() and b.isalnum():
+        return " "
+    return ""
+
+
+@dataclass
+class _Open:
+    """A paragraph being collected."""
+
+    text: str
+    line: int
+    lines: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class _ArticleState:
+    title: str
+    line: int
+    kicker: str | None = None
+    subtitle: str | None = None
+    bylines: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+
+
+class _Parser:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.articles: list[_ArticleState] = []
+        self.paragraphs: list[Paragraph] = []
+        self.page_breaks: list[PageBreak] = []
+        self.section_stack: list[tuple[int, str]] = []
+        self.ordinal = 0
+        self.open: _Open | None = None
+        self.gap = False  # a blank line since the last text line
+        self.after_title = False  # nothing but blank lines since the article title
+        self.kicker: str | None = None  # a heading waiting for the title below it
+
+    @property
+    def article(self) -> _ArticleState | None:
+        return self.articles[-1] if self.articles else None
+
+    def run(self, text: str) -> Document:
+        lines = [line.rstrip("\r") for line in text.split("\n")]
+        for index, raw in enumerate(lines):
+            line = raw.strip()
+            if not line:
+                self.gap = True
+                continue
+            heading = _HEADING.match(line)
+            if heading:
+                self.close()
+                self.heading(
+                    len(heading[1]), heading[2].strip(), index + 1, _next_line(lines, index)
+                )
+            elif _RULE.match(line):
+                self.close()
+            elif _is_byline(line) and (self.open is None or self.gap):
+                self.close()
+                if self.article is not None:
+                    self.article.bylines.append(line)
+            else:
+                self.text_line(raw.rstrip(), index + 1)
+                self.after_title = False
+            self.gap = False
+        self.close()
+        articles = tuple(
+            Article(a.title, a.line, a.kicker, a.subtitle, tuple(a.bylines), tuple(a.sections))
+            for a in self.articles
+        )
+        return Document(self.path, articles, tuple(self.paragraphs), tuple(self.page_breaks))
+
+    def heading(self, level: int, title: str, number: int, next_line: str) -> None:
+        if not title:
+            return
+        article = self.article
+        if article is not None and self.after_title and title.startswith("——"):
+            article.subtitle = title
+            self.after_title = False
+            return
+        if level <= 2:
+            self.articles.append(_ArticleState(title, number, kicker=self.kicker))
+            self.kicker = None
+            self.section_stack = []
+            self.ordinal = 0
+            self.after_title = True
+            return
+        self.after_title = False
+        following = _HEADING.match(next_line)
+        if following and len(following[1]) <= 2 and not following[2].startswith("——"):
+            self.kicker = title
+            return
+        while self.section_stack and self.section_stack[-1][0] >= level:
+            self.section_stack.pop()
+        self.section_stack.append((level, title))
+        if article is not None:
+            article.sections.append(title)
+
+    def text_line(self, line: str, number: int) -> None:
+        current = self.open
+        if current is not None and self._continues(current.text, line):
+            if self.gap:
+                joiner = _joiner(current.text, line)
+                self.page_breaks.append(
+                    PageBreak(
+                        self.path,
+                        current.lines[-1][1],
+                        number,
+                        current.text[-12:],
+                        line.strip()[:12],
+                    )
+                )
+                current.lines.append((len(current.text) + len(joiner), number))
+                current.text += joiner + line.lstrip()
+            else:
+                current.lines.append((len(current.text) + 1, number))
+                current.text += "\n" + line
+            return
+        self.close()
+        self.open = _Open(line.lstrip(), number, [(0, number)])
+
+    def _continues(self, before: str, line: str) -> bool:
+        stripped = line.lstrip()
+        if _opens_paragraph(stripped) or _is_caption(before):
+            return False
+        if self.gap:
+            if is_sentence_end(before) or _LIST_ITEM.match(line):
+                return False
+            # An English line ending in a word, then a capitalised line: a title, not a cut.
+            last = before.rstrip()[-1:]
+            return not (last.isascii() and last.isalpha() and stripped[:1].isupper())
+        return not is_sentence_end(before) or bool(_LIST_ITEM.match(line))
+
+    def close(self) -> None:
+        current, self.open = self.open, None
+        if current is None or not any(c.isalnum() for c in current.text):
+            return
+        self.ordinal += 1
+        article = self.article
+        text = current.text.rstrip()
+        dateline = _DATELINE.match(text)
+        source = Source(
+            path=self.path,
+            line=current.line,
+            ordinal=self.ordinal,
+            title=article.title if article else None,
+            kicker=article.kicker if article else None,
+            subtitle=article.subtitle if article else None,
+            sections=tuple(title for _, title in self.section_stack),
+            lines=tuple(current.lines),
+        )
+        self.paragraphs.append(
+            Paragraph(
+                id=paragraph_id(text),
+                text=text,
+                sources=(source,),
+                kind="caption" if _is_caption(text) else "text",
+                dateline=dateline[0] if dateline else None,
+            )
+        )
+
+
+def _next_line(lines: list[str], index: int) -> str:
+    """The next non-blank line after ``lines[index]``, stripped ('' at the end)."""
+    for line in lines[index + 1 :]:
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def merge(documents: Iterable[Document]) -> list[Paragraph]:
+    """The paragraphs of all documents in order, each distinct text once with all its sources."""
+    merged: dict[str, Paragraph] = {}
+    for document in documents:
+        for paragraph in document.paragraphs:
+            seen = merged.get(paragraph.text)
+            if seen is None:
+                merged[paragraph.text] = paragraph
+            else:
+                merged[paragraph.text] = replace(seen, sources=seen.sources + paragraph.sources)
+    return list(merged.values())
+
+
+def headings(paragraph: Paragraph) -> list[str]:
+    """The distinct headings above a paragraph in all its sources (kicker, title, sections…)."""
+    seen: dict[str, None] = {}
+    for source in paragraph.sources:
+        for heading in (source.kicker, source.title, source.subtitle, *source.sections):
+            if heading:
+                seen.setdefault(heading, None)
+    return list(seen)
