@@ -1,0 +1,36 @@
+"""Text normalisation for matching: full-width to half-width, case, traditional to simplified.
+
+Normalisation is applied to paragraphs at index time and to questions at query time, so that
+full-width ``WHO``, ``who`` and ``WHO`` match, and a question in traditional characters
+(``臺灣``) finds text written in simplified ones (``台湾``). Stored text is never normalised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import opencc
+
+__all__ = ["is_cjk", "normalize"]
+
+# Line breaks inside Chinese text are layout, not word boundaries: 整体\n素质 is one word.
+_CJK_LINE_BREAK = re.compile(r"(?<=[\u3400-\u9fff])[ \t]*\n[ \t]*(?=[\u3400-\u9fff])")
+
+
+@cache
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Fold width (NFKC), case and traditional characters, and drop line breaks inside Chinese."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _CJK_LINE_BREAK.sub("", text)
+    return str(_converter().convert(text))
+
+
+def is_cjk(char: str) -> bool:
+    """True for a Chinese character (CJK unified ideographs and their extension A)."""
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"

@@ -1,0 +1,230 @@
+"""Answering a question: both legs, fusion, abstention and highlights, over one loaded index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .encoder import Encoder
+from .errors import IndexMismatchError
+from .fusion import DEPTH, Calibration, fuse
+from .highlight import best_sentence
+from .paragraphs import Paragraph, Source
+from .question import clean_question
+from .sentences import Span, sentences
+from .store import StoredIndex
+from .terms import terms
+
+__all__ = ["COVERAGE_FLOOR", "Answer", "Hit", "Searcher"]
+
+COVERAGE_FLOOR = 0.5
+"""Share of a question's IDF mass the best paragraph must hold for the question to be answered.
+
+Chosen on the labelled question set in ``tests/data/seed_questions.jsonl`` (with CMRC 2018 for
+false abstention): see ``docs/abstention.md`` for the sweep and the trade-off it shows. Passages
+after the first need only half of it: clearly related alternatives, not filler.
+"""
+
+Mode = Literal["hybrid", "lexical"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One paragraph of an answer, with the sentence that best answers the question."""
+
+    rank: int
+    """1-based rank in the answer."""
+    score: float
+    """Fused chance of being right (hybrid) or BM25 score (lexical)."""
+    paragraph: Paragraph
+    highlight: Span
+    """Character span of the answering sentence in ``paragraph.text``."""
+    coverage: float
+    """Share of the question's IDF mass the paragraph holds."""
+    similarity: float | None
+    """Best window's cosine similarity to the question (hybrid mode only)."""
+
+    @property
+    def source(self) -> Source:
+        """Where the paragraph stands (its first source)."""
+        return self.paragraph.source
+
+    @property
+    def highlight_text(self) -> str:
+        """The answering sentence."""
+        return self.paragraph.text[self.highlight[0] : self.highlight[1]]
+
+    @property
+    def highlight_line(self) -> int:
+        """The file line where the answering sentence starts."""
+        return self.source.line_at(self.highlight[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The relevant paragraphs for a question, best first; none means nothing relevant."""
+
+    question: str
+    mode: Mode
+    hits: tuple[Hit, ...]
+    more: bool = False
+    """Whether more relevant paragraphs follow these (ask again with a larger offset)."""
+
+    @property
+    def abstained(self) -> bool:
+        """True when nothing in the corpus answers the question."""
+        return not self.hits
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    row: int
+    score: float
+    coverage: float
+    similarity: float | None
+
+
+def _relevant(ranked: list[_Candidate], dense_floor: float | None) -> list[_Candidate]:
+    """The candidates worth showing, in order; none when nothing clears the bar (abstention).
+
+    The answer leads with the best-ranked candidate that clears the bar — by its words (coverage)
+    or by its meaning (dense similarity above the calibrated floor); the others follow if they
+    clear half the bar: clearly related alternatives, not filler.
+    """
+
+    def passes(candidate: _Candidate, share: float) -> bool:
+        if candidate.coverage >= COVERAGE_FLOOR * share:
+            return True
+        return (
+            dense_floor is not None
+            and candidate.similarity is not None
+            and (candidate.similarity >= dense_floor)
+        )
+
+    lead = next((c for c in ranked if passes(c, 1.0)), None)
+    if lead is None:
+        return []
+    return [lead] + [c for c in ranked if c is not lead and passes(c, 0.5)]
+
+
+class Searcher:
+    """Answers questions from one index version, with or without an embedding model."""
+
+    def __init__(self, index: StoredIndex, encoder: Encoder | None = None) -> None:
+        manifest = index.manifest
+        if encoder is not None and manifest.dense and manifest.dimension != encoder.dimension:
+            raise IndexMismatchError(
+                f"The index was built with a {manifest.dimension}-dimension model, "
+                f"not {encoder.name}. Run: seedqa index --full --model {encoder.name}"
+            )
+        self.index = index
+        self.encoder = encoder if manifest.dense else None
+        calibration = manifest.calibration
+        self._calibration = (
+            Calibration(
+                tuple(calibration["lexical"]),
+                tuple(calibration["dense"]),
+                calibration["dense_floor"],
+                calibration["questions"],
+            )
+            if calibration and self.encoder is not None
+            else None
+        )
+
+    @property
+    def mode(self) -> Mode:
+        """``hybrid`` when the dense leg is in use, else ``lexical``."""
+        return "hybrid" if self.encoder is not None and self.index.dense is not None else "lexical"
+
+    def ask(self, question: str, k: int = 3, offset: int = 0, abstain: bool = True) -> Answer:
+        """The ``k`` most relevant paragraphs after the first ``offset`` ones.
+
+        With ``abstain=False`` the best-ranked paragraphs are returned even when none is relevant
+        (for measuring the ranking alone). Raises :class:`~retrieval.errors.QuestionError` for an
+        empty or overlong question.
+        """
+        question = clean_question(question)
+        question_terms = terms(question)
+        vector = None
+        if self.encoder is not None and self.index.dense is not None:
+            vector = self.encoder.encode_queries([question])[0]
+        candidates = self._candidates(
+            question_terms, vector, depth=max(DEPTH, offset + k + 1), abstain=abstain
+        )
+        weights = self.index.lexical.idf_of(question_terms)
+        hits = tuple(
+            self._hit(offset + i + 1, candidate, question_terms, weights, vector)
+            for i, candidate in enumerate(candidates[offset : offset + k])
+        )
+        return Answer(question, self.mode, hits, more=len(candidates) > offset + k)
+
+    def _candidates(
+        self, question_terms: list[str], vector: np.ndarray | None, depth: int, abstain: bool
+    ) -> list[_Candidate]:
+        lexical = self.index.lexical.search(question_terms, depth)
+        coverage = dict(zip(lexical.ids.tolist(), lexical.coverage.tolist(), strict=True))
+        dense = self.index.dense
+        if vector is None or dense is None or self._calibration is None:
+            ranked = [
+                _Candidate(row, score, cov, None)
+                for row, score, cov in zip(
+                    lexical.ids.tolist(),
+                    lexical.scores.tolist(),
+                    lexical.coverage.tolist(),
+                    strict=True,
+                )
+            ]
+            return _relevant(ranked, dense_floor=None) if abstain else ranked
+        rows, scores = fuse(lexical, dense.search(vector, depth), self._calibration)
+        similarity = dense.similarities(vector, rows)
+        ranked = [
+            _Candidate(row, score, coverage.get(row, 0.0), sim)
+            for row, score, sim in zip(
+                rows.tolist(), scores.tolist(), similarity.tolist(), strict=True
+            )
+        ]
+        return _relevant(ranked, self._calibration.dense_floor) if abstain else ranked
+
+    def _hit(
+        self,
+        rank: int,
+        candidate: _Candidate,
+        question_terms: list[str],
+        weights: dict[str, float],
+        vector: np.ndarray | None,
+    ) -> Hit:
+        paragraph = self.index.paragraphs[candidate.row]
+        span, score = best_sentence(paragraph.text, question_terms, weights.__getitem__, terms)
+        if score == 0 and vector is not None:
+            span = self._closest_sentence(paragraph.text, vector) or span
+        return Hit(rank, candidate.score, paragraph, span, candidate.coverage, candidate.similarity)
+
+    def _closest_sentence(self, text: str, vector: np.ndarray) -> Span | None:
+        """The sentence most similar to the question by embedding (for paraphrased questions)."""
+        assert self.encoder is not None
+        spans = sentences(text)
+        if len(spans) < 2:
+            return None
+        vectors = self.encoder.encode_passages([text[a:b] for a, b in spans])
+        return spans[int(np.argmax(vectors @ vector))]
+
+    def paragraph(self, paragraph_id: str) -> Paragraph | None:
+        """The paragraph with this id, if the index holds it."""
+        row = self.index.paragraphs.row_of(paragraph_id)
+        return None if row is None else self.index.paragraphs[row]
+
+    def neighbours(self, paragraph_id: str) -> tuple[Paragraph | None, Paragraph | None]:
+        """The paragraphs just before and after this one in its seed file, if any."""
+        row = self.index.paragraphs.row_of(paragraph_id)
+        if row is None:
+            return None, None
+        here = self.index.paragraphs[row].source.path
+        table = self.index.paragraphs
+        before = table[row - 1] if row > 0 else None
+        after = table[row + 1] if row + 1 < len(table) else None
+        return (
+            before if before is not None and before.source.path == here else None,
+            after if after is not None and after.source.path == here else None,
+        )

@@ -1,0 +1,117 @@
+"""The dense path through a tiny transformer built on disk: prompts, windows, FAISS, the manifest."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sentence_transformers import SentenceTransformer
+from tinymodel import build_tiny_model
+
+from bot import runtime
+from bot.settings import Settings
+from embeddings import load_encoder
+from retrieval import IndexMismatchError, Searcher, build_index, read_index
+from retrieval.dense import DenseIndex
+
+
+@pytest.fixture(scope="module")
+def encoder(tiny_model: Path):
+    return load_encoder(str(tiny_model))
+
+
+@pytest.fixture(scope="module")
+def hybrid_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:
+    root = tmp_path_factory.mktemp("hybrid") / "index"
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    build_index(seeds, root, encoder, encoder.name)
+    return root
+
+
+def test_e5_prompts_are_applied_by_family_name(encoder, tiny_model: Path) -> None:
+    assert (encoder.prompts.query, encoder.prompts.passage) == ("query: ", "passage: ")
+    raw = SentenceTransformer(str(tiny_model), device="cpu")
+    expected = raw.encode(["query: 拉孜县"], normalize_embeddings=True)
+    unprompted = raw.encode(["拉孜县"], normalize_embeddings=True)
+    got = encoder.encode_queries(["拉孜县"])
+    assert np.allclose(got, expected, atol=1e-5)
+    assert not np.allclose(got, unprompted, atol=1e-3)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0) and got.dtype == np.float32
+
+
+def test_a_models_own_prompts_win_over_the_family_table(tmp_path: Path) -> None:
+    folder = build_tiny_model(
+        tmp_path, "问答 words", name="own-e5", prompts={"query": "Q> ", "document": "D> "}
+    )
+    own = load_encoder(str(folder))
+    assert (own.prompts.query, own.prompts.passage) == ("Q> ", "D> ")
+
+
+def test_window_budget_leaves_room_for_prompt_and_special_tokens(encoder) -> None:
+    prompt = encoder.count_tokens(["passage: "])[0]
+    assert encoder.max_tokens == 64 - 2 - prompt
+
+
+def test_long_paragraphs_are_embedded_as_several_windows(hybrid_index: Path, encoder) -> None:
+    index = read_index(hybrid_index)
+    assert index.dense is not None
+    assert index.manifest.windows == len(index.dense) > index.manifest.paragraphs
+    longest = max(range(len(index.paragraphs)), key=lambda row: len(index.paragraphs[row].text))
+    text = index.paragraphs[longest].text
+    assert encoder.count_tokens([text])[0] > 64  # the model alone would have truncated it
+    windows = int(np.sum(index.dense.owners == longest))
+    assert windows >= encoder.count_tokens([text])[0] // encoder.max_tokens
+
+
+def test_every_window_is_found_again_by_its_own_vector(hybrid_index: Path) -> None:
+    dense = read_index(hybrid_index).dense
+    assert dense is not None
+    for row in range(0, len(dense), 7):
+        match = dense.search(dense.vectors[row], 1)
+        assert match.ids[0] == dense.owners[row]
+        assert match.scores[0] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_faiss_vectors_survive_save_and_load(hybrid_index: Path, tmp_path: Path) -> None:
+    dense = read_index(hybrid_index).dense
+    assert dense is not None
+    dense.save(tmp_path)
+    again = DenseIndex.load(tmp_path)
+    assert np.array_equal(again.vectors, dense.vectors) and np.array_equal(
+        again.owners, dense.owners
+    )
+    query = dense.vectors[3]
+    assert again.search(query, 5).ids.tolist() == dense.search(query, 5).ids.tolist()
+
+
+def test_a_short_result_is_never_padded_with_missing_rows(hybrid_index: Path) -> None:
+    dense = read_index(hybrid_index).dense
+    assert dense is not None
+    match = dense.search(dense.vectors[0], 10_000)
+    assert (
+        len(match.ids)
+        == len(set(match.ids.tolist()))
+        == read_index(hybrid_index).manifest.paragraphs
+    )
+    assert (match.ids >= 0).all()
+
+
+def test_asking_with_another_model_names_the_rebuild_command(hybrid_index: Path) -> None:
+    manifest = read_index(hybrid_index).manifest
+    settings = Settings(seeds=Path("seeds"), index=hybrid_index, model="BAAI/bge-m3")
+    with pytest.raises(IndexMismatchError, match="seedqa index --model BAAI/bge-m3"):
+        runtime.model_for_query(settings, manifest)
+
+
+def test_a_model_of_another_dimension_is_refused(hybrid_index: Path, tmp_path: Path) -> None:
+    wider = load_encoder(str(build_tiny_model(tmp_path, "字", name="wide", dimension=48)))
+    with pytest.raises(IndexMismatchError, match="seedqa index --full"):
+        Searcher(read_index(hybrid_index), wider)
+
+
+def test_hybrid_answers_carry_similarities(hybrid_index: Path, encoder) -> None:
+    answer = Searcher(read_index(hybrid_index), encoder).ask(
+        "阿里地区投入多少资金新建边境自然村活动场所？"
+    )
+    assert answer.mode == "hybrid"
+    assert answer.hits[0].source.line == 33
+    assert answer.hits[0].similarity is not None
