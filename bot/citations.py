@@ -1,0 +1,50 @@
+"""How a passage is cited and which language a reply is in — shared by every front-end."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from retrieval import Source
+
+__all__ = ["Language", "citation_label", "display_root", "language_of", "location"]
+
+Language = Literal["zh", "en"]
+
+
+def language_of(text: str) -> Language:
+    """Chinese if the text has any Chinese character, else English."""
+    return "zh" if any("\u3400" <= ch <= "\u9fff" for ch in text) else "en"
+
+
+def citation_label(source: Source, language: Language) -> str:
+    """Article, section and paragraph number: ``《守边固边 共建家园》· 夯实基层基础 · 第6段``."""
+    title = source.title or PurePosixPath(source.path).name
+    parts = [f"《{title}》" if language == "zh" else f"“{title}”"]
+    if source.section:
+        parts.append(source.section)
+    if source.page is not None:
+        parts.append(f"第{source.page}页" if language == "zh" else f"p. {source.page}")
+    parts.append(f"第{source.ordinal}段" if language == "zh" else f"¶{source.ordinal}")
+    label = parts[0]
+    for part in parts[1:]:  # 《…》 closes itself: no space before the dot after it
+        label += ("· " if label.endswith("》") else " · ") + part
+    return label
+
+
+def location(source: Source, root: str, line: int | None = None) -> str:
+    """File and line of a passage as a user finds it: ``seeds/000_ebe6c6a426d89a77.txt:33``."""
+    path = f"{root.rstrip('/')}/{source.path}" if root else source.path
+    return f"{path}:{line if line is not None else source.line}"
+
+
+def display_root(seeds: str, cwd: Path | None = None) -> str:
+    """The seeds folder as a path a user can type: relative to ``cwd`` when it lies below it."""
+    absolute = Path(seeds)
+    base = (cwd or Path.cwd()).resolve()
+    try:
+        relative = os.path.relpath(absolute, base)
+    except ValueError:
+        return str(absolute)
+    return str(absolute) if relative.startswith("..") else PurePosixPath(Path(relative)).as_posix()

@@ -1,0 +1,279 @@
+"""The ``seedqa`` command line: build the index, ask questions, run the Telegram bot."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from embeddings import DEFAULT_MODEL
+from retrieval import BuildReport, QuestionError, SeedQAError, clean_question, read_manifest
+
+from . import runtime
+from .citations import display_root
+from .render import answer_json, answer_text, dumps
+from .settings import Settings
+
+__all__ = ["main"]
+
+MAX_K = 50
+
+DESCRIPTION = """\
+Answer questions from a folder of documents, with the answering sentence picked out and a
+citation (article, section, paragraph, file and line) for every passage.
+
+  seedqa index                      build or update the index of ./seeds in ./index
+  seedqa ask "边境党员受到了哪些教育？"   answer a question (builds the index first if needed)
+  seedqa ask < questions.txt        answer one question per line
+"""
+
+ENVIRONMENT = f"""\
+environment:
+  SEEDQA_SEEDS   seeds folder (--seeds), default ./seeds
+  SEEDQA_INDEX   index folder (--index), default ./index
+  SEEDQA_MODEL   embedding model (--model): a Hugging Face name, a local folder, or "none"
+                 for lexical search only; default: the index's model, else {DEFAULT_MODEL}
+  NO_COLOR       if set, the answering sentence is marked with ** instead of bold
+"""
+
+
+def _positive(limit: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not 1 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"must be between 1 and {limit}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    where = common.add_argument_group("where")
+    where.add_argument("--seeds", metavar="DIR", help="folder of seed documents (default ./seeds)")
+    where.add_argument("--index", metavar="DIR", help="index folder (default ./index)")
+    where.add_argument(
+        "--model",
+        metavar="NAME|PATH|none",
+        help="sentence-transformers model for the dense leg, or 'none' for lexical search only "
+        f"(default: the index's model; for a new index {DEFAULT_MODEL})",
+    )
+    common.add_argument("-q", "--quiet", action="store_true", help="print no progress messages")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="log what happens, for debugging"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="seedqa",
+        description=DESCRIPTION,
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    index = commands.add_parser(
+        "index",
+        parents=[common],
+        help="build or update the index of the seeds folder",
+        description="Build the index of the seeds folder, or update it: only new or changed "
+        "paragraphs are embedded. Prints what it did.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    index.add_argument("--full", action="store_true", help="rebuild from scratch, reusing nothing")
+    index.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    index.set_defaults(handler=run_index)
+
+    ask = commands.add_parser(
+        "ask",
+        parents=[common],
+        help="answer a question (or one question per line from standard input)",
+        description="Answer a question with the passages of the seeds that answer it, the "
+        "answering sentence picked out, and a citation for each. Builds the index first if there "
+        "is none. Without QUESTION, reads one question per line from standard input.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ask.add_argument(
+        "question", nargs="?", metavar="QUESTION", help="the question (omit to read stdin)"
+    )
+    ask.add_argument(
+        "-k",
+        "--top",
+        type=_positive(MAX_K),
+        default=3,
+        metavar="N",
+        help="passages to show (default 3)",
+    )
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.set_defaults(handler=run_ask)
+    return parser
+
+
+class _Console:
+    """Progress and warnings on standard error: progress unless quiet, each warning once."""
+
+    def __init__(self, quiet: bool, stream: TextIO) -> None:
+        self.quiet = quiet
+        self.stream = stream
+        self._warned: set[str] = set()
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=self.stream, flush=True)
+
+    def warn(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            print(f"warning: {message}", file=self.stream, flush=True)
+
+
+def run_index(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """``seedqa index``."""
+    settings = Settings.resolve(args.seeds, args.index, args.model, environ)
+    console = _Console(args.quiet or args.json, sys.stderr)
+    report, _ = runtime.build(settings, console.warn, console.say, full=args.full)
+    if report is None:
+        manifest = read_manifest(settings.index)
+        if args.json:
+            print(dumps(_up_to_date_json(manifest.paragraphs, list(manifest.files))))
+        else:
+            mode = "hybrid" if manifest.dense else "lexical"
+            print(
+                f"Index in {settings.index} is up to date: {_count(len(manifest.files), 'file')}, "
+                f"{_count(manifest.paragraphs, 'paragraph')} ({mode}). Nothing to do."
+            )
+        return 0
+    print(dumps(_report_json(report)) if args.json else _report_text(report, settings))
+    return 0
+
+
+def _report_json(report: BuildReport) -> dict[str, Any]:
+    data = asdict(report)
+    for key in ("files_added", "files_changed", "files_removed", "files_unchanged"):
+        data[key.replace("files_", "paths_")] = list(data[key])
+        data[key] = len(data[key])
+    data["seconds"] = round(report.seconds, 3)
+    data["skipped"] = [{"path": s.path, "reason": s.reason} for s in report.skipped]
+    data["notes"] = list(report.notes)
+    return data
+
+
+def _up_to_date_json(paragraphs: int, files: list[str]) -> dict[str, Any]:
+    return {
+        "version": None,
+        "files": len(files),
+        "paragraphs": paragraphs,
+        "files_added": 0,
+        "files_changed": 0,
+        "files_removed": 0,
+        "files_unchanged": len(files),
+        "paths_unchanged": files,
+        "paragraphs_embedded": 0,
+        "paragraphs_reused": 0,
+        "seconds": 0.0,
+        "up_to_date": True,
+    }
+
+
+def _report_text(report: BuildReport, settings: Settings) -> str:
+    lines = [
+        f"Indexed {_count(report.files, 'file')}, {_count(report.paragraphs, 'paragraph')}, "
+        f"{_count(report.windows, 'window')} ({report.mode}) into {settings.index} "
+        f"in {report.seconds:.1f} s.",
+        f"  files: {len(report.files_added)} added, {len(report.files_changed)} changed, "
+        f"{len(report.files_removed)} removed, {len(report.files_unchanged)} unchanged",
+        f"  paragraphs: {report.paragraphs_embedded} embedded, {report.paragraphs_reused} reused; "
+        f"{_count(report.page_breaks, 'page break')} joined",
+    ]
+    lines += [f"  note: {note}" for note in report.notes]
+    lines += [f"  skipped {s.path}: {s.reason}" for s in report.skipped]
+    return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def run_ask(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """``seedqa ask``."""
+    settings = Settings.resolve(args.seeds, args.index, args.model, environ)
+    console = _Console(args.quiet, sys.stderr)
+    single = args.question is not None and args.question != "-"
+    if single:
+        clean_question(args.question)  # a bad question is refused before anything loads
+    engine = runtime.open_engine(settings, console.warn, console.say)
+    root = display_root(engine.searcher.index.manifest.seeds)
+    colour = sys.stdout.isatty() and "NO_COLOR" not in environ
+    emphasis = ("\033[1;4m", "\033[0m") if colour else ("**", "**")
+
+    def answer(question: str) -> None:
+        result = engine.ask(question, k=args.top)
+        print(dumps(answer_json(result)) if args.json else answer_text(result, root, emphasis))
+
+    if single:
+        answer(args.question)
+        return 0
+    return _batch(sys.stdin, answer, args.json, console)
+
+
+def _batch(lines: TextIO, answer: Callable[[str], None], as_json: bool, console: _Console) -> int:
+    """Answer one question per line; a rejected line is reported and the rest go on."""
+    interactive = lines.isatty()
+    rejected = 0
+    first = True
+    if interactive:
+        console.say("Ask a question per line; end with Ctrl-D.")
+    for number, line in enumerate(lines, start=1):
+        question = line.strip()
+        if not question:
+            continue
+        if not as_json and not first and not interactive:
+            print()
+        first = False
+        try:
+            answer(question)
+        except QuestionError as error:
+            rejected += 1
+            print(f"error: line {number}: {error}", file=sys.stderr)
+            if as_json:
+                print(dumps({"question": question[:200], "error": str(error), "hits": []}))
+        sys.stdout.flush()
+    return 2 if rejected else 0
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run ``seedqa``; returns the exit status (0 ok, 1 failure, 2 bad usage or input)."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+    args = build_parser().parse_args(argv)
+    environ = os.environ if environ is None else environ
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines hold the bot token
+    try:
+        return int(args.handler(args, environ))
+    except QuestionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except SeedQAError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

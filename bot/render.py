@@ -1,0 +1,86 @@
+"""Answers as terminal text and as JSON lines, for the ``seedqa`` command line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from retrieval import Answer, Hit
+
+from .citations import Language, citation_label, language_of, location
+
+__all__ = ["NOTHING_FOUND", "answer_json", "answer_text"]
+
+NOTHING_FOUND: dict[Language, str] = {
+    "zh": "没有找到能回答这个问题的内容。可以换个说法，或用资料中的词语再问一次。",
+    "en": "Nothing in the documents answers this question. "
+    "Try other words, ideally ones the documents use.",
+}
+
+
+def answer_text(answer: Answer, root: str, emphasis: tuple[str, str] = ("**", "**")) -> str:
+    """Numbered passages, each under its citation line, with the answering sentence emphasised."""
+    language = language_of(answer.question)
+    if answer.abstained:
+        return NOTHING_FOUND[language]
+    blocks = []
+    for hit in answer.hits:
+        start, end = hit.highlight
+        text = hit.paragraph.text
+        body = text[:start] + emphasis[0] + text[start:end] + emphasis[1] + text[end:]
+        indented = "\n".join("    " + line for line in body.splitlines())
+        blocks.append(f"[{hit.rank}] {_citation(hit, root, language)}\n{indented}")
+    return "\n\n".join(blocks)
+
+
+def _citation(hit: Hit, root: str, language: Language) -> str:
+    citation = f"{citation_label(hit.source, language)} — {location(hit.source, root)}"
+    if hit.highlight_line != hit.source.line:
+        citation += (
+            f"（答句在第{hit.highlight_line}行）"
+            if language == "zh"
+            else f" (answer on line {hit.highlight_line})"
+        )
+    return citation
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The answer as the documented JSON object (one line of ``seedqa ask --json``)."""
+    return {
+        "question": answer.question,
+        "mode": answer.mode,
+        "abstained": answer.abstained,
+        "hits": [_hit_json(hit) for hit in answer.hits],
+    }
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    source = hit.source
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "id": hit.paragraph.id,
+        "text": hit.paragraph.text,
+        "highlight": hit.highlight_text,
+        "highlight_span": list(hit.highlight),
+        "coverage": round(hit.coverage, 4),
+        "similarity": None if hit.similarity is None else round(hit.similarity, 4),
+        "source": {
+            "path": source.path,
+            "line": source.line,
+            "highlight_line": hit.highlight_line,
+            "title": source.title,
+            "section": source.section,
+            "sections": list(source.sections),
+            "kicker": source.kicker,
+            "subtitle": source.subtitle,
+            "ordinal": source.ordinal,
+            "page": source.page,
+        },
+        "also_in": [{"path": s.path, "line": s.line} for s in hit.paragraph.sources[1:]],
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """One JSON line, Chinese left readable."""
+    return json.dumps(data, ensure_ascii=False)

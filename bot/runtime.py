@@ -1,0 +1,101 @@
+"""Getting from settings to a ready engine: choosing the model, loading it, building if needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from embeddings import DEFAULT_MODEL, ModelUnavailableError, load_encoder
+from retrieval import (
+    BuildReport,
+    Encoder,
+    Engine,
+    IndexMismatchError,
+    IndexNotFoundError,
+    Manifest,
+    SeedQAError,
+    build_index,
+    read_manifest,
+    up_to_date,
+)
+
+from .settings import NO_MODEL, Settings
+
+__all__ = ["build", "model_for_build", "model_for_query", "open_engine"]
+
+Say = Callable[[str], None]
+
+
+def model_for_build(settings: Settings, manifest: Manifest | None) -> str | None:
+    """The model an index build uses: the one asked for, else the index's, else the default."""
+    chosen = settings.model or (manifest.model or NO_MODEL if manifest else DEFAULT_MODEL)
+    return None if chosen.lower() == NO_MODEL else chosen
+
+
+def model_for_query(settings: Settings, manifest: Manifest) -> str | None:
+    """The model to embed questions with: the index's own; None for lexical search.
+
+    Asking for another model than the index was built with is an error that names the fix.
+    """
+    asked = settings.model
+    if asked is not None and asked.lower() == NO_MODEL:
+        return None
+    if asked is not None and asked != manifest.model:
+        raise IndexMismatchError(
+            f"The index in {settings.index} was built with model {manifest.model or NO_MODEL}, "
+            f"not {asked}. Rebuild it: seedqa index --model {asked}"
+        )
+    return manifest.model if manifest.dense else None
+
+
+def load_model(name: str | None, warn: Say) -> Encoder | None:
+    """The encoder for ``name``, or None (with one warning) when it cannot be loaded."""
+    if name is None:
+        return None
+    try:
+        return load_encoder(name)
+    except ModelUnavailableError as error:
+        warn(f"{error}; answering from the lexical index only.")
+        return None
+
+
+def build(
+    settings: Settings, warn: Say, say: Say, full: bool = False
+) -> tuple[BuildReport | None, Encoder | None]:
+    """Build or update the index, and the encoder it loaded for that (if any).
+
+    The report is None when the index was already up to date; the model is then not even loaded.
+    """
+    try:
+        manifest: Manifest | None = read_manifest(settings.index)
+    except IndexNotFoundError:
+        manifest = None
+    except SeedQAError:  # a damaged index is rebuilt from scratch
+        manifest, full = None, True
+    model = model_for_build(settings, manifest)
+    fresh = manifest is not None and not full and up_to_date(settings.seeds, settings.index, model)
+    if fresh and (model is None or (manifest is not None and manifest.dense)):
+        return None, None
+    encoder = load_model(model, warn)
+    if fresh and encoder is None:
+        return None, None  # still no model: the lexical index there is as good as a new one
+    report = build_index(settings.seeds, settings.index, encoder, model, full=full, progress=say)
+    return report, encoder
+
+
+def open_engine(settings: Settings, warn: Say, say: Say) -> Engine:
+    """An engine over the index, building the index first if there is none."""
+    try:
+        manifest = read_manifest(settings.index)
+    except IndexNotFoundError:
+        say(f"No index in {settings.index} yet: building it from {settings.seeds}")
+        _, encoder = build(settings, warn, say)
+        return Engine(settings.index, encoder)
+    model = model_for_query(settings, manifest)
+    by_choice = settings.model is not None and settings.model.lower() == NO_MODEL
+    if model is None and manifest.model and not manifest.dense and not by_choice:
+        warn(
+            f"the index in {settings.index} has no vectors (model {manifest.model} could not be "
+            "loaded when it was built); answering from the lexical index only. "
+            "Run `seedqa index` once the model is available."
+        )
+    return Engine(settings.index, load_model(model, warn))
