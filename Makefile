@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-Q ?= 在流动人口聚居区建立了多少个临时党支部？
+Q ?= 边境党员干部受到了哪些教育？
 
 .PHONY: ask test test-all lint clean
 

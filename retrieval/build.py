@@ -181,7 +181,7 @@ def _build(
     unchanged = tuple(p for p in new_files if p in old_files and p not in changed)
 
     paragraphs = merge(documents)
-    say(f"{len(seed_files)} files, {len(paragraphs)} paragraphs")
+    say(f"Read {len(seed_files)} seed file(s): {len(paragraphs)} paragraphs")
     texts = [matching_text(p) for p in paragraphs]
     keys = hash64(texts)
     forward = _forward(texts, keys, previous)

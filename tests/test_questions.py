@@ -1,7 +1,8 @@
 """The labelled question set over the seed: recall, highlights and abstention, lexical and hybrid.
 
 The figures asserted are floors a little under what was measured when the set was written
-(lexical: R@1 1.00, R@3 1.00, highlight 0.93, abstention 21/22, no false abstention).
+(57 answerable, 22 not; lexical: R@1 0.947, R@3 0.982, highlight 0.807, abstention 0.818, false
+abstention 0.018; hybrid with the tiny model: R@3 0.965, the rest the same).
 """
 
 from pathlib import Path
@@ -38,16 +39,16 @@ def hybrid(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Search
 def test_the_question_set_is_big_enough_and_labelled() -> None:
     questions = load_questions(QUESTIONS)
     answerable = [q for q in questions if q.answer is not None]
-    assert len(answerable) >= 30
-    assert len(questions) - len(answerable) >= 10
+    assert len(answerable) >= 50
+    assert len(questions) - len(answerable) >= 20
 
 
 def check(report: EvalReport) -> None:
-    assert report.recall[1] >= 0.95, report.misses
-    assert report.recall[3] >= 0.97, report.misses
-    assert report.highlight >= 0.85
-    assert report.abstention is not None and report.abstention >= 0.9, report.misses
-    assert report.false_abstention == 0.0
+    assert report.recall[1] >= 0.92, report.misses
+    assert report.recall[3] >= 0.95, report.misses
+    assert report.highlight >= 0.78
+    assert report.abstention is not None and report.abstention >= 0.8, report.misses
+    assert report.false_abstention is not None and report.false_abstention <= 0.04
 
 
 def test_lexical_mode_meets_the_recorded_figures(lexical: Searcher) -> None:
