@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 ask: $(VENV)/.installed
-	$(BIN)/seedqa ask "$(Q)"
+	@$(BIN)/seedqa ask "$(Q)"
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

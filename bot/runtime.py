@@ -94,8 +94,7 @@ def open_engine(settings: Settings, warn: Say, say: Say) -> Engine:
     by_choice = settings.model is not None and settings.model.lower() == NO_MODEL
     if model is None and manifest.model and not manifest.dense and not by_choice:
         warn(
-            f"the index in {settings.index} has no vectors (model {manifest.model} could not be "
-            "loaded when it was built); answering from the lexical index only. "
-            "Run `seedqa index` once the model is available."
+            f"the index has no vectors (model {manifest.model} could not be loaded when it was "
+            "built); answering from the lexical index. Run `seedqa index` once the model is there."
         )
     return Engine(settings.index, load_model(model, warn))

@@ -24,7 +24,7 @@ COVERAGE_FLOOR = 0.3
 
 The threshold with the best accuracy on the labelled question set in
 ``tests/data/seed_questions.jsonl``; ``docs/abstention.md`` has the sweep and the trade-off it
-shows. Passages after the first need only half of it: clearly related alternatives, not filler.
+shows. Every passage shown must clear it, not only the first.
 """
 
 Mode = Literal["hybrid", "lexical"]
@@ -87,26 +87,19 @@ class _Candidate:
 
 
 def _relevant(ranked: list[_Candidate], dense_floor: float | None) -> list[_Candidate]:
-    """The candidates worth showing, in order; none when nothing clears the bar (abstention).
+    """The candidates that clear the bar, in order; none at all is an abstention.
 
-    The answer leads with the best-ranked candidate that clears the bar — by its words (coverage)
-    or by its meaning (dense similarity above the calibrated floor); the others follow if they
-    clear half the bar: clearly related alternatives, not filler.
+    A candidate clears it by its words (coverage) or by its meaning (dense similarity above the
+    calibrated floor).
     """
 
-    def passes(candidate: _Candidate, share: float) -> bool:
-        if candidate.coverage >= COVERAGE_FLOOR * share:
+    def passes(candidate: _Candidate) -> bool:
+        if candidate.coverage >= COVERAGE_FLOOR:
             return True
-        return (
-            dense_floor is not None
-            and candidate.similarity is not None
-            and (candidate.similarity >= dense_floor)
-        )
+        similarity = candidate.similarity
+        return dense_floor is not None and similarity is not None and similarity >= dense_floor
 
-    lead = next((c for c in ranked if passes(c, 1.0)), None)
-    if lead is None:
-        return []
-    return [lead] + [c for c in ranked if c is not lead and passes(c, 0.5)]
+    return [candidate for candidate in ranked if passes(candidate)]
 
 
 class Searcher:
