@@ -161,9 +161,8 @@ class LexicalIndex:
         """The IDF a term no document holds would have: the most a term can weigh."""
         return float(np.log1p((self.n_docs + 0.5) / 0.5))
 
-    def rows(self, terms: Iterable[str]) -> tuple[I64, F32]:
-        """Rows of the distinct terms (-1 for unknown ones) and each term's IDF."""
-        hashes = np.unique(hash64(terms))
+    def _lookup(self, hashes: U64) -> tuple[I64, F32]:
+        """Each term's row (-1 when no document holds it) and its IDF."""
         if len(self.vocabulary) == 0:
             return np.full(len(hashes), -1, np.int64), np.full(
                 len(hashes), self.missing_idf, np.float32
@@ -171,19 +170,17 @@ class LexicalIndex:
         positions = np.searchsorted(self.vocabulary, hashes).clip(max=len(self.vocabulary) - 1)
         known = self.vocabulary[positions] == hashes
         rows = np.where(known, positions, -1).astype(np.int64)
-        idf = np.where(known, self.idf[positions], self.missing_idf).astype(np.float32)
-        return rows, idf
+        return rows, np.where(known, self.idf[positions], self.missing_idf).astype(np.float32)
+
+    def rows(self, terms: Iterable[str]) -> tuple[I64, F32]:
+        """Rows of the distinct terms (-1 for unknown ones) and each term's IDF."""
+        return self._lookup(np.unique(hash64(terms)))
 
     def idf_of(self, terms: Sequence[str]) -> dict[str, float]:
         """The IDF of each term (the most a term can weigh, for terms no document holds)."""
         distinct = list(dict.fromkeys(terms))
-        hashes = hash64(distinct)
-        if len(self.vocabulary) == 0:
-            return dict.fromkeys(distinct, self.missing_idf)
-        positions = np.searchsorted(self.vocabulary, hashes).clip(max=len(self.vocabulary) - 1)
-        known = self.vocabulary[positions] == hashes
-        values = np.where(known, self.idf[positions], self.missing_idf)
-        return dict(zip(distinct, values.tolist(), strict=True))
+        _, idf = self._lookup(hash64(distinct))
+        return dict(zip(distinct, idf.tolist(), strict=True))
 
     def search(self, terms: Sequence[str], k: int) -> LexicalMatches:
         """The ``k`` best documents by BM25 (fewer if fewer documents hold a query term)."""
