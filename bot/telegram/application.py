@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import os
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -27,7 +29,7 @@ from .feedback import FeedbackStore
 from .handlers import register
 from .librarian import Librarian
 from .limiter import FloodLimiter
-from .redaction import hide_secrets
+from .redaction import Redactor, hide_secrets
 
 __all__ = ["ALLOWED_UPDATES", "DATABASE", "build_application", "run", "serve"]
 
@@ -113,31 +115,51 @@ def _polling_failed(error: TelegramError) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str], warn: Say, say: Say) -> int:
-    """``seedqa bot``: open the index (building it if needed), then serve until a signal."""
+    """``seedqa bot``: check the token, open the index (building it if needed), serve until a
+    signal."""
     settings = Settings.resolve(args.seeds, args.index, args.model, environ)
     config = BotConfig.resolve(args, environ, settings.index)
-    hide_secrets(config.token, config.webhook.secret_token if config.webhook else None)
+    # python-telegram-bot warns on every 429 about the type of its own retry_after unless the
+    # process opts in to the timedelta of its next major version (nothing here reads it).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    redactor = hide_secrets(config.token, config.webhook.secret_token if config.webhook else None)
+    with _startup_errors(config, redactor):
+        asyncio.run(_check_token(config))  # before an index build that may take minutes
     engine = runtime.open_engine(settings, warn, say)
     store = FeedbackStore(config.data / DATABASE)
     pool = ThreadPoolExecutor(config.workers, thread_name_prefix="seedqa-search")
     try:
         librarian = Librarian(engine, settings, config, store, pool)
         application = build_application(config, librarian)
-        asyncio.run(_until_signalled(application, librarian, config, say))
-    except InvalidToken as error:
-        raise ConfigError(
-            f"The Bot API at {config.base_url} refused the token ({error.message}). Check "
-            "TELEGRAM_BOT_TOKEN, or ask @BotFather for the token again."
-        ) from None
-    except TelegramError as error:
-        raise SeedQAError(
-            f"Cannot start the bot: the Bot API at {config.base_url} answered {error.message}. "
-            "Check TELEGRAM_BASE_URL and the network, then start it again."
-        ) from None
+        with _startup_errors(config, redactor):
+            asyncio.run(_until_signalled(application, librarian, config, say))
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         store.close()
     return 0
+
+
+async def _check_token(config: BotConfig) -> None:
+    async with Bot(config.token, base_url=config.api_url):  # asks getMe
+        pass
+
+
+@contextlib.contextmanager
+def _startup_errors(config: BotConfig, redactor: Redactor) -> Iterator[None]:
+    """Turn the Bot API's refusals at start-up into errors that say what to do."""
+    try:
+        yield
+    except InvalidToken:
+        raise ConfigError(
+            f"The Bot API at {config.base_url} refused the token. Check TELEGRAM_BOT_TOKEN, or "
+            "ask @BotFather for the token again."
+        ) from None
+    except TelegramError as error:
+        raise SeedQAError(
+            f"Cannot start the bot with the Bot API at {config.base_url}: "
+            f"{redactor.redact(error.message)}. Check TELEGRAM_BASE_URL and the network, then "
+            "start it again."
+        ) from None
 
 
 async def _until_signalled(

@@ -26,16 +26,17 @@ class Redactor(logging.Filter):
         """Redact the record in place; never drops it."""
         message = record.getMessage()
         if any(secret in message for secret in self.secrets):
-            record.msg, record.args = self._redact(message), None
+            record.msg, record.args = self.redact(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self._redact(record.exc_text)
+            record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
-            record.stack_info = self._redact(record.stack_info)
+            record.stack_info = self.redact(record.stack_info)
         return True
 
-    def _redact(self, text: str) -> str:
+    def redact(self, text: str) -> str:
+        """The text with every secret masked."""
         for secret in self.secrets:
             text = text.replace(secret, MASK)
         return text
