@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+os.environ["PTB_TIMEDELTA"] = "true"  # as `seedqa bot` sets it: see bot/telegram/application.py
+
 import asyncio
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -97,12 +101,15 @@ async def start_bot(
             engine or shared_engine, settings or shared_index, config, store, pool
         )
         application = build_application(config, librarian)
-        stop = asyncio.Event()
-        task = asyncio.create_task(serve(application, librarian, config, stop))
+        stop, ready = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(
+            serve(application, librarian, config, stop, ready=lambda line: ready.set())
+        )
         bot = Running(config, librarian, application, store, task, stop, pool)
         running.append(bot)
-        ready = (lambda: fake.webhook) if config.webhook else (lambda: fake.calls_of("getUpdates"))
-        await fake.wait_for(lambda: task.done() or ready())
+        await asyncio.wait(
+            [task, asyncio.create_task(ready.wait())], return_when=asyncio.FIRST_COMPLETED
+        )
         if task.done():
             task.result()
         return bot
