@@ -75,6 +75,7 @@ async def serve(
     assert updater is not None
     await application.initialize()
     try:
+        await librarian.warm_up()
         await librarian.announce(application.bot)
         await application.start()
         webhook = config.webhook

@@ -209,33 +209,31 @@ class Handlers:
         language = language_of(text) if text else _language(update)
         say = phrases(language)
         librarian = self.librarian
-        refusal = librarian.refusal(
-            librarian.inline, query.from_user.id, query.from_user.id, language
-        )
-        if refusal == "":
+        user = query.from_user.id  # inline queries come from a user, not a chat
+        refusal = librarian.refusal(librarian.inline, user, user, language)
+        if refusal is not None:
+            if refusal:
+                await query.answer([], button=_help_button(refusal), cache_time=0)
             return
         try:
-            question = clean_question(text) if refusal is None else ""
+            question = clean_question(text)
         except QuestionError:
-            question = ""
-        results = []
-        if question:
-            username = context.bot.username
-            try:
-                results = await librarian.inline_results(question, username)
-                if results:
-                    await query.answer(results, cache_time=INLINE_CACHE)
-                    return
-            except BadRequest as error:
-                if not is_parse_error(error):
-                    raise
-                logger.warning("Telegram could not parse an inline answer; sent as plain text")
-                results = await librarian.inline_results(question, username, html=False)
-                await query.answer(results, cache_time=INLINE_CACHE)
-                return
-        label = refusal or (say.inline_nothing if question else say.inline_help)
-        button = InlineQueryResultsButton(label, start_parameter="help")
-        await query.answer([], button=button, cache_time=0 if refusal else INLINE_CACHE)
+            await query.answer([], button=_help_button(say.inline_help), cache_time=INLINE_CACHE)
+            return
+        username = context.bot.username
+        results = await librarian.inline_results(question, username)
+        if not results:
+            button = _help_button(say.inline_nothing)
+            await query.answer([], button=button, cache_time=INLINE_CACHE)
+            return
+        try:
+            await query.answer(results, cache_time=INLINE_CACHE)
+        except BadRequest as error:
+            if not is_parse_error(error):
+                raise
+            logger.warning("Telegram could not parse an inline answer; sent as plain text")
+            results = await librarian.inline_results(question, username, html=False)
+            await query.answer(results, cache_time=INLINE_CACHE)
 
     async def _admit(self, update: Update, context: Context) -> bool:
         message = update.effective_message
@@ -249,6 +247,11 @@ class Handlers:
             _language(update),
             message.message_id,
         )
+
+
+def _help_button(text: str) -> InlineQueryResultsButton:
+    """The button above inline results that opens the bot on its help."""
+    return InlineQueryResultsButton(text, start_parameter="help")
 
 
 def _replies_to(message: Message, bot_id: int) -> bool:

@@ -60,8 +60,9 @@ logger = logging.getLogger(__name__)
 PAGE = 3
 """Passages per answer; "more" shows the next three."""
 INLINE_RESULTS = 5
-INLINE_BURST = 3
-"""An inline query comes with each keystroke: a user gets this many times the question budget."""
+LIGHT_REQUESTS = 3
+"""Commands, button presses and inline queries (one comes with each keystroke) search less than
+a question, or nothing: a user may make this many times as many of them as questions."""
 
 
 class Librarian:
@@ -80,12 +81,18 @@ class Librarian:
         self.store = store
         self.access = Access(config.allowed_chats, config.admins)
         self.questions = Throttle(config.questions_per_minute)
-        self.requests = Throttle(INLINE_BURST * config.questions_per_minute)
-        """Commands and buttons that send messages but search nothing."""
-        self.inline = Throttle(INLINE_BURST * config.questions_per_minute)
+        self.requests = Throttle(LIGHT_REQUESTS * config.questions_per_minute)
+        self.inline = Throttle(LIGHT_REQUESTS * config.questions_per_minute)
         self.outbox = Outbox(self.follow)
         self._pool = pool
         self._rebuilding = False
+
+    async def warm_up(self) -> None:
+        """Ask once before the first user does: the tokenizer's dictionary and the model load
+        lazily, and the first question would otherwise wait a second or more for them."""
+        paragraphs = self.engine.searcher.index.paragraphs
+        if len(paragraphs):
+            await self._search(paragraphs[0].text[:100], PAGE)
 
     async def _search(self, question: str, k: int, offset: int = 0) -> Answer:
         loop = asyncio.get_running_loop()
