@@ -297,6 +297,7 @@ class FakeBotAPI:
         self._callbacks: set[str] = set()
         self._inline_queries: set[str] = set()
         self._messages: dict[tuple[int, int], Sent] = {}
+        self._replies: dict[tuple[int | None, int], list[Sent]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -487,11 +488,11 @@ class FakeBotAPI:
         return [sent for sent in self.sent if sent.chat_id == chat_id]
 
     def replies_to(self, message: dict[str, Any]) -> list[Sent]:
+        """The bot's messages sent in reply to this one (in its chat, or where it migrated)."""
         chat = message["chat"]["id"]
         return [
-            s
-            for s in self.sent
-            if s.reply_to == message["message_id"] and s.chat_id in (chat, self.migrated.get(chat))
+            *self._replies.get((chat, message["message_id"]), []),
+            *self._replies.get((self.migrated.get(chat), message["message_id"]), []),
         ]
 
     async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
@@ -677,6 +678,8 @@ class FakeBotAPI:
         )
         self.sent.append(sent)
         self._messages[(chat_id, sent.message_id)] = sent
+        if reply_to is not None:
+            self._replies.setdefault((chat_id, reply_to), []).append(sent)
         return message
 
     async def _editMessageText(self, params: dict[str, Any]) -> Any:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import zlib
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from conftest import lexical_index, quiet
 from fakebotapi import FakeBotAPI
+from gated import GatedEncoder
 
 from bot.settings import Settings
 from retrieval import Engine, build_index
@@ -82,38 +79,6 @@ async def test_a_failed_rebuild_keeps_the_old_index_and_says_why(
     assert version in failed[0].text
     assert "临时党支部16个" in (await fake.reply(fake.message(QUESTION))).text
     assert engine.searcher.index.manifest.version == version
-
-
-class GatedEncoder:
-    """A deterministic encoder (hashed characters) whose passage encoding waits for a gate."""
-
-    name = "gated-encoder"
-    dimension = 32
-    max_tokens = None
-
-    def __init__(self) -> None:
-        self.gate = threading.Event()
-        self.gate.set()
-        self.waiting = threading.Event()
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(text) for text in texts]
-
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for ch in text:
-                vectors[row, zlib.crc32(ch.encode()) % self.dimension] += 1.0
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._vectors(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not self.gate.is_set():
-            self.waiting.set()
-            assert self.gate.wait(30)
-        return self._vectors(texts)
 
 
 async def test_questions_are_answered_while_the_index_is_rebuilt(
