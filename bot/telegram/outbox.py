@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
@@ -30,11 +32,24 @@ TYPING_EVERY = 4.5
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 Follow = Callable[[int, int], Awaitable[None]]
+T = TypeVar("T")
 
 
 def is_parse_error(error: BadRequest) -> bool:
     """Whether Telegram refused a message because it could not parse its entities."""
     return "can't parse entities" in error.message.lower()
+
+
+async def _html_or_plain(chunk: Chunk, call: Callable[..., Awaitable[T]]) -> T:
+    """``call(text, parse_mode=…)`` with the chunk's HTML; again with its plain text if Telegram
+    cannot parse the HTML."""
+    try:
+        return await call(chunk.html, parse_mode=ParseMode.HTML)
+    except BadRequest as error:
+        if not is_parse_error(error):
+            raise
+        logger.warning("Telegram could not parse a message (%s); sent as plain text", error)
+        return await call(chunk.plain, parse_mode=None)
 
 
 class Outbox:
@@ -72,32 +87,24 @@ class Outbox:
         markup: InlineKeyboardMarkup | None,
         reply_to: int | None,
     ) -> Message | None:
-        html, migrated = True, False
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        migrated = False
         while True:
             try:
-                return await bot.send_message(
+                send = functools.partial(
+                    bot.send_message,
                     chat_id,
-                    chunk.html if html else chunk.plain,
-                    parse_mode=ParseMode.HTML if html else None,
                     reply_markup=markup,
-                    reply_parameters=(
-                        ReplyParameters(reply_to, allow_sending_without_reply=True)
-                        if reply_to is not None
-                        else None
-                    ),
+                    reply_parameters=reply,
                     link_preview_options=_NO_PREVIEW,
                 )
+                return await _html_or_plain(chunk, send)
             except ChatMigrated as error:
                 if migrated:
                     raise
                 migrated = True
                 await self._follow(chat_id, error.new_chat_id)
                 chat_id = error.new_chat_id
-            except BadRequest as error:
-                if not (html and is_parse_error(error)):
-                    raise
-                logger.warning("Telegram could not parse a message (%s); sent as plain text", error)
-                html = False
             except Forbidden as error:
                 logger.info("Chat %s cannot be written to (%s); skipped", chat_id, error.message)
                 return None
@@ -112,30 +119,23 @@ class Outbox:
     ) -> None:
         """Replace a message with the first chunk (new messages for the rest), markup last."""
         first_markup = markup if len(chunks) == 1 else None
-        html = True
-        while True:
-            try:
-                await bot.edit_message_text(
-                    chunks[0].html if html else chunks[0].plain,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    parse_mode=ParseMode.HTML if html else None,
-                    reply_markup=first_markup,
-                    link_preview_options=_NO_PREVIEW,
-                )
-                break
-            except BadRequest as error:
-                if "not modified" in error.message.lower():
-                    break
-                if html and is_parse_error(error):
-                    html = False
-                    continue
+        try:
+            edit = functools.partial(
+                bot.edit_message_text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=first_markup,
+                link_preview_options=_NO_PREVIEW,
+            )
+            await _html_or_plain(chunks[0], edit)
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
                 logger.info("Cannot edit message (%s); sending a new one", error.message)
                 await self.send(bot, chat_id, chunks, markup)
                 return
-            except Forbidden as error:
-                logger.info("Chat %s cannot be written to (%s)", chat_id, error.message)
-                return
+        except Forbidden as error:
+            logger.info("Chat %s cannot be written to (%s)", chat_id, error.message)
+            return
         if len(chunks) > 1:
             await self.send(bot, chat_id, chunks[1:], markup)
 
