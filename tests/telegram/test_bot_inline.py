@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fakebotapi import USERNAME, FakeBotAPI, parse_html
+from fakebotapi import USERNAME, FakeBotAPI
+from telegramhtml import parse_html
 
 from bot.citations import citation_label
 

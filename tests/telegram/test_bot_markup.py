@@ -4,9 +4,9 @@ rendered answer, whatever its text, splits into messages Telegram accepts."""
 from __future__ import annotations
 
 import pytest
-from fakebotapi import TelegramHTMLError, parse_html, utf16_length
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from telegramhtml import TelegramHTMLError, parse_html, utf16_length
 
 from bot.telegram.markup import MESSAGE_LIMIT, Run, paginate, render
 from bot.telegram.replies import answer_messages, excerpt, paragraph_messages
