@@ -79,6 +79,7 @@ async def run(settings: Settings, chats: int, max_rate: str, timeout: float) -> 
     )
     try:
         await fake.wait_for(lambda: fake.calls_of("getUpdates"), timeout=120)
+        load = round(os.getloadavg()[0], 2)  # other work on the machine skews the figures
         asked: list[tuple[dict[str, object], float]] = []
         for n in range(chats):
             message = fake.message(questions[n % len(questions)], user_id=10_000 + n)
@@ -104,6 +105,7 @@ async def run(settings: Settings, chats: int, max_rate: str, timeout: float) -> 
         "max_s": round(latencies[-1], 3),
         "wall_s": round(wall, 3),
         "peak_rss_mib": round(memory, 1),
+        "load_1m_before": load,
         "exit_code": code,
     }
 
