@@ -49,8 +49,9 @@ async def seedqa_bot(workdir: Path, environ: dict[str, str]) -> asyncio.subproce
     )
 
 
-async def test_seedqa_bot_answers_and_stops_cleanly_on_sigterm(
-    fake: FakeBotAPI, workdir: Path
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+async def test_seedqa_bot_answers_and_stops_cleanly_on_a_signal(
+    fake: FakeBotAPI, workdir: Path, stop: signal.Signals
 ) -> None:
     process = await seedqa_bot(workdir, environment(fake, fake.token))
     try:
@@ -58,7 +59,7 @@ async def test_seedqa_bot_answers_and_stops_cleanly_on_sigterm(
         reply = await fake.reply(fake.message(QUESTION))
         assert "临时党支部16个" in reply.text
         assert "seeds/000_ebe6c6a426d89a77.txt:27" in reply.text
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         code = await asyncio.wait_for(process.wait(), timeout=20)
     finally:
         if process.returncode is None:
