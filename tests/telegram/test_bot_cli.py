@@ -132,3 +132,11 @@ def test_an_unreachable_bot_api_is_a_clear_error(
     assert code == 1
     assert f"error: Cannot start the bot with the Bot API at http://127.0.0.1:{port}: " in err
     assert "Traceback" not in err
+
+
+def test_the_command_line_loads_the_telegram_library_only_for_seedqa_bot() -> None:
+    import subprocess
+
+    probe = "import sys, bot.cli; bot.cli.build_parser(); print('telegram' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
