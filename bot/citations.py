@@ -8,7 +8,7 @@ from typing import Literal
 
 from retrieval import Source
 
-__all__ = ["Language", "citation_label", "display_root", "language_of", "location"]
+__all__ = ["Language", "citation_label", "display_root", "language_of", "line_note", "location"]
 
 Language = Literal["zh", "en"]
 
@@ -37,6 +37,13 @@ def location(source: Source, root: str, line: int | None = None) -> str:
     """File and line of a passage as a user finds it: ``seeds/000_ebe6c6a426d89a77.txt:33``."""
     path = f"{root.rstrip('/')}/{source.path}" if root else source.path
     return f"{path}:{line if line is not None else source.line}"
+
+
+def line_note(source: Source, line: int, language: Language) -> str:
+    """``（答句在第21行）`` when the answering sentence starts below the paragraph's first line."""
+    if line == source.line:
+        return ""
+    return f"（答句在第{line}行）" if language == "zh" else f" (answer on line {line})"
 
 
 def display_root(seeds: str, cwd: Path | None = None) -> str:

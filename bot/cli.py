@@ -11,12 +11,21 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from embeddings import DEFAULT_MODEL
-from retrieval import BuildReport, QuestionError, SeedQAError, clean_question, read_manifest
+from retrieval import (
+    BuildReport,
+    ConfigError,
+    QuestionError,
+    SeedQAError,
+    clean_question,
+    read_manifest,
+)
 
 from . import runtime
 from .citations import display_root
 from .render import answer_json, answer_text, dumps
 from .settings import Settings
+from .telegram.config import ENVIRONMENT as BOT_ENVIRONMENT
+from .telegram.config import add_arguments as add_bot_arguments
 
 __all__ = ["main"]
 
@@ -29,6 +38,7 @@ citation (article, section, paragraph, file and line) for every passage.
   seedqa index                      build or update the index of ./seeds in ./index
   seedqa ask "边境党员受到了哪些教育？"   answer a question (builds the index first if needed)
   seedqa ask < questions.txt        answer one question per line
+  seedqa bot                        answer in Telegram (token in $TELEGRAM_BOT_TOKEN)
 """
 
 ENVIRONMENT = f"""\
@@ -115,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.set_defaults(handler=run_ask)
+
+    bot = commands.add_parser(
+        "bot",
+        parents=[common],
+        help="answer questions in Telegram: private chats, groups and inline mode",
+        description="Run the Telegram bot: long polling by default, or a webhook with "
+        "--webhook-url. Builds the index first if there is none. Stop it with Ctrl-C or SIGTERM.",
+        epilog=BOT_ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_bot_arguments(bot)
+    bot.set_defaults(handler=run_bot)
     return parser
 
 
@@ -225,6 +247,14 @@ def run_ask(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     return _batch(sys.stdin, answer, args.json, console)
 
 
+def run_bot(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """``seedqa bot`` (imports the Telegram library only now: ``seedqa ask`` does without)."""
+    from .telegram.application import run
+
+    console = _Console(args.quiet, sys.stderr)
+    return run(args, environ, console.warn, console.say)
+
+
 def _batch(lines: TextIO, answer: Callable[[str], None], as_json: bool, console: _Console) -> int:
     """Answer one question per line; a rejected line is reported and the rest go on."""
     interactive = lines.isatty()
@@ -266,7 +296,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines hold the bot token
     try:
         return int(args.handler(args, environ))
-    except QuestionError as error:
+    except (QuestionError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except SeedQAError as error:

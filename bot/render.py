@@ -7,7 +7,7 @@ from typing import Any
 
 from retrieval import Answer, Hit
 
-from .citations import Language, citation_label, language_of, location
+from .citations import Language, citation_label, language_of, line_note, location
 
 __all__ = ["NOTHING_FOUND", "answer_json", "answer_text"]
 
@@ -34,14 +34,9 @@ def answer_text(answer: Answer, root: str, emphasis: tuple[str, str] = ("**", "*
 
 
 def _citation(hit: Hit, root: str, language: Language) -> str:
-    citation = f"{citation_label(hit.source, language)} — {location(hit.source, root)}"
-    if hit.highlight_line != hit.source.line:
-        citation += (
-            f"（答句在第{hit.highlight_line}行）"
-            if language == "zh"
-            else f" (answer on line {hit.highlight_line})"
-        )
-    return citation
+    return f"{citation_label(hit.source, language)} — {location(hit.source, root)}" + line_note(
+        hit.source, hit.highlight_line, language
+    )
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

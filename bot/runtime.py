@@ -59,11 +59,12 @@ def load_model(name: str | None, warn: Say) -> Encoder | None:
 
 
 def build(
-    settings: Settings, warn: Say, say: Say, full: bool = False
+    settings: Settings, warn: Say, say: Say, full: bool = False, loaded: Encoder | None = None
 ) -> tuple[BuildReport | None, Encoder | None]:
     """Build or update the index, and the encoder it loaded for that (if any).
 
     The report is None when the index was already up to date; the model is then not even loaded.
+    ``loaded`` is an encoder already in memory (a running bot's), used when it is the model wanted.
     """
     try:
         manifest: Manifest | None = read_manifest(settings.index)
@@ -75,7 +76,7 @@ def build(
     fresh = manifest is not None and not full and up_to_date(settings.seeds, settings.index, model)
     if fresh and (model is None or (manifest is not None and manifest.dense)):
         return None, None
-    encoder = load_model(model, warn)
+    encoder = loaded if loaded is not None and loaded.name == model else load_model(model, warn)
     if fresh and encoder is None:
         return None, None  # still no model: the lexical index there is as good as a new one
     report = build_index(settings.seeds, settings.index, encoder, model, full=full, progress=say)

@@ -4,6 +4,7 @@ from .build import BuildReport, build_index, up_to_date
 from .encoder import Encoder
 from .engine import Engine
 from .errors import (
+    ConfigError,
     IndexCorruptError,
     IndexLockedError,
     IndexMismatchError,
@@ -22,6 +23,7 @@ __all__ = [
     "MAX_QUESTION_CHARS",
     "Answer",
     "BuildReport",
+    "ConfigError",
     "Encoder",
     "Engine",
     "Hit",
