@@ -83,6 +83,17 @@ def test_one_question_lost_falls_short_of_the_recorded_figures() -> None:
     assert shortfalls(recorded | {"abstention": None}, recorded)
 
 
+@pytest.mark.parametrize("mode", ["lexical", "hybrid"])
+def test_rank_is_the_ranking_that_ask_shows_when_it_does_not_abstain(
+    mode: str, request: pytest.FixtureRequest
+) -> None:
+    searcher = request.getfixturevalue(mode)
+    for item in load_questions(QUESTIONS):
+        shown = searcher.ask(item.question, k=10, abstain=False).hits
+        assert shown or item.answer is None
+        assert searcher.rank(item.question, 10) == [hit.paragraph for hit in shown]
+
+
 @pytest.mark.parametrize(
     "question", ["明天北京会下雨吗？", "Who won the 2018 World Cup?", "你好", "-" * 33, "😀😀😀"]
 )
