@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 Q ?= 边境党员干部受到了哪些教育？
 
-.PHONY: ask test test-all lint clean
+.PHONY: ask test test-all lint bench-peers clean
 
 # torch comes first and pinned: any other torch requirement would pull the CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -30,5 +30,17 @@ lint: $(VENV)/.installed
 	$(BIN)/python -m ruff check bot retrieval embeddings tests
 	$(BIN)/python -m mypy
 
+# The peer benchmark gets an environment of its own, so that seedqa's never holds the peers.
+BENCH := .venv-bench
+$(BENCH)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH)/bin/python -m pip install --quiet torch==2.13.0
+	$(BENCH)/bin/python -m pip install --quiet -e '.[bench]'
+	@touch $@
+
+bench-peers: $(BENCH)/.installed
+	$(BENCH)/bin/python bench/peers.py
+
 clean:
-	rm -rf $(VENV) index .pytest_cache
+	rm -rf $(VENV) $(BENCH) index .pytest_cache

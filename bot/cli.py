@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TextIO
 
 from embeddings import DEFAULT_MODEL
@@ -19,10 +20,12 @@ from retrieval import (
     clean_question,
     read_manifest,
 )
+from retrieval.evaluation import evaluate, load_questions
 
 from . import runtime
 from .citations import display_root
 from .render import answer_json, answer_text, dumps
+from .scorecard import scorecard_json, scorecard_text
 from .settings import Settings
 from .telegram.config import ENVIRONMENT as BOT_ENVIRONMENT
 from .telegram.config import add_arguments as add_bot_arguments
@@ -39,6 +42,7 @@ citation (article, section, paragraph, file and line) for every passage.
   seedqa ask "边境党员受到了哪些教育？"   answer a question (builds the index first if needed)
   seedqa ask < questions.txt        answer one question per line
   seedqa bot                        answer in Telegram (token in $TELEGRAM_BOT_TOKEN)
+  seedqa eval questions.jsonl       measure the answers against labelled questions
 """
 
 ENVIRONMENT = f"""\
@@ -48,6 +52,22 @@ environment:
   SEEDQA_MODEL   embedding model (--model): a Hugging Face name, a local folder, or "none"
                  for lexical search only; default: the index's model, else {DEFAULT_MODEL}
   NO_COLOR       if set, the answering sentence is marked with ** instead of bold
+"""
+
+
+EVAL_DESCRIPTION = """\
+Ask every question of QUESTIONS and measure the answers: recall@1, @3 and @5 and MRR@10
+(a passage is right when it contains the answer text), how often the first passage's
+picked-out sentence holds the answer, abstention on unanswerable questions, false abstention
+on answerable ones, and latency. Recall, MRR and highlight are shares of the answerable
+questions. Lists every miss with the passage that came first instead. Builds the index
+first if there is none.
+"""
+
+EVAL_FORMAT = """\
+QUESTIONS holds one JSON object a line:
+  {"question": "阿里地区创建的党建品牌叫什么？", "answer": "藏西先锋·红色阿里"}
+  {"question": "明天北京会下雨吗？", "unanswerable": true}
 """
 
 
@@ -137,6 +157,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_bot_arguments(bot)
     bot.set_defaults(handler=run_bot)
+    eval_parser = commands.add_parser(
+        "eval",
+        parents=[common],
+        help="measure the answers against a file of labelled questions",
+        description=EVAL_DESCRIPTION,
+        epilog=EVAL_FORMAT + "\n" + ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    eval_parser.add_argument(
+        "questions", type=Path, metavar="QUESTIONS", help="labelled questions (JSON lines)"
+    )
+    eval_parser.add_argument(
+        "--json", action="store_true", help="print the report as one JSON object"
+    )
+    eval_parser.set_defaults(handler=run_eval)
     return parser
 
 
@@ -278,6 +313,22 @@ def _batch(lines: TextIO, answer: Callable[[str], None], as_json: bool, console:
                 print(dumps({"question": question[:200], "error": str(error), "hits": []}))
         sys.stdout.flush()
     return 2 if rejected else 0
+
+
+def run_eval(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """``seedqa eval``."""
+    settings = Settings.resolve(args.seeds, args.index, args.model, environ)
+    console = _Console(args.quiet, sys.stderr)
+    questions = load_questions(args.questions)  # a bad file is refused before anything loads
+    engine = runtime.open_engine(settings, console.warn, console.say)
+    console.say(f"Asking {_count(len(questions), 'question')} from {args.questions}")
+    report = evaluate(engine.ask, questions)
+    mode = engine.searcher.mode
+    if args.json:
+        print(dumps(scorecard_json(report, mode)))
+    else:
+        print(scorecard_text(report, mode, display_root(engine.searcher.index.manifest.seeds)))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

@@ -9,20 +9,35 @@ wrongly abstained on counts as missed.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SeedQAError
+from .errors import QuestionError, SeedQAError
 from .normalize import normalize
+from .paragraphs import Source
+from .question import clean_question
 from .search import Answer
 
-__all__ = ["EvalQuestion", "EvalReport", "Miss", "evaluate", "load_questions"]
+__all__ = [
+    "HIGHER_IS_WORSE",
+    "SNIPPET",
+    "EvalQuestion",
+    "EvalReport",
+    "Miss",
+    "evaluate",
+    "load_questions",
+]
 
 DEPTH = 10
 """Passages asked for per question: enough for R@5 and MRR@10."""
+SNIPPET = 60
+"""Characters of the passage that came first that a miss keeps."""
+HIGHER_IS_WORSE = frozenset({"false_abstention"})
+"""The figures (keys of :meth:`EvalReport.figures`) where a rise is a regression."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +58,8 @@ class Miss:
     """Where the answer was found (1-based), if in the first ten."""
     first: str | None
     """The start of the passage that came first instead (None: abstained)."""
+    first_source: Source | None = None
+    """Where that passage stands."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,32 +77,58 @@ class EvalReport:
     latency_ms: dict[str, float]
     misses: list[Miss] = field(default_factory=list)
 
+    def figures(self) -> dict[str, float | None]:
+        """The quality figures by their public names; None where no question measures one."""
+        answered = self.answerable > 0
+        return {
+            "recall@1": self.recall[1] if answered else None,
+            "recall@3": self.recall[3] if answered else None,
+            "recall@5": self.recall[5] if answered else None,
+            "mrr@10": self.mrr if answered else None,
+            "highlight@1": self.highlight if answered else None,
+            "abstention": self.abstention,
+            "false_abstention": self.false_abstention,
+        }
+
 
 def load_questions(path: Path) -> list[EvalQuestion]:
-    """Read a question file; raises SeedQAError naming the first bad line."""
-    questions = []
+    """Read a question file; raises SeedQAError naming the first bad line and what it should be."""
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise SeedQAError(f"Cannot read {path}: {error}") from error
+        reason = getattr(error, "strerror", None) or str(error)
+        raise SeedQAError(f"Cannot read the question file {path}: {reason}.") from error
+    questions = []
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            question = item["question"]
-            answer = None if item.get("unanswerable") else item["answer"]
-            if not isinstance(question, str) or not (answer is None or isinstance(answer, str)):
-                raise TypeError("question and answer must be strings")
-        except (ValueError, KeyError, TypeError) as error:
-            raise SeedQAError(
-                f'{path}:{number}: expected {{"question": …, "answer": …}} or '
-                f'{{"question": …, "unanswerable": true}} ({error})'
-            ) from error
-        questions.append(EvalQuestion(question, answer))
+        if line.strip():
+            try:
+                questions.append(_question(line))
+            except (ValueError, QuestionError) as error:
+                raise SeedQAError(
+                    f"{path}:{number}: {str(error).rstrip('.')}. Each line must be "
+                    '{"question": "…", "answer": "…"} or {"question": "…", "unanswerable": true}.'
+                ) from error
     if not questions:
-        raise SeedQAError(f"{path} holds no questions.")
+        raise SeedQAError(f"{path} holds no questions: write one JSON object a line.")
     return questions
+
+
+def _question(line: str) -> EvalQuestion:
+    """One line of a question file; ValueError (or QuestionError) says what is wrong with it."""
+    item = json.loads(line)
+    if not isinstance(item, dict):
+        raise ValueError("not a JSON object")
+    question, answer = item.get("question"), item.get("answer")
+    if not isinstance(question, str):
+        raise ValueError('no "question" string')
+    clean_question(question)
+    if item.get("unanswerable") is True:
+        if answer is not None:
+            raise ValueError('both "answer" and "unanswerable": true')
+        return EvalQuestion(question, None)
+    if not isinstance(answer, str) or not answer.strip():
+        raise ValueError('no "answer" string and no "unanswerable": true')
+    return EvalQuestion(question, answer)
 
 
 def _contains(text: str, answer: str) -> bool:
@@ -105,13 +148,15 @@ def evaluate(ask: Callable[[str, int], Answer], questions: Iterable[EvalQuestion
         started = time.perf_counter()
         answer = ask(item.question, DEPTH)
         latencies.append((time.perf_counter() - started) * 1000)
-        first = answer.hits[0].paragraph.text[:60] if answer.hits else None
+        top = answer.hits[0] if answer.hits else None
+        first = top.paragraph.text[:SNIPPET] if top else None
+        where = top.source if top else None
         if item.answer is None:
             unanswerable += 1
             if answer.abstained:
                 abstained_right += 1
             else:
-                misses.append(Miss(item.question, None, None, first))
+                misses.append(Miss(item.question, None, None, first, where))
             continue
         answerable += 1
         wrongly_abstained += answer.abstained
@@ -122,7 +167,7 @@ def evaluate(ask: Callable[[str, int], Answer], questions: Iterable[EvalQuestion
         if rank == 1 and _contains(answer.hits[0].highlight_text, item.answer):
             highlights += 1
         if rank != 1:
-            misses.append(Miss(item.question, item.answer, rank, first))
+            misses.append(Miss(item.question, item.answer, rank, first, where))
     share = (lambda count: count / answerable) if answerable else (lambda count: 0.0)
     ordered = sorted(latencies)
     return EvalReport(
@@ -136,7 +181,7 @@ def evaluate(ask: Callable[[str, int], Answer], questions: Iterable[EvalQuestion
         false_abstention=wrongly_abstained / answerable if answerable else None,
         latency_ms={
             "median": statistics.median(ordered) if ordered else 0.0,
-            "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0,
+            "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else 0.0,
         },
         misses=misses,
     )

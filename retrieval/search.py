@@ -139,12 +139,8 @@ class Searcher:
         empty or overlong question.
         """
         question = clean_question(question)
-        question_terms = terms(question)
-        vector = None
-        if self.encoder is not None and self.index.dense is not None:
-            vector = self.encoder.encode_queries([question])[0]
-        candidates = self._candidates(
-            question_terms, vector, depth=max(DEPTH, offset + k + 1), abstain=abstain
+        question_terms, vector, candidates = self._ranked(
+            question, depth=max(DEPTH, offset + k + 1), abstain=abstain
         )
         weights = self.index.lexical.idf_of(question_terms)
         hits = tuple(
@@ -152,6 +148,26 @@ class Searcher:
             for i, candidate in enumerate(candidates[offset : offset + k])
         )
         return Answer(question, self.mode, hits, more=len(candidates) > offset + k)
+
+    def rank(self, question: str, k: int = 10) -> list[Paragraph]:
+        """The ``k`` best-ranked paragraphs, relevant or not, with no sentence picked out.
+
+        The ranking that :meth:`ask` with ``abstain=False`` shows, alone: for measuring it
+        against retrievers that return passages only, since picking out the answering sentence
+        of each passage costs more than ranking them.
+        """
+        _, _, candidates = self._ranked(clean_question(question), max(DEPTH, k), abstain=False)
+        return [self.index.paragraphs[candidate.row] for candidate in candidates[:k]]
+
+    def _ranked(
+        self, question: str, depth: int, abstain: bool
+    ) -> tuple[list[str], np.ndarray | None, list[_Candidate]]:
+        """The question's terms, its vector (hybrid mode) and the candidates, best first."""
+        question_terms = terms(question)
+        vector = None
+        if self.encoder is not None and self.index.dense is not None:
+            vector = self.encoder.encode_queries([question])[0]
+        return question_terms, vector, self._candidates(question_terms, vector, depth, abstain)
 
     def _candidates(
         self, question_terms: list[str], vector: np.ndarray | None, depth: int, abstain: bool
