@@ -195,13 +195,9 @@ def _build(
         dense, dense_keys, embedded, reused = _dense(paragraphs, encoder, previous, say)
         windows = len(dense)
         say("calibrating fusion on pseudo-questions")
-        result = calibrate([p.text for p in paragraphs], lexical, terms, dense, encoder)
-        calibration = {
-            "lexical": list(result.lexical),
-            "dense": list(result.dense),
-            "dense_floor": result.dense_floor,
-            "questions": result.questions,
-        }
+        calibration = calibrate(
+            [p.text for p in paragraphs], lexical, terms, dense, encoder
+        ).to_json()
     counts: dict[str, int] = {}
     for paragraph in paragraphs:
         for source in paragraph.sources:

@@ -1,10 +1,10 @@
 """Pseudo-questions made from the corpus, to measure how reliable each search leg is on it.
 
 A pseudo-question is a random stretch of about half a sentence of a random paragraph; the
-paragraph it came from is the right answer. Both legs answer every pseudo-question. How often each
-leg ranks the source paragraph first, second, … becomes the weight of that rank in fusion; how
-similar the best *wrong* paragraph is, for the dense leg, becomes the similarity a dense match must
-beat to count as evidence that a question is answerable.
+paragraph it came from is the right answer. Both legs answer every pseudo-question. Where each leg
+ranks the source paragraph becomes the weight of each rank in fusion (:mod:`retrieval.fusion`);
+how similar the best *wrong* paragraph is, for the dense leg, becomes the similarity a dense match
+must beat to count as evidence that a question is answerable.
 
 Everything is seeded, so the same corpus and model always give the same calibration.
 """
@@ -79,11 +79,11 @@ def calibrate(
         ]
         if wrong:
             best_wrong.append(wrong[0])
-    n = max(1, len(rows))
-
-    def chances(hits: np.ndarray) -> tuple[float, ...]:
-        # Add-one smoothing spread over the ranks: no rank is ever worth exactly zero.
-        return tuple(float(x) for x in (hits[:DEPTH] + 1 / DEPTH) / (n + 1))
-
     floor = float(np.quantile(best_wrong, FLOOR_QUANTILE)) if best_wrong else 1.0
-    return Calibration(chances(lexical_hits), chances(dense_hits), floor, len(rows))
+    return Calibration(
+        lexical=tuple(int(x) for x in lexical_hits),
+        dense=tuple(int(x) for x in dense_hits),
+        questions=len(rows),
+        paragraphs=len(texts),
+        dense_floor=floor,
+    )

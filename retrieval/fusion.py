@@ -3,16 +3,21 @@
 Reciprocal rank fusion treats both legs as equally trustworthy: on the CMRC 2018 benchmark an
 English-only model fused with equal weight drops R@1 from 0.98 to 0.32, because RRF with k=60
 barely separates the ranks near the top. Instead, at build time each leg answers a few hundred
-pseudo-questions made from the corpus (see :mod:`retrieval.calibration`), which gives, for each leg
-and rank r, the chance that the paragraph at rank r is the right one. A paragraph's fused score is
-the sum of those chances over the legs (ProbFuse, Lillis et al., SIGIR 2006). A model that cannot
-read the corpus's language earns small chances and cannot override a confident lexical ranking;
-a good model earns large ones, and wins where the words of the question are not in the text.
+pseudo-questions made from the corpus (see :mod:`retrieval.calibration`), which tells, for each
+leg, how often the right paragraph sits at each rank. A paragraph then scores the sum over the
+legs of the log-likelihood ratio of its rank — how much likelier that rank is for the right
+paragraph than for a wrong one (Bayes-fuse, Aslam & Montague, SIGIR 2001). A rank the leg rarely
+gives the right paragraph, or no rank at all (not retrieved), counts against it.
+
+So a model that cannot read the corpus's language earns little weight and cannot push aside a
+confident lexical ranking — not its first rank, nor its second — while a good model wins where
+the words of the question are not in the text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,42 +25,103 @@ import numpy.typing as npt
 from .dense import DenseMatches
 from .lexical import LexicalMatches
 
-__all__ = ["DEPTH", "Calibration", "fuse"]
+__all__ = ["DEPTH", "METHOD", "Calibration", "Fusion", "rank_weights"]
 
 DEPTH = 50
-"""Candidates each leg contributes (over-fetched before fusion); deeper ranks weigh the least."""
+"""Candidates each leg contributes (over-fetched before fusion)."""
+METHOD = "bayes-fuse/1"
 
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """Each leg's chance of being right at each rank, and the dense similarity that counts."""
+    """What the pseudo-questions showed: where each leg ranked the right paragraph."""
 
-    lexical: tuple[float, ...]
-    dense: tuple[float, ...]
+    lexical: tuple[int, ...]
+    """How many pseudo-questions found their paragraph at each rank; the last: not in the top."""
+    dense: tuple[int, ...]
+    questions: int
+    paragraphs: int
+    """Paragraphs in the corpus when it was calibrated."""
     dense_floor: float
     """Similarity the best *wrong* paragraph reaches for a typical in-corpus question."""
-    questions: int
+    method: str = METHOD
 
-    def chance(self, leg: tuple[float, ...], rank: int) -> float:
-        """The chance that a leg's paragraph at 0-based ``rank`` is the right one."""
-        return leg[min(rank, len(leg) - 1)]
+    def to_json(self) -> dict[str, Any]:
+        """The calibration as stored in the manifest."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
+        """Read a stored calibration; raises ValueError for one made by another method."""
+        if data.get("method") != METHOD:
+            raise ValueError(f"calibration method {data.get('method')!r}, not {METHOD!r}")
+        return cls(
+            tuple(data["lexical"]),
+            tuple(data["dense"]),
+            int(data["questions"]),
+            int(data["paragraphs"]),
+            float(data["dense_floor"]),
+        )
 
 
-def fuse(
-    lexical: LexicalMatches, dense: DenseMatches, calibration: Calibration
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """Paragraph rows and fused scores, best first; each paragraph once."""
-    scores: dict[int, float] = {}
-    order: dict[int, tuple[int, int]] = {}
-    for rank, row in enumerate(lexical.ids.tolist()):
-        scores[row] = calibration.chance(calibration.lexical, rank)
-        order[row] = (rank, DEPTH)
-    for rank, row in enumerate(dense.ids.tolist()):
-        scores[row] = scores.get(row, 0.0) + calibration.chance(calibration.dense, rank)
-        order[row] = (order.get(row, (DEPTH, 0))[0], rank)
-    # Ties (a paragraph found by one leg only, at the same chance) go to the better lexical rank.
-    rows = sorted(scores, key=lambda row: (-scores[row], order[row]))
-    return (
-        np.asarray(rows, dtype=np.int64),
-        np.asarray([scores[row] for row in rows], dtype=np.float32),
-    )
+def rank_weights(
+    found_at: tuple[int, ...], questions: int, paragraphs: int
+) -> npt.NDArray[np.float64]:
+    """log P(rank | right) - log P(rank | wrong) for each rank, the last for "not in the top".
+
+    The right paragraph's rank distribution comes from the counts, with add-one smoothing spread
+    over the outcomes so that no rank is impossible; "not in the top" is spread over the
+    paragraphs below the top. A wrong paragraph is equally likely at any position not taken by
+    the right one.
+    """
+    depth = len(found_at) - 1
+    counts = np.asarray(found_at, dtype=np.float64)
+    right = (counts + 1 / len(counts)) / (questions + 1)
+    right[depth] /= max(1, paragraphs - depth)
+    wrong = (1 - right) / max(1, paragraphs - 1)
+    return np.log(right) - np.log(wrong)
+
+
+class Fusion:
+    """Fuses the two legs' rankings with the weights of one calibration."""
+
+    def __init__(self, calibration: Calibration) -> None:
+        self.calibration = calibration
+        self.lexical = rank_weights(
+            calibration.lexical, calibration.questions, calibration.paragraphs
+        )
+        self.dense = rank_weights(calibration.dense, calibration.questions, calibration.paragraphs)
+
+    def fuse(
+        self, lexical: LexicalMatches, dense: DenseMatches, coverage_floor: float = 0.0
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Paragraph rows and fused scores, best first; each paragraph once.
+
+        A lexical match holding less than ``coverage_floor`` of the question's IDF mass is no
+        evidence by its words, whatever its rank — one rare shared word can put an unrelated
+        paragraph first — and counts as not retrieved by the lexical leg.
+        """
+        beyond_lexical, beyond_dense = len(self.lexical) - 1, len(self.dense) - 1
+        lexical_rank = {
+            row: min(rank, beyond_lexical) if coverage >= coverage_floor else beyond_lexical
+            for rank, (row, coverage) in enumerate(
+                zip(lexical.ids.tolist(), lexical.coverage.tolist(), strict=True)
+            )
+        }
+        dense_rank = {row: min(rank, beyond_dense) for rank, row in enumerate(dense.ids.tolist())}
+        scored = [
+            (
+                -(
+                    self.lexical[lexical_rank.get(row, beyond_lexical)]
+                    + self.dense[dense_rank.get(row, beyond_dense)]
+                ),
+                lexical_rank.get(row, beyond_lexical),
+                dense_rank.get(row, beyond_dense),
+                row,
+            )
+            for row in lexical_rank.keys() | dense_rank.keys()
+        ]
+        scored.sort()  # best score first; ties go to the better lexical rank, then dense rank
+        rows = np.asarray([row for *_, row in scored], dtype=np.int64)
+        scores = np.asarray([-score for score, *_ in scored], dtype=np.float32)
+        return rows, scores

@@ -9,7 +9,7 @@ import numpy as np
 
 from .encoder import Encoder
 from .errors import IndexMismatchError
-from .fusion import DEPTH, Calibration, fuse
+from .fusion import DEPTH, Calibration, Fusion
 from .highlight import best_sentence
 from .paragraphs import Paragraph, Source
 from .question import clean_question
@@ -25,6 +25,15 @@ COVERAGE_FLOOR = 0.3
 The threshold with the best accuracy on the labelled question set in
 ``tests/data/seed_questions.jsonl``; ``docs/abstention.md`` has the sweep and the trade-off it
 shows. Every passage shown must clear it, not only the first.
+"""
+
+EVIDENCE_FLOOR = COVERAGE_FLOOR / 2
+"""Share of a question's IDF mass below which a lexical match is no evidence in fusion.
+
+One rare shared word can put an unrelated paragraph first in BM25; such a match must not outrank
+what the dense leg found. ``bench/fusion_sweep.py`` measures floors from 0 to 0.30: from 0.15 to
+0.20 both the English paraphrase set (a model that reads the text) and CMRC (one that cannot) are
+at their best; half the answer bar lies there. See ``docs/fusion.md``.
 """
 
 Mode = Literal["hybrid", "lexical"]
@@ -114,17 +123,15 @@ class Searcher:
             )
         self.index = index
         self.encoder = encoder if manifest.dense else None
-        calibration = manifest.calibration
-        self._calibration = (
-            Calibration(
-                tuple(calibration["lexical"]),
-                tuple(calibration["dense"]),
-                calibration["dense_floor"],
-                calibration["questions"],
-            )
-            if calibration and self.encoder is not None
-            else None
-        )
+        self._fusion: Fusion | None = None
+        if self.encoder is not None and manifest.calibration:
+            try:
+                self._fusion = Fusion(Calibration.from_json(manifest.calibration))
+            except (KeyError, TypeError, ValueError) as error:
+                raise IndexMismatchError(
+                    f"The index in {index.folder.parent} was built by an older seedqa ({error}). "
+                    "Run: seedqa index --full"
+                ) from error
 
     @property
     def mode(self) -> Mode:
@@ -175,7 +182,7 @@ class Searcher:
         lexical = self.index.lexical.search(question_terms, depth)
         coverage = dict(zip(lexical.ids.tolist(), lexical.coverage.tolist(), strict=True))
         dense = self.index.dense
-        if vector is None or dense is None or self._calibration is None:
+        if vector is None or dense is None or self._fusion is None:
             ranked = [
                 _Candidate(row, score, cov, None)
                 for row, score, cov in zip(
@@ -186,7 +193,7 @@ class Searcher:
                 )
             ]
             return _relevant(ranked, dense_floor=None) if abstain else ranked
-        rows, scores = fuse(lexical, dense.search(vector, depth), self._calibration)
+        rows, scores = self._fusion.fuse(lexical, dense.search(vector, depth), EVIDENCE_FLOOR)
         similarity = dense.similarities(vector, rows)
         ranked = [
             _Candidate(row, score, coverage.get(row, 0.0), sim)
@@ -194,7 +201,7 @@ class Searcher:
                 rows.tolist(), scores.tolist(), similarity.tolist(), strict=True
             )
         ]
-        return _relevant(ranked, self._calibration.dense_floor) if abstain else ranked
+        return _relevant(ranked, self._fusion.calibration.dense_floor) if abstain else ranked
 
     def _hit(
         self,
