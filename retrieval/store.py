@@ -52,6 +52,7 @@ __all__ = [
     "ParagraphTable",
     "StoredIndex",
     "build_lock",
+    "build_running",
     "current_version",
     "read_index",
     "read_manifest",
@@ -68,11 +69,12 @@ KEEP_VERSIONS = 2
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
-    """A seed file as indexed: its content hash, size and paragraph count."""
+    """A seed file as indexed: its content hash, size, paragraph count and how it was read."""
 
     sha256: str
     size: int
     paragraphs: int
+    encoding: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,21 @@ def build_lock(root: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def build_running(root: Path) -> bool:
+    """Whether a build holds the index folder's build lock right now."""
+    try:
+        fd = os.open(root / ".lock", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def new_version_name() -> str:
