@@ -1,6 +1,7 @@
 """Seeds to cited answers: paragraphs, a jieba BM25 leg, a FAISS dense leg, fusion, abstention."""
 
 from .build import BuildReport, build_index, up_to_date
+from .changes import SeedChanges, seed_changes
 from .encoder import Encoder
 from .engine import Engine
 from .errors import (
@@ -14,12 +15,14 @@ from .errors import (
     SeedsNotFoundError,
 )
 from .paragraphs import Paragraph, Source
+from .progress import SILENT, Meter
 from .question import MAX_QUESTION_CHARS, clean_question
 from .search import Answer, Hit, Searcher
 from .store import Manifest, read_index, read_manifest
 
 __all__ = [
     "MAX_QUESTION_CHARS",
+    "SILENT",
     "Answer",
     "BuildReport",
     "Encoder",
@@ -31,9 +34,11 @@ __all__ = [
     "IndexNotFoundError",
     "IndexWriteError",
     "Manifest",
+    "Meter",
     "Paragraph",
     "QuestionError",
     "Searcher",
+    "SeedChanges",
     "SeedQAError",
     "SeedsNotFoundError",
     "Source",
@@ -41,5 +46,6 @@ __all__ = [
     "clean_question",
     "read_index",
     "read_manifest",
+    "seed_changes",
     "up_to_date",
 ]
