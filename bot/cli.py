@@ -6,17 +6,30 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, TextIO
 
 from embeddings import DEFAULT_MODEL
-from retrieval import BuildReport, QuestionError, SeedQAError, clean_question, read_manifest
+from retrieval import (
+    SILENT,
+    BuildReport,
+    QuestionError,
+    SeedQAError,
+    clean_question,
+    read_index,
+    read_manifest,
+    seed_changes,
+)
+from retrieval.store import build_running
 
 from . import runtime
 from .citations import display_root
+from .progress import TerminalMeter
 from .render import answer_json, answer_text, dumps
 from .settings import Settings
+from .status import status_json, status_text
 
 __all__ = ["main"]
 
@@ -29,6 +42,7 @@ citation (article, section, paragraph, file and line) for every passage.
   seedqa index                      build or update the index of ./seeds in ./index
   seedqa ask "边境党员受到了哪些教育？"   answer a question (builds the index first if needed)
   seedqa ask < questions.txt        answer one question per line
+  seedqa status                     what is indexed, and which seed files changed since
 """
 
 ENVIRONMENT = f"""\
@@ -115,6 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.set_defaults(handler=run_ask)
+
+    status = commands.add_parser(
+        "status",
+        parents=[common],
+        help="show what is indexed and which seed files changed since",
+        description="Show what the index holds (files, paragraphs, model, when it was built), "
+        "checking every index file, and which seed files were added, changed or removed since.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    status.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    status.set_defaults(handler=run_status)
     return parser
 
 
@@ -138,13 +164,16 @@ class _Console:
 
 def run_index(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """``seedqa index``."""
+    started = time.perf_counter()
     settings = Settings.resolve(args.seeds, args.index, args.model, environ)
     console = _Console(args.quiet or args.json, sys.stderr)
-    report, _ = runtime.build(settings, console.warn, console.say, full=args.full)
+    meter = SILENT if args.quiet else TerminalMeter(sys.stderr)
+    report, _ = runtime.build(settings, console.warn, console.say, full=args.full, meter=meter)
     if report is None:
         manifest = read_manifest(settings.index)
         if args.json:
-            print(dumps(_up_to_date_json(manifest.paragraphs, list(manifest.files))))
+            seconds = time.perf_counter() - started
+            print(dumps(_up_to_date_json(manifest.paragraphs, list(manifest.files), seconds)))
         else:
             mode = "hybrid" if manifest.dense else "lexical"
             print(
@@ -167,7 +196,7 @@ def _report_json(report: BuildReport) -> dict[str, Any]:
     return data
 
 
-def _up_to_date_json(paragraphs: int, files: list[str]) -> dict[str, Any]:
+def _up_to_date_json(paragraphs: int, files: list[str], seconds: float) -> dict[str, Any]:
     return {
         "version": None,
         "files": len(files),
@@ -178,8 +207,8 @@ def _up_to_date_json(paragraphs: int, files: list[str]) -> dict[str, Any]:
         "files_unchanged": len(files),
         "paths_unchanged": files,
         "paragraphs_embedded": 0,
-        "paragraphs_reused": 0,
-        "seconds": 0.0,
+        "paragraphs_reused": paragraphs,
+        "seconds": round(seconds, 3),
         "up_to_date": True,
     }
 
@@ -194,6 +223,10 @@ def _report_text(report: BuildReport, settings: Settings) -> str:
         f"  paragraphs: {report.paragraphs_embedded} embedded, {report.paragraphs_reused} reused; "
         f"{_count(report.page_breaks, 'page break')} joined",
     ]
+    if report.windows_embedded or report.windows_cached:
+        lines.append(
+            f"  windows: {report.windows_embedded} embedded, {report.windows_cached} from the cache"
+        )
     lines += [f"  note: {note}" for note in report.notes]
     lines += [f"  skipped {s.path}: {s.reason}" for s in report.skipped]
     return "\n".join(lines)
@@ -248,6 +281,17 @@ def _batch(lines: TextIO, answer: Callable[[str], None], as_json: bool, console:
                 print(dumps({"question": question[:200], "error": str(error), "hits": []}))
         sys.stdout.flush()
     return 2 if rejected else 0
+
+
+def run_status(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """``seedqa status``."""
+    settings = Settings.resolve(args.seeds, args.index, args.model, environ)
+    manifest = read_index(settings.index).manifest  # checks every file of the index
+    changes = seed_changes(settings.seeds, manifest)
+    where = (str(settings.index), str(settings.seeds), manifest, changes)
+    building = build_running(settings.index)
+    print(dumps(status_json(*where, building)) if args.json else status_text(*where, building))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
