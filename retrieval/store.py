@@ -251,8 +251,10 @@ def build_running(root: Path) -> bool:
 
 
 def new_version_name() -> str:
-    """A fresh, sortable version name."""
-    return time.strftime("v%Y%m%dT%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+    """A fresh version name that sorts after every earlier one (to the microsecond)."""
+    seconds, micros = divmod(time.time_ns() // 1000, 1_000_000)
+    stamp = time.strftime("v%Y%m%dT%H%M%S", time.gmtime(seconds))
+    return f"{stamp}.{micros:06d}-{secrets.token_hex(3)}"
 
 
 def write_index(
