@@ -10,6 +10,7 @@ calibration are recomputed from the whole corpus each time, with array operation
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -281,32 +282,33 @@ class _Build:
             else np.full(len(keys), -1, np.int64)
         )
         fresh = np.flatnonzero(old_rows < 0)
-        parts: list[ForwardIndex] = []
         if len(fresh):
             self.say(f"analysing {len(fresh)} of {len(paragraphs)} paragraphs")
         self.meter.start("analysing", len(fresh))
         new = ForwardIndex.from_terms(self._terms(paragraphs, fresh))
         self.meter.stop()
-        # Runs of consecutive rows come from one source; each run is one select.
         from_old = old_rows >= 0
-        boundaries = np.flatnonzero(np.diff(from_old.astype(np.int8))) + 1
-        fresh_done = 0
-        for run in np.split(np.arange(len(keys)), boundaries):
-            if not len(run):
-                continue
-            if from_old[run[0]]:
-                assert previous is not None
-                parts.append(previous.forward.select(old_rows[run]))
+        if previous is None or not from_old.any():
+            return new, 0
+        # Each run of consecutive rows from one source is one select (old) or one slice (new).
+        bounds = [0, *(np.flatnonzero(np.diff(from_old.astype(np.int8))) + 1).tolist(), len(keys)]
+        parts: list[ForwardIndex] = []
+        done = 0
+        for start, stop in itertools.pairwise(bounds):
+            if from_old[start]:
+                parts.append(previous.forward.select(old_rows[start:stop]))
             else:
-                parts.append(new.select(np.arange(fresh_done, fresh_done + len(run))))
-                fresh_done += len(run)
+                parts.append(new.slice(done, done + stop - start))
+                done += stop - start
         return ForwardIndex.concat(parts), int(from_old.sum())
 
     def _terms(self, paragraphs: Sequence[Paragraph], rows: I64) -> Iterator[list[str]]:
+        """The terms of the paragraphs at ``rows``, counted on the meter a chunk at a time."""
         for done, row in enumerate(rows.tolist(), start=1):
             yield terms(matching_text(paragraphs[row]))
-            if done % CHUNK == 0 or done == len(rows):
-                self.meter.advance(CHUNK if done % CHUNK == 0 else done % CHUNK)
+            if done % CHUNK == 0:
+                self.meter.advance(CHUNK)
+        self.meter.advance(len(rows) % CHUNK)
 
 
 def _skipped_list(skipped: Sequence[Skipped]) -> str:

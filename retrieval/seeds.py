@@ -104,13 +104,14 @@ def read_seed(folder: Path, path: Path) -> tuple[SeedFile, Document]:
     """Read, decode and parse one seed file; raises ValueError or OSError with the reason."""
     data = _read_bytes(path)
     relative = path.relative_to(folder).as_posix()
+    digest, size = hashlib.sha256(data).hexdigest(), len(data)
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         decoded = decode(data)
+        del data  # a 50 MB file: keep its text, not its bytes too, while it is parsed
         encoding, document = decoded.encoding, parse(decoded.text, relative)
     else:
         read = layout(data, kind)
         encoding = read.encoding
         document = relocate(parse(read.text, relative, joins=read.joins), read.lines)
-    seed = SeedFile(relative, path, hashlib.sha256(data).hexdigest(), len(data), encoding)
-    return seed, document
+    return SeedFile(relative, path, digest, size, encoding), document
