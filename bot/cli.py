@@ -17,12 +17,12 @@ from retrieval import (
     BuildReport,
     QuestionError,
     SeedQAError,
+    build_running,
     clean_question,
     read_index,
     read_manifest,
     seed_changes,
 )
-from retrieval.store import build_running
 
 from . import runtime
 from .citations import display_root
@@ -40,9 +40,9 @@ Answer questions from a folder of documents, with the answering sentence picked 
 citation (article, section, paragraph, file and line) for every passage.
 
   seedqa index                      build or update the index of ./seeds in ./index
+  seedqa status                     what is indexed, and which seed files changed since
   seedqa ask "边境党员受到了哪些教育？"   answer a question (builds the index first if needed)
   seedqa ask < questions.txt        answer one question per line
-  seedqa status                     what is indexed, and which seed files changed since
 """
 
 ENVIRONMENT = f"""\
@@ -106,6 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--json", action="store_true", help="print the report as one JSON object")
     index.set_defaults(handler=run_index)
 
+    status = commands.add_parser(
+        "status",
+        parents=[common],
+        help="show what is indexed and which seed files changed since",
+        description="Show what the index holds (files, paragraphs, model, when it was built), "
+        "checking every index file, and which seed files were added, changed or removed since.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    status.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    status.set_defaults(handler=run_status)
+
     ask = commands.add_parser(
         "ask",
         parents=[common],
@@ -129,18 +141,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.set_defaults(handler=run_ask)
-
-    status = commands.add_parser(
-        "status",
-        parents=[common],
-        help="show what is indexed and which seed files changed since",
-        description="Show what the index holds (files, paragraphs, model, when it was built), "
-        "checking every index file, and which seed files were added, changed or removed since.",
-        epilog=ENVIRONMENT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    status.add_argument("--json", action="store_true", help="print the status as one JSON object")
-    status.set_defaults(handler=run_status)
     return parser
 
 

@@ -22,7 +22,7 @@ from retrieval import (
 
 from .settings import NO_MODEL, Settings
 
-__all__ = ["build", "model_for_build", "model_for_query", "open_engine", "reindex"]
+__all__ = ["build", "model_for_build", "model_for_query", "open_engine"]
 
 Say = Callable[[str], None]
 
@@ -65,14 +65,14 @@ def build(
     warn: Say,
     say: Say,
     full: bool = False,
-    meter: Meter = SILENT,
     loaded: Encoder | None = None,
+    meter: Meter = SILENT,
 ) -> tuple[BuildReport | None, Encoder | None]:
     """Build or update the index, and the encoder it loaded for that (if any).
 
     The report is None when the index was already up to date; the model is then not even loaded.
-    ``loaded`` is a model already in memory, used instead of loading it again when it is the one
-    the build needs.
+    ``loaded`` is an encoder already in memory (a running bot's), used when it is the model wanted.
+    ``meter`` shows the progress of the long steps.
     """
     try:
         manifest: Manifest | None = read_manifest(settings.index)
@@ -84,29 +84,13 @@ def build(
     fresh = manifest is not None and not full and up_to_date(settings.seeds, settings.index, model)
     if fresh and (model is None or (manifest is not None and manifest.dense)):
         return None, None
-    if loaded is not None and model is not None and loaded.name == model:
-        encoder: Encoder | None = loaded
-    else:
-        encoder = load_model(model, warn)
+    encoder = loaded if loaded is not None and loaded.name == model else load_model(model, warn)
     if fresh and encoder is None:
         return None, None  # still no model: the lexical index there is as good as a new one
     report = build_index(
         settings.seeds, settings.index, encoder, model, full=full, progress=say, meter=meter
     )
     return report, encoder
-
-
-def reindex(
-    settings: Settings, engine: Engine, warn: Say, say: Say, full: bool = False
-) -> BuildReport | None:
-    """Build or update the index from inside a running front-end, and switch ``engine`` to it now.
-
-    Questions already being answered finish on the version they started with. Raises
-    :class:`~retrieval.errors.IndexLockedError` while another build runs.
-    """
-    report, _ = build(settings, warn, say, full=full, loaded=engine.encoder)
-    engine.reload()
-    return report
 
 
 def open_engine(settings: Settings, warn: Say, say: Say) -> Engine:

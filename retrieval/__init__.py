@@ -18,7 +18,7 @@ from .paragraphs import Paragraph, Source
 from .progress import SILENT, Meter
 from .question import MAX_QUESTION_CHARS, clean_question
 from .search import Answer, Hit, Searcher
-from .store import Manifest, read_index, read_manifest
+from .store import Manifest, build_running, read_index, read_manifest
 
 __all__ = [
     "MAX_QUESTION_CHARS",
@@ -43,6 +43,7 @@ __all__ = [
     "SeedsNotFoundError",
     "Source",
     "build_index",
+    "build_running",
     "clean_question",
     "read_index",
     "read_manifest",

@@ -124,191 +124,188 @@ def build_index(
     :class:`~retrieval.errors.IndexLockedError` while another build runs.
     """
     with build_lock(root):
-        return _Build(seeds, root, encoder, model, full, progress or (lambda _: None), meter).run()
+        return _build(seeds, root, encoder, model, full, progress or (lambda _: None), meter)
 
 
-class _Build:
-    """One build: read the seeds, reuse what can be reused, compute the rest, write a version."""
-
-    def __init__(
-        self,
-        seeds: Path,
-        root: Path,
-        encoder: Encoder | None,
-        model: str | None,
-        full: bool,
-        say: Callable[[str], None],
-        meter: Meter,
-    ) -> None:
-        self.seeds, self.root, self.encoder, self.model = seeds, root, encoder, model
-        self.full, self.say, self.meter = full, say, meter
-        self.notes: list[str] = []
-
-    def run(self) -> BuildReport:
-        started = time.perf_counter()
-        seed_files, documents, skipped = self.read()
-        old_manifest = _manifest_or_none(self.root)
-        previous = None if self.full else _previous(self.root)
-        if previous is not None and previous.manifest.model != self.model:
-            self.notes.append(
-                f"model changed ({previous.manifest.model or 'none'} → {self.model or 'none'}): "
-                "full rebuild"
-            )
-        if self.full and self.model is not None:
-            drop_cache(self.root, self.model)
-        old_files = old_manifest.files if old_manifest is not None else {}
-        new_files = {seed.path: seed for seed in seed_files}
-        changed = tuple(
-            p for p in new_files if p in old_files and old_files[p].sha256 != new_files[p].sha256
+def _build(
+    seeds: Path,
+    root: Path,
+    encoder: Encoder | None,
+    model: str | None,
+    full: bool,
+    say: Callable[[str], None],
+    meter: Meter,
+) -> BuildReport:
+    started = time.perf_counter()
+    seed_files, documents, skipped = _read(seeds, meter)
+    old_manifest = _manifest_or_none(root)
+    previous = None if full else _previous(root)
+    notes: list[str] = []
+    if previous is not None and previous.manifest.model != model:
+        notes.append(
+            f"model changed ({previous.manifest.model or 'none'} → {model or 'none'}): full rebuild"
         )
+    if full and model is not None:
+        drop_cache(root, model)
+    old_files = old_manifest.files if old_manifest is not None else {}
+    new_files = {seed.path: seed for seed in seed_files}
+    changed = tuple(
+        p for p in new_files if p in old_files and old_files[p].sha256 != new_files[p].sha256
+    )
 
-        paragraphs = merge(documents)
-        self.say(f"Read {len(seed_files)} seed file(s): {len(paragraphs)} paragraphs")
-        keys = hash64(matching_text(p) for p in paragraphs)
-        same_analyzer = previous is not None and previous.manifest.analyzer == ANALYZER_VERSION
-        forward, terms_reused = self.forward(paragraphs, keys, previous if same_analyzer else None)
-        lexical = LexicalIndex.build(forward)
+    paragraphs = merge(documents)
+    say(f"Read {len(seed_files)} seed file(s): {len(paragraphs)} paragraphs")
+    keys = hash64(matching_text(p) for p in paragraphs)
+    same_analyzer = previous is not None and previous.manifest.analyzer == ANALYZER_VERSION
+    forward, terms_reused = _forward(
+        paragraphs, keys, previous if same_analyzer else None, say, meter
+    )
+    lexical = LexicalIndex.build(forward)
 
-        dense = dense_keys = None
-        calibration = None
-        embedded = reused = 0
-        vectors = None
-        if self.encoder is not None:
-            model = self.model or self.encoder.name
-            vectors = Vectors(self.root, model, self.encoder, self.say, self.meter)
-            reusable = previous if vectors.reusable(previous) else None
-            dense, dense_keys, embedded = vectors.build(paragraphs, keys, reusable)
-            reused = len(paragraphs) - embedded
-            self.say("calibrating fusion on pseudo-questions")
-            result = calibrate([p.text for p in paragraphs], lexical, terms, dense, self.encoder)
-            calibration = {
-                "lexical": list(result.lexical),
-                "dense": list(result.dense),
-                "dense_floor": result.dense_floor,
-                "questions": result.questions,
-            }
+    dense = dense_keys = None
+    calibration = None
+    embedded, reused = 0, terms_reused
+    vectors = None
+    if encoder is not None:
+        vectors = Vectors(root, model or encoder.name, encoder, say, meter)
+        reusable = previous if vectors.reusable(previous) else None
+        dense, dense_keys, embedded = vectors.build(paragraphs, keys, reusable)
+        reused = len(paragraphs) - embedded
+        say("calibrating fusion on pseudo-questions")
+        result = calibrate([p.text for p in paragraphs], lexical, terms, dense, encoder)
+        calibration = {
+            "lexical": list(result.lexical),
+            "dense": list(result.dense),
+            "dense_floor": result.dense_floor,
+            "questions": result.questions,
+        }
+    counts: dict[str, int] = {}
+    for paragraph in paragraphs:
+        for source in paragraph.sources:
+            counts[source.path] = counts.get(source.path, 0) + 1
+    manifest = Manifest(
+        version=new_version_name(),
+        built_at=time.time(),
+        seeds=str(seeds.resolve()),
+        model=model,
+        dense=encoder is not None,
+        dimension=encoder.dimension if encoder is not None else None,
+        max_tokens=encoder.max_tokens if encoder is not None else None,
+        analyzer=ANALYZER_VERSION,
+        chunking=CHUNKING_VERSION,
+        parser=PARSER_VERSION,
+        paragraphs=len(paragraphs),
+        windows=len(dense) if dense is not None else 0,
+        files={
+            s.path: FileEntry(s.sha256, s.size, counts.get(s.path, 0), s.encoding)
+            for s in seed_files
+        },
+        skipped=[{"path": s.path, "reason": s.reason, "sha256": s.sha256} for s in skipped],
+        calibration=calibration,
+    )
+    say("writing the index")
+    write_index(root, manifest, paragraphs, forward, lexical, dense, dense_keys, keys)
+    if vectors is not None and dense_keys is not None:
+        vectors.keep_dropped(previous, dense_keys)
+    else:
+        drop_vectors(root, previous)
+    return BuildReport(
+        version=manifest.version,
+        mode="hybrid" if encoder is not None else "lexical",
+        files=len(seed_files),
+        paragraphs=len(paragraphs),
+        windows=manifest.windows,
+        page_breaks=sum(len(d.page_breaks) for d in documents),
+        seconds=time.perf_counter() - started,
+        files_added=tuple(p for p in new_files if p not in old_files),
+        files_changed=changed,
+        files_removed=tuple(p for p in old_files if p not in new_files),
+        files_unchanged=tuple(p for p in new_files if p in old_files and p not in changed),
+        paragraphs_embedded=embedded,
+        paragraphs_reused=reused,
+        windows_embedded=vectors.windows_embedded if vectors is not None else 0,
+        windows_cached=vectors.windows_cached if vectors is not None else 0,
+        skipped=tuple(skipped),
+        full=previous is None,
+        notes=tuple(notes),
+    )
+
+
+def _read(seeds: Path, meter: Meter) -> tuple[list[SeedFile], list[Document], list[Skipped]]:
+    """Every seed file read and parsed; the ones that cannot be, reported and skipped."""
+    paths = list(find_seeds(seeds))
+    seed_files: list[SeedFile] = []
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    meter.start("reading", len(paths))
+    for path in paths:
+        relative = path.relative_to(seeds).as_posix()
+        try:
+            seed, document = read_seed(seeds, path)
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            skipped.append(Skipped(relative, reason, file_hash(path)))
+            logger.info("Skipping %s: %s", relative, reason)
         else:
-            reused = terms_reused
-        counts: dict[str, int] = {}
-        for paragraph in paragraphs:
-            for source in paragraph.sources:
-                counts[source.path] = counts.get(source.path, 0) + 1
-        manifest = Manifest(
-            version=new_version_name(),
-            built_at=time.time(),
-            seeds=str(self.seeds.resolve()),
-            model=self.model,
-            dense=self.encoder is not None,
-            dimension=self.encoder.dimension if self.encoder is not None else None,
-            max_tokens=self.encoder.max_tokens if self.encoder is not None else None,
-            analyzer=ANALYZER_VERSION,
-            chunking=CHUNKING_VERSION,
-            parser=PARSER_VERSION,
-            paragraphs=len(paragraphs),
-            windows=len(dense) if dense is not None else 0,
-            files={
-                s.path: FileEntry(s.sha256, s.size, counts.get(s.path, 0), s.encoding)
-                for s in seed_files
-            },
-            skipped=[{"path": s.path, "reason": s.reason, "sha256": s.sha256} for s in skipped],
-            calibration=calibration,
+            if document.paragraphs:
+                seed_files.append(seed)
+                documents.append(document)
+            else:
+                skipped.append(Skipped(relative, "no text in it", seed.sha256))
+        meter.advance(1)
+    meter.stop()
+    if not seed_files:
+        suffixes = ", ".join(sorted(SEED_SUFFIXES))
+        raise SeedsNotFoundError(
+            f"No readable seed file in {seeds} ({suffixes})"
+            + (f"; skipped {len(skipped)}: " + _skipped_list(skipped) if skipped else "")
+            + ". The index was left as it was."
         )
-        self.say("writing the index")
-        write_index(self.root, manifest, paragraphs, forward, lexical, dense, dense_keys, keys)
-        if vectors is not None and dense_keys is not None:
-            vectors.keep_dropped(previous, dense_keys)
+    return seed_files, documents, skipped
+
+
+def _forward(
+    paragraphs: Sequence[Paragraph],
+    keys: U64,
+    previous: StoredIndex | None,
+    say: Callable[[str], None],
+    meter: Meter,
+) -> tuple[ForwardIndex, int]:
+    """Term counts of every paragraph (reusing the previous version's), and how many reused."""
+    old_rows = (
+        lookup(previous.paragraph_keys, keys)
+        if previous is not None
+        else np.full(len(keys), -1, np.int64)
+    )
+    fresh = np.flatnonzero(old_rows < 0)
+    if len(fresh):
+        say(f"analysing {len(fresh)} of {len(paragraphs)} paragraphs")
+    meter.start("analysing", len(fresh))
+    new = ForwardIndex.from_terms(_terms(paragraphs, fresh, meter))
+    meter.stop()
+    from_old = old_rows >= 0
+    if previous is None or not from_old.any():
+        return new, 0
+    # Each run of consecutive rows from one source is one select (old) or one slice (new).
+    bounds = [0, *(np.flatnonzero(np.diff(from_old.astype(np.int8))) + 1).tolist(), len(keys)]
+    parts: list[ForwardIndex] = []
+    done = 0
+    for start, stop in itertools.pairwise(bounds):
+        if from_old[start]:
+            parts.append(previous.forward.select(old_rows[start:stop]))
         else:
-            drop_vectors(self.root, previous)
-        return BuildReport(
-            version=manifest.version,
-            mode="hybrid" if self.encoder is not None else "lexical",
-            files=len(seed_files),
-            paragraphs=len(paragraphs),
-            windows=manifest.windows,
-            page_breaks=sum(len(d.page_breaks) for d in documents),
-            seconds=time.perf_counter() - started,
-            files_added=tuple(p for p in new_files if p not in old_files),
-            files_changed=changed,
-            files_removed=tuple(p for p in old_files if p not in new_files),
-            files_unchanged=tuple(p for p in new_files if p in old_files and p not in changed),
-            paragraphs_embedded=embedded,
-            paragraphs_reused=reused,
-            windows_embedded=vectors.windows_embedded if vectors is not None else 0,
-            windows_cached=vectors.windows_cached if vectors is not None else 0,
-            skipped=tuple(skipped),
-            full=previous is None,
-            notes=tuple(self.notes),
-        )
+            parts.append(new.slice(done, done + stop - start))
+            done += stop - start
+    return ForwardIndex.concat(parts), int(from_old.sum())
 
-    def read(self) -> tuple[list[SeedFile], list[Document], list[Skipped]]:
-        """Every seed file read and parsed; the ones that cannot be, reported and skipped."""
-        paths = list(find_seeds(self.seeds))
-        seed_files: list[SeedFile] = []
-        documents: list[Document] = []
-        skipped: list[Skipped] = []
-        self.meter.start("reading", len(paths))
-        for path in paths:
-            relative = path.relative_to(self.seeds).as_posix()
-            try:
-                seed, document = read_seed(self.seeds, path)
-            except (OSError, ValueError) as error:
-                reason = getattr(error, "strerror", None) or str(error)
-                skipped.append(Skipped(relative, reason, file_hash(path)))
-                logger.info("Skipping %s: %s", relative, reason)
-            else:
-                if document.paragraphs:
-                    seed_files.append(seed)
-                    documents.append(document)
-                else:
-                    skipped.append(Skipped(relative, "no text in it", seed.sha256))
-            self.meter.advance(1)
-        self.meter.stop()
-        if not seed_files:
-            suffixes = ", ".join(sorted(SEED_SUFFIXES))
-            raise SeedsNotFoundError(
-                f"No readable seed file in {self.seeds} ({suffixes})"
-                + (f"; skipped {len(skipped)}: " + _skipped_list(skipped) if skipped else "")
-                + ". The index was left as it was."
-            )
-        return seed_files, documents, skipped
 
-    def forward(
-        self, paragraphs: Sequence[Paragraph], keys: U64, previous: StoredIndex | None
-    ) -> tuple[ForwardIndex, int]:
-        """Term counts of every paragraph (reusing the previous version's), and how many reused."""
-        old_rows = (
-            lookup(previous.paragraph_keys, keys)
-            if previous is not None
-            else np.full(len(keys), -1, np.int64)
-        )
-        fresh = np.flatnonzero(old_rows < 0)
-        if len(fresh):
-            self.say(f"analysing {len(fresh)} of {len(paragraphs)} paragraphs")
-        self.meter.start("analysing", len(fresh))
-        new = ForwardIndex.from_terms(self._terms(paragraphs, fresh))
-        self.meter.stop()
-        from_old = old_rows >= 0
-        if previous is None or not from_old.any():
-            return new, 0
-        # Each run of consecutive rows from one source is one select (old) or one slice (new).
-        bounds = [0, *(np.flatnonzero(np.diff(from_old.astype(np.int8))) + 1).tolist(), len(keys)]
-        parts: list[ForwardIndex] = []
-        done = 0
-        for start, stop in itertools.pairwise(bounds):
-            if from_old[start]:
-                parts.append(previous.forward.select(old_rows[start:stop]))
-            else:
-                parts.append(new.slice(done, done + stop - start))
-                done += stop - start
-        return ForwardIndex.concat(parts), int(from_old.sum())
-
-    def _terms(self, paragraphs: Sequence[Paragraph], rows: I64) -> Iterator[list[str]]:
-        """The terms of the paragraphs at ``rows``, counted on the meter a chunk at a time."""
-        for done, row in enumerate(rows.tolist(), start=1):
-            yield terms(matching_text(paragraphs[row]))
-            if done % CHUNK == 0:
-                self.meter.advance(CHUNK)
-        self.meter.advance(len(rows) % CHUNK)
+def _terms(paragraphs: Sequence[Paragraph], rows: I64, meter: Meter) -> Iterator[list[str]]:
+    """The terms of the paragraphs at ``rows``, counted on the meter a chunk at a time."""
+    for done, row in enumerate(rows.tolist(), start=1):
+        yield terms(matching_text(paragraphs[row]))
+        if done % CHUNK == 0:
+            meter.advance(CHUNK)
+    meter.advance(len(rows) % CHUNK)
 
 
 def _skipped_list(skipped: Sequence[Skipped]) -> str:

@@ -1,10 +1,10 @@
 """Word, PDF and HTML seed files as text for the paragraph parser, each line with its real place.
 
 Each format is read by a well-kept library — python-docx, pypdf, Beautiful Soup — into lines of
-Markdown-like text (headings as ``#``, list items as ``-``, table rows as ``| a | b |``), so that
-one parser handles every format. Each line remembers where it stands in the original: for Word the
-number of the paragraph in the document (tables count a paragraph a row), for HTML the line of the
-source file, for PDF the page and the line on that page. :func:`relocate` moves the parser's
+Markdown-like text (headings as ``#``, table rows as ``| a | b |``), so that one parser handles
+every format. Each line remembers where it stands in the original: for Word the number of the
+paragraph in the document (tables count a paragraph a row), for HTML the line of the source file,
+for PDF the page and the line on that page. :func:`relocate` moves the parser's
 citations from the Markdown-like text back to those places.
 
 Word and HTML mark their paragraphs, so a blank line always ends one there; PDF text is laid out

@@ -133,20 +133,19 @@ def test_a_version_built_with_another_model_is_refused(seeds: Path, tmp_path: Pa
     assert engine.ask(STEADY).mode == "hybrid"
 
 
-def test_reindex_builds_with_the_engines_model_and_switches_at_once(
+def test_a_rebuild_from_inside_uses_the_engines_model_and_switches_at_once(
     seeds: Path, tmp_path: Path, tiny_model: Path
 ) -> None:
+    # What the bot's /reindex does: build with the model the engine holds, then reload.
     settings = Settings(seeds=seeds, index=tmp_path / "index", model=str(tiny_model))
     engine = runtime.open_engine(settings, warn=print, say=lambda _: None)
     assert engine.encoder is not None
     (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
-    report = runtime.reindex(settings, engine, warn=print, say=lambda _: None)
-    assert report is not None and engine.version == report.version
-    assert report.paragraphs_embedded == 1 and report.mode == "hybrid"
-    assert "library.md" in paths(engine.ask(QUESTION))
-    _, used = runtime.build(settings, print, lambda _: None, full=True, loaded=engine.encoder)
+    report, used = runtime.build(settings, print, lambda _: None, False, engine.encoder)
     assert used is engine.encoder  # not loaded a second time
-    assert runtime.reindex(settings, engine, warn=print, say=lambda _: None) is None  # up to date
+    assert report is not None and report.paragraphs_embedded == 1 and report.mode == "hybrid"
+    assert engine.reload() and engine.version == report.version
+    assert "library.md" in paths(engine.ask(QUESTION))
     engine.close()
 
 
