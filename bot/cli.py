@@ -19,7 +19,6 @@ from retrieval import (
     SeedQAError,
     build_running,
     clean_question,
-    read_index,
     read_manifest,
     seed_changes,
 )
@@ -286,7 +285,7 @@ def _batch(lines: TextIO, answer: Callable[[str], None], as_json: bool, console:
 def run_status(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """``seedqa status``."""
     settings = Settings.resolve(args.seeds, args.index, args.model, environ)
-    manifest = read_index(settings.index).manifest  # checks every file of the index
+    manifest = read_manifest(settings.index, check=True)
     changes = seed_changes(settings.seeds, manifest)
     where = (str(settings.index), str(settings.seeds), manifest, changes)
     building = build_running(settings.index)

@@ -37,7 +37,6 @@ from .store import (
     new_version_name,
     read_index,
     read_manifest,
-    verify,
     write_index,
 )
 from .terms import ANALYZER_VERSION, terms
@@ -96,8 +95,7 @@ def matching_text(paragraph: Paragraph) -> str:
 def up_to_date(seeds: Path, root: Path, model: str | None) -> bool:
     """True when the index in ``root`` is whole and was built from exactly these seeds and model."""
     try:
-        manifest = read_manifest(root)
-        verify(root / manifest.version, manifest)
+        manifest = read_manifest(root, check=True)
     except SeedQAError:
         return False
     versions = (manifest.analyzer, manifest.parser, manifest.chunking)

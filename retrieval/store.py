@@ -336,12 +336,15 @@ def current_version(root: Path) -> str | None:
         raise IndexCorruptError(f"Cannot read {root / CURRENT}: {error.strerror}.") from error
 
 
-def read_manifest(root: Path) -> Manifest:
-    """The manifest of the version in use."""
+def read_manifest(root: Path, check: bool = False) -> Manifest:
+    """The manifest of the version in use (with ``check``, after checking every file it lists)."""
     version = current_version(root)
     if version is None:
         raise IndexNotFoundError(f"No index in {root}. Run: seedqa index")
-    return _read_manifest(root / version)
+    manifest = _read_manifest(root / version)
+    if check:
+        verify(root / version, manifest)
+    return manifest
 
 
 def _read_manifest(folder: Path) -> Manifest:
