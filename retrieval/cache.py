@@ -27,6 +27,7 @@ __all__ = [
     "drop_cache",
     "lookup",
     "read_cache",
+    "retire",
     "write_cache",
 ]
 
@@ -38,12 +39,14 @@ CACHE_MODELS = 3
 """Models whose cache is kept; the least recently written beyond that are deleted."""
 FOLDER = "cache"
 
+U64 = npt.NDArray[np.uint64]
+
 
 @dataclass(frozen=True, slots=True)
 class Cached:
     """Window text hashes and their vectors, oldest first."""
 
-    keys: npt.NDArray[np.uint64]
+    keys: U64
     vectors: npt.NDArray[np.float32]
 
     def __len__(self) -> int:
@@ -103,9 +106,7 @@ def drop_cache(root: Path, model: str) -> None:
     _path(root, model).unlink(missing_ok=True)
 
 
-def lookup(
-    haystack: npt.NDArray[np.uint64], needles: npt.NDArray[np.uint64]
-) -> npt.NDArray[np.int64]:
+def lookup(haystack: U64, needles: U64) -> npt.NDArray[np.int64]:
     """For each needle, a row of ``haystack`` holding it, or -1."""
     if not len(haystack) or not len(needles):
         return np.full(len(needles), -1, np.int64)
@@ -113,3 +114,29 @@ def lookup(
     positions = np.searchsorted(haystack, needles, sorter=order).clip(max=len(haystack) - 1)
     rows = order[positions]
     return np.where(haystack[rows] == needles, rows, -1).astype(np.int64)
+
+
+def retire(root: Path, model: str, base: Cached, dropped: Cached, held: U64) -> None:
+    """Make ``model``'s cache ``base`` then ``dropped`` (newest last), less what the index holds."""
+    kept, dropped = _without(base, held), _without(dropped, held)
+    if len(dropped) or len(kept) != len(base):
+        write_cache(root, model, _concat(kept, dropped))
+
+
+def _without(cached: Cached, keys: U64) -> Cached:
+    """The cached entries whose key is not among ``keys``, the last of duplicate keys only."""
+    keep = ~np.isin(cached.keys, keys)
+    _, last = np.unique(cached.keys[::-1], return_index=True)
+    newest = np.zeros(len(cached.keys), bool)
+    newest[len(cached.keys) - 1 - last] = True
+    keep &= newest
+    return Cached(cached.keys[keep], cached.vectors[keep])
+
+
+def _concat(first: Cached, second: Cached) -> Cached:
+    """Both caches' entries, the second's last; a key in both keeps only its newest entry."""
+    joined = Cached(
+        np.concatenate([first.keys, second.keys]),
+        np.concatenate([first.vectors, second.vectors]),
+    )
+    return _without(joined, np.zeros(0, np.uint64))

@@ -10,6 +10,7 @@ Layout of an index folder::
         paragraphs.offsets.npy, paragraphs.ids.npy
         forward.*.npy, lexical.*.npy   the lexical leg
         dense.*.npy        the dense leg (window vectors), if a model was used
+      cache/               vectors earlier versions dropped, by model (see retrieval.cache)
 
 A build writes a new version beside the one in use and then replaces ``CURRENT``; a crash at any
 moment leaves the previous version in use, and a half-written one is never named by ``CURRENT``.

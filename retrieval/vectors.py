@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .cache import Cached, lookup, read_cache, write_cache
+from .cache import Cached, lookup, read_cache, retire
 from .dense import DenseIndex
 from .encoder import Encoder
 from .lexical import hash64
@@ -171,23 +171,19 @@ class Vectors:
 
     def keep_dropped(self, previous: StoredIndex | None, held: U64) -> None:
         """Put the vectors the new version dropped into the cache; take out those it holds again."""
-        none = np.zeros(0, np.uint64)
-        if previous is not None and previous.dense is not None and previous.dense_keys is not None:
-            old_model = previous.manifest.model
-            if old_model is not None:
-                mine = old_model == self.model
-                base = (
-                    self.cached()
-                    if mine
-                    else read_cache(self.root, old_model, previous.dense.dimension)
-                )
-                dropped = Cached(previous.dense_keys, previous.dense.vectors)
-                _store(self.root, old_model, base, dropped, held if mine else none)
-                if mine:
-                    return
+        old = previous.dense if previous is not None else None
+        old_keys = previous.dense_keys if previous is not None else None
+        same = previous is not None and previous.manifest.model == self.model
+        if same and old is not None and old_keys is not None:
+            retire(self.root, self.model, self.cached(), Cached(old_keys, old.vectors), held)
+            return
+        if not same:
+            drop_vectors(self.root, previous)  # another model's: the new version holds none
         if self._cached is not None:
-            empty = Cached(none, np.zeros((0, self.encoder.dimension), np.float32))
-            _store(self.root, self.model, self._cached, empty, held)
+            empty = Cached(
+                np.zeros(0, np.uint64), np.zeros((0, self.encoder.dimension), np.float32)
+            )
+            retire(self.root, self.model, self._cached, empty, held)
 
 
 def drop_vectors(root: Path, previous: StoredIndex | None) -> None:
@@ -197,14 +193,7 @@ def drop_vectors(root: Path, previous: StoredIndex | None) -> None:
     if previous.manifest.model is not None:
         base = read_cache(root, previous.manifest.model, previous.dense.dimension)
         dropped = Cached(previous.dense_keys, previous.dense.vectors)
-        _store(root, previous.manifest.model, base, dropped, np.zeros(0, np.uint64))
-
-
-def _store(root: Path, model: str, base: Cached, dropped: Cached, held: U64) -> None:
-    """Write ``model``'s cache: ``base`` and then ``dropped``, less what the index holds."""
-    kept, dropped = _without(base, held), _without(dropped, held)
-    if len(dropped) or len(kept) != len(base):
-        write_cache(root, model, _concat(kept, dropped))
+        retire(root, previous.manifest.model, base, dropped, np.zeros(0, np.uint64))
 
 
 def _ranges(starts: I64, lengths: I64) -> I64:
@@ -212,22 +201,3 @@ def _ranges(starts: I64, lengths: I64) -> I64:
     total = int(lengths.sum())
     before = np.cumsum(lengths) - lengths
     return (np.repeat(starts - before, lengths) + np.arange(total)).astype(np.int64)
-
-
-def _without(cached: Cached, keys: U64) -> Cached:
-    """The cached entries whose key is not among ``keys``, the last of duplicate keys only."""
-    keep = ~np.isin(cached.keys, keys)
-    _, last = np.unique(cached.keys[::-1], return_index=True)
-    newest = np.zeros(len(cached.keys), bool)
-    newest[len(cached.keys) - 1 - last] = True
-    keep &= newest
-    return Cached(cached.keys[keep], cached.vectors[keep])
-
-
-def _concat(first: Cached, second: Cached) -> Cached:
-    """Both caches' entries, the second's last; a key in both keeps only its newest entry."""
-    joined = Cached(
-        np.concatenate([first.keys, second.keys]),
-        np.concatenate([first.vectors, second.vectors]),
-    )
-    return _without(joined, np.zeros(0, np.uint64))
