@@ -4,7 +4,7 @@ Layout of an index folder::
 
     index/
       CURRENT              name of the version in use (replaced atomically)
-      v20261126T101500-3fa2c1/
+      v20261126T101500.123456-3fa2c1/
         manifest.json      how it was built: model, versions, per-file hashes, checksums
         paragraphs.jsonl   one paragraph per line, with its sources
         paragraphs.offsets.npy, paragraphs.ids.npy
