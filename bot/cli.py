@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -13,22 +14,27 @@ from typing import Any, TextIO
 
 from embeddings import DEFAULT_MODEL
 from retrieval import (
+    SILENT,
     BuildReport,
     ConfigError,
     QuestionError,
     SeedQAError,
+    build_running,
     clean_question,
     read_manifest,
+    seed_changes,
 )
 from retrieval.evaluation import evaluate, load_questions
 
 from . import runtime
 from .citations import display_root
+from .progress import TerminalMeter
 from .render import answer_json, answer_text, dumps
 from .scorecard import scorecard_json, scorecard_text
 from .settings import Settings
 from .telegram.config import ENVIRONMENT as BOT_ENVIRONMENT
 from .telegram.config import add_arguments as add_bot_arguments
+from .status import status_json, status_text
 
 __all__ = ["main"]
 
@@ -39,6 +45,7 @@ Answer questions from a folder of documents, with the answering sentence picked 
 citation (article, section, paragraph, file and line) for every passage.
 
   seedqa index                      build or update the index of ./seeds in ./index
+  seedqa status                     what is indexed, and which seed files changed since
   seedqa ask "边境党员受到了哪些教育？"   answer a question (builds the index first if needed)
   seedqa ask < questions.txt        answer one question per line
   seedqa bot                        answer in Telegram (token in $TELEGRAM_BOT_TOKEN)
@@ -122,6 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--json", action="store_true", help="print the report as one JSON object")
     index.set_defaults(handler=run_index)
 
+    status = commands.add_parser(
+        "status",
+        parents=[common],
+        help="show what is indexed and which seed files changed since",
+        description="Show what the index holds (files, paragraphs, model, when it was built), "
+        "checking every index file, and which seed files were added, changed or removed since.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    status.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    status.set_defaults(handler=run_status)
+
     ask = commands.add_parser(
         "ask",
         parents=[common],
@@ -195,13 +214,16 @@ class _Console:
 
 def run_index(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """``seedqa index``."""
+    started = time.perf_counter()
     settings = Settings.resolve(args.seeds, args.index, args.model, environ)
     console = _Console(args.quiet or args.json, sys.stderr)
-    report, _ = runtime.build(settings, console.warn, console.say, full=args.full)
+    meter = SILENT if args.quiet else TerminalMeter(sys.stderr)
+    report, _ = runtime.build(settings, console.warn, console.say, full=args.full, meter=meter)
     if report is None:
         manifest = read_manifest(settings.index)
         if args.json:
-            print(dumps(_up_to_date_json(manifest.paragraphs, list(manifest.files))))
+            seconds = time.perf_counter() - started
+            print(dumps(_up_to_date_json(manifest.paragraphs, list(manifest.files), seconds)))
         else:
             mode = "hybrid" if manifest.dense else "lexical"
             print(
@@ -224,7 +246,7 @@ def _report_json(report: BuildReport) -> dict[str, Any]:
     return data
 
 
-def _up_to_date_json(paragraphs: int, files: list[str]) -> dict[str, Any]:
+def _up_to_date_json(paragraphs: int, files: list[str], seconds: float) -> dict[str, Any]:
     return {
         "version": None,
         "files": len(files),
@@ -235,8 +257,8 @@ def _up_to_date_json(paragraphs: int, files: list[str]) -> dict[str, Any]:
         "files_unchanged": len(files),
         "paths_unchanged": files,
         "paragraphs_embedded": 0,
-        "paragraphs_reused": 0,
-        "seconds": 0.0,
+        "paragraphs_reused": paragraphs,
+        "seconds": round(seconds, 3),
         "up_to_date": True,
     }
 
@@ -251,6 +273,10 @@ def _report_text(report: BuildReport, settings: Settings) -> str:
         f"  paragraphs: {report.paragraphs_embedded} embedded, {report.paragraphs_reused} reused; "
         f"{_count(report.page_breaks, 'page break')} joined",
     ]
+    if report.windows_embedded or report.windows_cached:
+        lines.append(
+            f"  windows: {report.windows_embedded} embedded, {report.windows_cached} from the cache"
+        )
     lines += [f"  note: {note}" for note in report.notes]
     lines += [f"  skipped {s.path}: {s.reason}" for s in report.skipped]
     return "\n".join(lines)
@@ -328,6 +354,17 @@ def run_eval(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         print(dumps(scorecard_json(report, mode)))
     else:
         print(scorecard_text(report, mode, display_root(engine.searcher.index.manifest.seeds)))
+    return 0
+
+
+def run_status(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """``seedqa status``."""
+    settings = Settings.resolve(args.seeds, args.index, args.model, environ)
+    manifest = read_manifest(settings.index, check=True)
+    changes = seed_changes(settings.seeds, manifest)
+    where = (str(settings.index), str(settings.seeds), manifest, changes)
+    building = build_running(settings.index)
+    print(dumps(status_json(*where, building)) if args.json else status_text(*where, building))
     return 0
 
 

@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 from embeddings import DEFAULT_MODEL, ModelUnavailableError, load_encoder
 from retrieval import (
+    SILENT,
     BuildReport,
     Encoder,
     Engine,
     IndexMismatchError,
     IndexNotFoundError,
     Manifest,
+    Meter,
     SeedQAError,
     build_index,
     read_manifest,
@@ -59,12 +61,18 @@ def load_model(name: str | None, warn: Say) -> Encoder | None:
 
 
 def build(
-    settings: Settings, warn: Say, say: Say, full: bool = False, loaded: Encoder | None = None
+    settings: Settings,
+    warn: Say,
+    say: Say,
+    full: bool = False,
+    loaded: Encoder | None = None,
+    meter: Meter = SILENT,
 ) -> tuple[BuildReport | None, Encoder | None]:
     """Build or update the index, and the encoder it loaded for that (if any).
 
     The report is None when the index was already up to date; the model is then not even loaded.
     ``loaded`` is an encoder already in memory (a running bot's), used when it is the model wanted.
+    ``meter`` shows the progress of the long steps.
     """
     try:
         manifest: Manifest | None = read_manifest(settings.index)
@@ -79,7 +87,9 @@ def build(
     encoder = loaded if loaded is not None and loaded.name == model else load_model(model, warn)
     if fresh and encoder is None:
         return None, None  # still no model: the lexical index there is as good as a new one
-    report = build_index(settings.seeds, settings.index, encoder, model, full=full, progress=say)
+    report = build_index(
+        settings.seeds, settings.index, encoder, model, full=full, progress=say, meter=meter
+    )
     return report, encoder
 
 

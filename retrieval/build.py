@@ -1,30 +1,34 @@
-"""Building an index version from the seeds folder, reusing what the previous version computed.
+"""Building an index version from the seeds folder, reusing what earlier builds computed.
 
-Work is reused by content: a paragraph whose matching text (headings and text) is unchanged keeps
-its lexical terms, and a window whose text is unchanged keeps its vector — so adding one file to a
-large folder embeds only that file's paragraphs. The BM25 weights and the fusion calibration are
-recomputed from the whole corpus each time, with array operations.
+Work is reused by content. A paragraph whose matching text (headings and text) is unchanged keeps
+its lexical terms and its window vectors from the version before. The windows of a new or edited
+paragraph are looked up by their text's hash in the version before and in the vector cache
+(:mod:`retrieval.cache`) before anything is embedded — so adding one file to a large folder embeds
+only that file's paragraphs, and a file put back embeds nothing. The BM25 weights and the fusion
+calibration are recomputed from the whole corpus each time, with array operations.
 """
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from .cache import drop_cache, lookup
 from .calibration import calibrate
-from .dense import DenseIndex
+from .changes import seed_changes
 from .encoder import Encoder
 from .errors import SeedQAError, SeedsNotFoundError
 from .lexical import ForwardIndex, LexicalIndex, hash64
 from .paragraphs import Document, Paragraph, headings, merge
-from .seeds import SeedFile, Skipped, file_hashes, find_seeds, read_seed
+from .progress import SILENT, Meter
+from .seeds import SEED_SUFFIXES, SeedFile, Skipped, file_hash, find_seeds, read_seed
 from .store import (
     FileEntry,
     Manifest,
@@ -33,11 +37,10 @@ from .store import (
     new_version_name,
     read_index,
     read_manifest,
-    verify,
     write_index,
 )
 from .terms import ANALYZER_VERSION, terms
-from .windows import window_spans
+from .vectors import CHUNK, CHUNKING_VERSION, Vectors, drop_vectors
 
 __all__ = [
     "CHUNKING_VERSION",
@@ -50,10 +53,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PARSER_VERSION = "newspaper-md/1"
-CHUNKING_VERSION = "sentence-windows/1"
-HEADER_SHARE = 4
-"""A window's heading line may fill 1/HEADER_SHARE of the model's window, else it is dropped."""
+PARSER_VERSION = "newspaper-md/2"
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,12 @@ class BuildReport:
     files_removed: tuple[str, ...] = ()
     files_unchanged: tuple[str, ...] = ()
     paragraphs_embedded: int = 0
+    """Paragraphs with at least one window embedded by this build."""
     paragraphs_reused: int = 0
+    """Paragraphs whose vectors (in a lexical index: whose terms) came from earlier builds."""
+    windows_embedded: int = 0
+    windows_cached: int = 0
+    """Windows whose vectors came from the vector cache rather than the version before."""
     skipped: tuple[Skipped, ...] = ()
     full: bool = False
     notes: tuple[str, ...] = field(default=())
@@ -84,34 +92,16 @@ def matching_text(paragraph: Paragraph) -> str:
     return "\n".join([*headings(paragraph), paragraph.text])
 
 
-def _hash_or_blank(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
-
-
 def up_to_date(seeds: Path, root: Path, model: str | None) -> bool:
     """True when the index in ``root`` is whole and was built from exactly these seeds and model."""
     try:
-        manifest = read_manifest(root)
-        verify(root / manifest.version, manifest)
+        manifest = read_manifest(root, check=True)
     except SeedQAError:
         return False
     versions = (manifest.analyzer, manifest.parser, manifest.chunking)
     if manifest.model != model or versions != (ANALYZER_VERSION, PARSER_VERSION, CHUNKING_VERSION):
         return False
-    indexed = {path: entry.sha256 for path, entry in manifest.files.items()}
-    indexed.update({s["path"]: s.get("sha256", "") for s in manifest.skipped})
-    return file_hashes(seeds) == indexed
-
-
-def _previous(root: Path) -> StoredIndex | None:
-    try:
-        return read_index(root)
-    except SeedQAError as error:
-        logger.info("Not reusing the previous index: %s", error)
-        return None
+    return not seed_changes(seeds, manifest).any
 
 
 def build_index(
@@ -121,15 +111,18 @@ def build_index(
     model: str | None,
     full: bool = False,
     progress: Callable[[str], None] | None = None,
+    meter: Meter = SILENT,
 ) -> BuildReport:
     """Build the index of ``seeds`` into ``root`` (``model`` is the model asked for, None for none).
 
     ``encoder`` is the loaded model, or None when it is unavailable or not wanted: the index is then
-    lexical only. Raises :class:`~retrieval.errors.SeedsNotFoundError` when there is nothing to
-    index and :class:`~retrieval.errors.IndexLockedError` while another build runs.
+    lexical only. ``full`` reuses nothing from earlier builds. ``progress`` hears one line per step,
+    ``meter`` counts the units of the long ones. Raises
+    :class:`~retrieval.errors.SeedsNotFoundError` when there is nothing to index and
+    :class:`~retrieval.errors.IndexLockedError` while another build runs.
     """
     with build_lock(root):
-        return _build(seeds, root, encoder, model, full, progress or (lambda message: None))
+        return _build(seeds, root, encoder, model, full, progress or (lambda _: None), meter)
 
 
 def _build(
@@ -139,61 +132,43 @@ def _build(
     model: str | None,
     full: bool,
     say: Callable[[str], None],
+    meter: Meter,
 ) -> BuildReport:
     started = time.perf_counter()
-    paths = list(find_seeds(seeds))
-    seed_files: list[SeedFile] = []
-    documents: list[Document] = []
-    skipped: list[Skipped] = []
-    for path in paths:
-        relative = path.relative_to(seeds).as_posix()
-        try:
-            seed, document = read_seed(seeds, path)
-        except (OSError, ValueError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            skipped.append(Skipped(relative, reason, _hash_or_blank(path)))
-            logger.warning("Skipping %s: %s", relative, reason)
-            continue
-        if not document.paragraphs:
-            skipped.append(Skipped(relative, "no text", seed.sha256))
-            continue
-        seed_files.append(seed)
-        documents.append(document)
-    if not seed_files:
-        raise SeedsNotFoundError(
-            f"No readable seed file in {seeds} (*.txt, *.md)."
-            + (f" Skipped {len(skipped)}." if skipped else "")
-        )
+    seed_files, documents, skipped = _read(seeds, meter)
+    old_manifest = _manifest_or_none(root)
     previous = None if full else _previous(root)
     notes: list[str] = []
     if previous is not None and previous.manifest.model != model:
         notes.append(
             f"model changed ({previous.manifest.model or 'none'} → {model or 'none'}): full rebuild"
         )
-        previous = None
-    old_files = previous.manifest.files if previous is not None else {}
+    if full and model is not None:
+        drop_cache(root, model)
+    old_files = old_manifest.files if old_manifest is not None else {}
     new_files = {seed.path: seed for seed in seed_files}
-    added = tuple(p for p in new_files if p not in old_files)
     changed = tuple(
         p for p in new_files if p in old_files and old_files[p].sha256 != new_files[p].sha256
     )
-    removed = tuple(p for p in old_files if p not in new_files)
-    unchanged = tuple(p for p in new_files if p in old_files and p not in changed)
 
     paragraphs = merge(documents)
     say(f"Read {len(seed_files)} seed file(s): {len(paragraphs)} paragraphs")
-    texts = [matching_text(p) for p in paragraphs]
-    keys = hash64(texts)
-    forward = _forward(texts, keys, previous)
+    keys = hash64(matching_text(p) for p in paragraphs)
+    same_analyzer = previous is not None and previous.manifest.analyzer == ANALYZER_VERSION
+    forward, terms_reused = _forward(
+        paragraphs, keys, previous if same_analyzer else None, say, meter
+    )
     lexical = LexicalIndex.build(forward)
 
     dense = dense_keys = None
     calibration = None
-    windows = 0
-    embedded = reused = 0
+    embedded, reused = 0, terms_reused
+    vectors = None
     if encoder is not None:
-        dense, dense_keys, embedded, reused = _dense(paragraphs, encoder, previous, say)
-        windows = len(dense)
+        vectors = Vectors(root, model or encoder.name, encoder, say, meter)
+        reusable = previous if vectors.reusable(previous) else None
+        dense, dense_keys, embedded = vectors.build(paragraphs, keys, reusable)
+        reused = len(paragraphs) - embedded
         say("calibrating fusion on pseudo-questions")
         calibration = calibrate(
             [p.text for p in paragraphs], lexical, terms, dense, encoder
@@ -214,111 +189,134 @@ def _build(
         chunking=CHUNKING_VERSION,
         parser=PARSER_VERSION,
         paragraphs=len(paragraphs),
-        windows=windows,
-        files={s.path: FileEntry(s.sha256, s.size, counts.get(s.path, 0)) for s in seed_files},
+        windows=len(dense) if dense is not None else 0,
+        files={
+            s.path: FileEntry(s.sha256, s.size, counts.get(s.path, 0), s.encoding)
+            for s in seed_files
+        },
         skipped=[{"path": s.path, "reason": s.reason, "sha256": s.sha256} for s in skipped],
         calibration=calibration,
     )
+    say("writing the index")
     write_index(root, manifest, paragraphs, forward, lexical, dense, dense_keys, keys)
+    if vectors is not None and dense_keys is not None:
+        vectors.keep_dropped(previous, dense_keys)
+    else:
+        drop_vectors(root, previous)
     return BuildReport(
         version=manifest.version,
         mode="hybrid" if encoder is not None else "lexical",
         files=len(seed_files),
         paragraphs=len(paragraphs),
-        windows=windows,
+        windows=manifest.windows,
         page_breaks=sum(len(d.page_breaks) for d in documents),
         seconds=time.perf_counter() - started,
-        files_added=added,
+        files_added=tuple(p for p in new_files if p not in old_files),
         files_changed=changed,
-        files_removed=removed,
-        files_unchanged=unchanged,
+        files_removed=tuple(p for p in old_files if p not in new_files),
+        files_unchanged=tuple(p for p in new_files if p in old_files and p not in changed),
         paragraphs_embedded=embedded,
         paragraphs_reused=reused,
+        windows_embedded=vectors.windows_embedded if vectors is not None else 0,
+        windows_cached=vectors.windows_cached if vectors is not None else 0,
         skipped=tuple(skipped),
         full=previous is None,
         notes=tuple(notes),
     )
 
 
-def _forward(
-    texts: Sequence[str], keys: npt.NDArray[np.uint64], previous: StoredIndex | None
-) -> ForwardIndex:
-    """Term counts of every paragraph, reusing the previous version's for unchanged texts."""
-    old_rows: dict[int, int] = {}
-    if previous is not None and previous.manifest.analyzer == ANALYZER_VERSION:
-        old_rows = {int(key): row for row, key in enumerate(previous.paragraph_keys.tolist())}
-    parts: list[ForwardIndex] = []
-    pending: list[int] = []
-    reuse: list[int] = []
-
-    def flush() -> None:
-        if reuse:
-            assert previous is not None
-            parts.append(previous.forward.select(reuse))
-            reuse.clear()
-        if pending:
-            parts.append(ForwardIndex.from_terms(terms(texts[i]) for i in pending))
-            pending.clear()
-
-    for i, key in enumerate(keys.tolist()):
-        old = old_rows.get(int(key))
-        if old is None:
-            if reuse:
-                flush()
-            pending.append(i)
+def _read(seeds: Path, meter: Meter) -> tuple[list[SeedFile], list[Document], list[Skipped]]:
+    """Every seed file read and parsed; the ones that cannot be, reported and skipped."""
+    paths = list(find_seeds(seeds))
+    seed_files: list[SeedFile] = []
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    meter.start("reading", len(paths))
+    for path in paths:
+        relative = path.relative_to(seeds).as_posix()
+        try:
+            seed, document = read_seed(seeds, path)
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            skipped.append(Skipped(relative, reason, file_hash(path)))
+            logger.info("Skipping %s: %s", relative, reason)
         else:
-            if pending:
-                flush()
-            reuse.append(old)
-    flush()
-    return ForwardIndex.concat(parts)
+            if document.paragraphs:
+                seed_files.append(seed)
+                documents.append(document)
+            else:
+                skipped.append(Skipped(relative, "no text in it", seed.sha256))
+        meter.advance(1)
+    meter.stop()
+    if not seed_files:
+        suffixes = ", ".join(sorted(SEED_SUFFIXES))
+        raise SeedsNotFoundError(
+            f"No readable seed file in {seeds} ({suffixes})"
+            + (f"; skipped {len(skipped)}: " + _skipped_list(skipped) if skipped else "")
+            + ". The index was left as it was."
+        )
+    return seed_files, documents, skipped
 
 
-def _dense(
+def _forward(
     paragraphs: Sequence[Paragraph],
-    encoder: Encoder,
+    keys: U64,
     previous: StoredIndex | None,
     say: Callable[[str], None],
-) -> tuple[DenseIndex, npt.NDArray[np.uint64], int, int]:
-    """Window vectors for every paragraph, embedding only windows the previous version lacks."""
-    headers = [" · ".join(headings(p)) for p in paragraphs]
-    budget = encoder.max_tokens
-    header_tokens = (
-        encoder.count_tokens([h + "\n" for h in headers]) if budget else [0] * len(headers)
+    meter: Meter,
+) -> tuple[ForwardIndex, int]:
+    """Term counts of every paragraph (reusing the previous version's), and how many reused."""
+    old_rows = (
+        lookup(previous.paragraph_keys, keys)
+        if previous is not None
+        else np.full(len(keys), -1, np.int64)
     )
-    budgets: list[int | None] = []
-    prefixes: list[str] = []
-    for header, cost in zip(headers, header_tokens, strict=True):
-        keep = bool(header) and (budget is None or cost * HEADER_SHARE <= budget)
-        prefixes.append(header + "\n" if keep else "")
-        budgets.append(None if budget is None else budget - (cost if keep else 0))
-    spans = window_spans([p.text for p in paragraphs], budgets, encoder.count_tokens)
-    window_texts: list[str] = []
-    owners: list[int] = []
-    for row, (paragraph, prefix, parts) in enumerate(zip(paragraphs, prefixes, spans, strict=True)):
-        for start, end in parts:
-            window_texts.append(prefix + paragraph.text[start:end])
-            owners.append(row)
-    keys = hash64(window_texts)
-    vectors = np.zeros((len(window_texts), encoder.dimension), dtype=np.float32)
-    known: dict[int, int] = {}
-    if (
-        previous is not None
-        and previous.dense is not None
-        and previous.dense_keys is not None
-        and previous.dense.dimension == encoder.dimension
-    ):
-        known = {int(key): row for row, key in enumerate(previous.dense_keys.tolist())}
-    missing = [i for i, key in enumerate(keys.tolist()) if int(key) not in known]
-    for i, key in enumerate(keys.tolist()):
-        old = known.get(int(key))
-        if old is not None:
-            assert previous is not None and previous.dense is not None
-            vectors[i] = previous.dense.vectors[old]
-    if missing:
-        say(f"embedding {len(missing)} of {len(window_texts)} windows")
-        vectors[missing] = encoder.encode_passages([window_texts[i] for i in missing])
-    owner_array = np.asarray(owners, dtype=np.int32)
-    fresh_rows = set(owner_array[missing].tolist())
-    embedded = len(fresh_rows)
-    return DenseIndex(vectors, owner_array), keys, embedded, len(paragraphs) - embedded
+    fresh = np.flatnonzero(old_rows < 0)
+    if len(fresh):
+        say(f"analysing {len(fresh)} of {len(paragraphs)} paragraphs")
+    meter.start("analysing", len(fresh))
+    new = ForwardIndex.from_terms(_terms(paragraphs, fresh, meter))
+    meter.stop()
+    from_old = old_rows >= 0
+    if previous is None or not from_old.any():
+        return new, 0
+    # Each run of consecutive rows from one source is one select (old) or one slice (new).
+    bounds = [0, *(np.flatnonzero(np.diff(from_old.astype(np.int8))) + 1).tolist(), len(keys)]
+    parts: list[ForwardIndex] = []
+    done = 0
+    for start, stop in itertools.pairwise(bounds):
+        if from_old[start]:
+            parts.append(previous.forward.select(old_rows[start:stop]))
+        else:
+            parts.append(new.slice(done, done + stop - start))
+            done += stop - start
+    return ForwardIndex.concat(parts), int(from_old.sum())
+
+
+def _terms(paragraphs: Sequence[Paragraph], rows: I64, meter: Meter) -> Iterator[list[str]]:
+    """The terms of the paragraphs at ``rows``, counted on the meter a chunk at a time."""
+    for done, row in enumerate(rows.tolist(), start=1):
+        yield terms(matching_text(paragraphs[row]))
+        if done % CHUNK == 0:
+            meter.advance(CHUNK)
+    meter.advance(len(rows) % CHUNK)
+
+
+def _skipped_list(skipped: Sequence[Skipped]) -> str:
+    shown = "; ".join(f"{s.path} ({s.reason})" for s in skipped[:5])
+    return shown + ("; …" if len(skipped) > 5 else "")
+
+
+def _manifest_or_none(root: Path) -> Manifest | None:
+    try:
+        return read_manifest(root)
+    except SeedQAError:
+        return None
+
+
+def _previous(root: Path) -> StoredIndex | None:
+    try:
+        return read_index(root)
+    except SeedQAError as error:
+        logger.info("Not reusing the previous index: %s", error)
+        return None

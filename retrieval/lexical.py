@@ -80,6 +80,13 @@ class ForwardIndex:
         take = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=np.int64)
         return ForwardIndex(indptr, self.hashes[take], self.counts[take])
 
+    def slice(self, start: int, stop: int) -> ForwardIndex:
+        """The documents ``start`` to ``stop`` (excluded), sharing this index's arrays."""
+        first, last = int(self.indptr[start]), int(self.indptr[stop])
+        return ForwardIndex(
+            self.indptr[start : stop + 1] - first, self.hashes[first:last], self.counts[first:last]
+        )
+
     @staticmethod
     def concat(parts: Sequence[ForwardIndex]) -> ForwardIndex:
         """One forward index holding the documents of each part in turn."""

@@ -13,6 +13,8 @@ Seed files are Markdown-like text, often extracted from printed newspaper pages:
 - Lines that follow each other without a blank line belong to one paragraph while the sentence goes
   on (hard-wrapped text); a line that ends a sentence ends the paragraph (one-paragraph-per-line
   text), except inside a list or a table.
+- A paragraph stops growing at ``MAX_PARAGRAPH_CHARS``: text with no sentence end or no line break
+  for megabytes is cut at sentence ends into passages a reader (and the index) can take whole.
 
 A paragraph's text is kept exactly as written; normalisation happens only for matching.
 """
@@ -25,7 +27,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from .sentences import sentences
+
 __all__ = [
+    "MAX_PARAGRAPH_CHARS",
     "Article",
     "Document",
     "PageBreak",
@@ -40,6 +45,9 @@ __all__ = [
 # Characters that end a sentence, and closers that may follow them (。” ends a sentence too).
 SENTENCE_END = frozenset("。！？!?…；;：:.")
 CLOSERS = frozenset("”’\"'」』）)】》〉]")
+
+MAX_PARAGRAPH_CHARS = 4000
+"""Longest paragraph kept whole; longer text is cut at sentence ends (a sentence over it, hard)."""
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _RULE = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
@@ -151,9 +159,13 @@ def paragraph_id(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def parse(text: str, path: str) -> Document:
-    """Split a seed text into articles and paragraphs."""
-    return _Parser(path).run(text)
+def parse(text: str, path: str, joins: bool = True) -> Document:
+    """Split a seed text into articles and paragraphs.
+
+    ``joins=False`` is for formats that mark their paragraphs (Word, HTML): a blank line then always
+    ends a paragraph, and a fragment that does not end a sentence is not joined to the next.
+    """
+    return _Parser(path, joins).run(text)
 
 
 def is_sentence_end(text: str) -> bool:
@@ -204,8 +216,9 @@ class _ArticleState:
 
 
 class _Parser:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, joins: bool = True) -> None:
         self.path = path
+        self.joins = joins
         self.articles: list[_ArticleState] = []
         self.paragraphs: list[Paragraph] = []
         self.page_breaks: list[PageBreak] = []
@@ -239,6 +252,12 @@ class _Parser:
                 self.close()
                 if self.article is not None:
                     self.article.bylines.append(line)
+            elif len(line) > MAX_PARAGRAPH_CHARS:
+                for piece in _cut(raw.strip()):
+                    self.close()
+                    self.text_line(piece, index + 1)
+                self.close()
+                self.after_title = False
             else:
                 self.text_line(raw.rstrip(), index + 1)
                 self.after_title = False
@@ -303,8 +322,10 @@ class _Parser:
         stripped = line.lstrip()
         if _opens_paragraph(stripped) or _is_caption(before):
             return False
+        if len(before) + len(line) > MAX_PARAGRAPH_CHARS:
+            return False
         if self.gap:
-            if is_sentence_end(before) or _LIST_ITEM.match(line):
+            if not self.joins or is_sentence_end(before) or _LIST_ITEM.match(line):
                 return False
             # An English line ending in a word, then a capitalised line: a title, not a cut.
             last = before.rstrip()[-1:]
@@ -338,6 +359,21 @@ class _Parser:
                 dateline=dateline[0] if dateline else None,
             )
         )
+
+
+def _cut(line: str) -> list[str]:
+    """A line too long for one paragraph, cut at sentence ends (or hard) into pieces that fit."""
+    pieces: list[str] = []
+    start = 0
+    for sentence_start, end in sentences(line):
+        if end - start > MAX_PARAGRAPH_CHARS and sentence_start > start:
+            pieces.append(line[start:sentence_start].strip())
+            start = sentence_start
+        while end - start > MAX_PARAGRAPH_CHARS:
+            pieces.append(line[start : start + MAX_PARAGRAPH_CHARS].strip())
+            start += MAX_PARAGRAPH_CHARS
+    pieces.append(line[start:].strip())
+    return [piece for piece in pieces if piece]
 
 
 def _next_line(lines: list[str], index: int) -> str:

@@ -4,12 +4,13 @@ Layout of an index folder::
 
     index/
       CURRENT              name of the version in use (replaced atomically)
-      v20261126T101500-3fa2c1/
+      v20261126T101500.123456-3fa2c1/
         manifest.json      how it was built: model, versions, per-file hashes, checksums
         paragraphs.jsonl   one paragraph per line, with its sources
         paragraphs.offsets.npy, paragraphs.ids.npy
         forward.*.npy, lexical.*.npy   the lexical leg
         dense.*.npy        the dense leg (window vectors), if a model was used
+      cache/               vectors earlier versions dropped, by model (see retrieval.cache)
 
 A build writes a new version beside the one in use and then replaces ``CURRENT``; a crash at any
 moment leaves the previous version in use, and a half-written one is never named by ``CURRENT``.
@@ -52,6 +53,7 @@ __all__ = [
     "ParagraphTable",
     "StoredIndex",
     "build_lock",
+    "build_running",
     "current_version",
     "read_index",
     "read_manifest",
@@ -68,11 +70,12 @@ KEEP_VERSIONS = 2
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
-    """A seed file as indexed: its content hash, size and paragraph count."""
+    """A seed file as indexed: its content hash, size, paragraph count and how it was read."""
 
     sha256: str
     size: int
     paragraphs: int
+    encoding: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,9 +236,26 @@ def build_lock(root: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def build_running(root: Path) -> bool:
+    """Whether a build holds the index folder's build lock right now."""
+    try:
+        fd = os.open(root / ".lock", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def new_version_name() -> str:
-    """A fresh, sortable version name."""
-    return time.strftime("v%Y%m%dT%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+    """A fresh version name that sorts after every earlier one (to the microsecond)."""
+    seconds, micros = divmod(time.time_ns() // 1000, 1_000_000)
+    stamp = time.strftime("v%Y%m%dT%H%M%S", time.gmtime(seconds))
+    return f"{stamp}.{micros:06d}-{secrets.token_hex(3)}"
 
 
 def write_index(
@@ -317,12 +337,15 @@ def current_version(root: Path) -> str | None:
         raise IndexCorruptError(f"Cannot read {root / CURRENT}: {error.strerror}.") from error
 
 
-def read_manifest(root: Path) -> Manifest:
-    """The manifest of the version in use."""
+def read_manifest(root: Path, check: bool = False) -> Manifest:
+    """The manifest of the version in use (with ``check``, after checking every file it lists)."""
     version = current_version(root)
     if version is None:
         raise IndexNotFoundError(f"No index in {root}. Run: seedqa index")
-    return _read_manifest(root / version)
+    manifest = _read_manifest(root / version)
+    if check:
+        verify(root / version, manifest)
+    return manifest
 
 
 def _read_manifest(folder: Path) -> Manifest:

@@ -1,0 +1,203 @@
+"""The window vectors of a build: kept from the version before, taken from the cache, or embedded.
+
+An unchanged paragraph (same headings and text) keeps its windows and their vectors from the
+version before, as they are — nothing is cut or counted again. The windows of a new or edited
+paragraph are cut anew and looked up by their text's hash, first in the version before, then in
+the vector cache of the model (:mod:`retrieval.cache`); only the rest are embedded, a chunk at a
+time. After the new version is written, the vectors it dropped go into the cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from .cache import Cached, lookup, read_cache, retire
+from .dense import DenseIndex
+from .encoder import Encoder
+from .lexical import hash64
+from .paragraphs import Paragraph, headings
+from .progress import Meter
+from .store import StoredIndex
+from .windows import window_spans
+
+__all__ = ["CHUNK", "CHUNKING_VERSION", "HEADER_SHARE", "Vectors"]
+
+CHUNKING_VERSION = "sentence-windows/1"
+HEADER_SHARE = 4
+"""A window's heading line may fill 1/HEADER_SHARE of the model's window, else it is dropped."""
+CHUNK = 256
+"""Windows embedded (or paragraphs analysed) between two progress updates: small enough to keep
+memory flat on a 50 MB file, large enough for the model's batches."""
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+F32 = npt.NDArray[np.float32]
+
+
+class Vectors:
+    """Makes the window vectors of one build with one model, and keeps what it dropped."""
+
+    def __init__(
+        self,
+        root: Path,
+        model: str,
+        encoder: Encoder,
+        say: Callable[[str], None],
+        meter: Meter,
+    ) -> None:
+        self.root, self.model, self.encoder, self.say, self.meter = root, model, encoder, say, meter
+        self.windows_embedded = 0
+        self.windows_cached = 0
+        self._cached: Cached | None = None
+
+    def reusable(self, previous: StoredIndex | None) -> bool:
+        """Whether the previous version's windows were cut and embedded as this build would."""
+        if previous is None or previous.dense is None:
+            return False
+        manifest = previous.manifest
+        return (
+            manifest.model == self.model
+            and manifest.chunking == CHUNKING_VERSION
+            and manifest.max_tokens == self.encoder.max_tokens
+            and previous.dense.dimension == self.encoder.dimension
+        )
+
+    def cached(self) -> Cached:
+        """The vector cache of this build's model (read once, when first needed)."""
+        if self._cached is None:
+            self._cached = read_cache(self.root, self.model, self.encoder.dimension)
+        return self._cached
+
+    def build(
+        self, paragraphs: Sequence[Paragraph], keys: U64, previous: StoredIndex | None
+    ) -> tuple[DenseIndex, U64, int]:
+        """The dense index, its window keys, and how many paragraphs had a window embedded.
+
+        ``keys`` are the paragraphs' matching-text hashes; ``previous`` is the version before, if
+        its windows can be reused (see :meth:`reusable`).
+        """
+        n = len(paragraphs)
+        old_rows = np.full(n, -1, np.int64)
+        old = previous.dense if previous is not None else None
+        old_keys = previous.dense_keys if previous is not None else None
+        if previous is not None and old is not None and old_keys is not None:
+            old_rows = lookup(previous.paragraph_keys, keys)
+        kept = np.flatnonzero(old_rows >= 0)
+        fresh = np.flatnonzero(old_rows < 0)
+        counts = np.zeros(n, np.int64)
+        starts = np.zeros(0, np.int64)
+        if old is not None and len(kept):
+            starts = np.searchsorted(old.owners, old_rows[kept], "left").astype(np.int64)
+            counts[kept] = np.searchsorted(old.owners, old_rows[kept], "right") - starts
+
+        texts, owners_of_fresh = self.windows([paragraphs[i] for i in fresh.tolist()])
+        counts[fresh] = np.bincount(owners_of_fresh, minlength=len(fresh))
+        fresh_keys = hash64(texts)
+        fresh_vectors = np.zeros((len(texts), self.encoder.dimension), np.float32)
+        missing = np.arange(len(texts))
+        if old is not None and old_keys is not None:
+            found = lookup(old_keys, fresh_keys)
+            fresh_vectors[found >= 0] = old.vectors[found[found >= 0]]
+            missing = np.flatnonzero(found < 0)
+        if len(missing):
+            found = lookup(self.cached().keys, fresh_keys[missing])
+            hit = found >= 0
+            fresh_vectors[missing[hit]] = self.cached().vectors[found[hit]]
+            self.windows_cached = int(hit.sum())
+            missing = missing[~hit]
+        self.embed(texts, missing, fresh_vectors)
+
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        vectors = np.empty((int(offsets[-1]), self.encoder.dimension), np.float32)
+        window_keys = np.empty(int(offsets[-1]), np.uint64)
+        if old is not None and old_keys is not None and len(kept):
+            at, source = _ranges(offsets[kept], counts[kept]), _ranges(starts, counts[kept])
+            vectors[at] = old.vectors[source]
+            window_keys[at] = old_keys[source]
+        if len(fresh):
+            at = _ranges(offsets[fresh], counts[fresh])
+            vectors[at] = fresh_vectors
+            window_keys[at] = fresh_keys
+        owners = np.repeat(np.arange(n, dtype=np.int32), counts)
+        embedded = len(np.unique(owners_of_fresh[missing]))
+        return DenseIndex(vectors, owners), window_keys, embedded
+
+    def windows(self, paragraphs: Sequence[Paragraph]) -> tuple[list[str], I64]:
+        """The texts of the windows of ``paragraphs``, and the paragraph (position) of each.
+
+        Each window is headed by the paragraph's headings when they take at most 1/HEADER_SHARE
+        of the model's window. Paragraphs are cut a chunk at a time, to keep token lists small.
+        """
+        texts: list[str] = []
+        owners: list[int] = []
+        budget = self.encoder.max_tokens
+        count = self.encoder.count_tokens
+        for first in range(0, len(paragraphs), CHUNK * 4):
+            chunk = paragraphs[first : first + CHUNK * 4]
+            headers = [" · ".join(headings(p)) for p in chunk]
+            costs = count([h + "\n" for h in headers]) if budget else [0] * len(chunk)
+            budgets: list[int | None] = []
+            prefixes: list[str] = []
+            for header, cost in zip(headers, costs, strict=True):
+                keep = bool(header) and (budget is None or cost * HEADER_SHARE <= budget)
+                prefixes.append(header + "\n" if keep else "")
+                budgets.append(None if budget is None else budget - (cost if keep else 0))
+            spans = window_spans([p.text for p in chunk], budgets, count)
+            for row, (paragraph, prefix, parts) in enumerate(
+                zip(chunk, prefixes, spans, strict=True), start=first
+            ):
+                for start, end in parts:
+                    texts.append(prefix + paragraph.text[start:end])
+                    owners.append(row)
+        return texts, np.asarray(owners, dtype=np.int64)
+
+    def embed(self, texts: Sequence[str], rows: I64, vectors: F32) -> None:
+        """Embed ``texts[rows]`` into ``vectors[rows]``, a chunk at a time, shortest first."""
+        self.windows_embedded = len(rows)
+        if not len(rows):
+            return
+        self.say(f"embedding {len(rows)} of {len(texts)} new windows")
+        order = rows[np.argsort([len(texts[i]) for i in rows.tolist()], kind="stable")]
+        self.meter.start("embedding", len(order))
+        for first in range(0, len(order), CHUNK):
+            chunk = order[first : first + CHUNK]
+            vectors[chunk] = self.encoder.encode_passages([texts[i] for i in chunk.tolist()])
+            self.meter.advance(len(chunk))
+        self.meter.stop()
+
+    def keep_dropped(self, previous: StoredIndex | None, held: U64) -> None:
+        """Put the vectors the new version dropped into the cache; take out those it holds again."""
+        old = previous.dense if previous is not None else None
+        old_keys = previous.dense_keys if previous is not None else None
+        same = previous is not None and previous.manifest.model == self.model
+        if same and old is not None and old_keys is not None:
+            retire(self.root, self.model, self.cached(), Cached(old_keys, old.vectors), held)
+            return
+        if not same:
+            drop_vectors(self.root, previous)  # another model's: the new version holds none
+        if self._cached is not None:
+            empty = Cached(
+                np.zeros(0, np.uint64), np.zeros((0, self.encoder.dimension), np.float32)
+            )
+            retire(self.root, self.model, self._cached, empty, held)
+
+
+def drop_vectors(root: Path, previous: StoredIndex | None) -> None:
+    """Keep the vectors of ``previous`` in its model's cache: the new version holds none."""
+    if previous is None or previous.dense is None or previous.dense_keys is None:
+        return
+    if previous.manifest.model is not None:
+        base = read_cache(root, previous.manifest.model, previous.dense.dimension)
+        dropped = Cached(previous.dense_keys, previous.dense.vectors)
+        retire(root, previous.manifest.model, base, dropped, np.zeros(0, np.uint64))
+
+
+def _ranges(starts: I64, lengths: I64) -> I64:
+    """The concatenation of ``range(start, start + length)`` for each pair, as one array."""
+    total = int(lengths.sum())
+    before = np.cumsum(lengths) - lengths
+    return (np.repeat(starts - before, lengths) + np.arange(total)).astype(np.int64)

@@ -1,0 +1,111 @@
+"""Big seed files: a progress bar in a terminal only, and a 50 MB file in bounded memory."""
+
+import fcntl
+import json
+import os
+import pty
+import random
+import struct
+import subprocess
+import sys
+import termios
+import threading
+from pathlib import Path
+
+import pytest
+from corpus import sentences
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def big_file(path: Path, megabytes: float) -> int:
+    """Write a newspaper-like file of about ``megabytes`` MB; returns its paragraph count."""
+    pool = sentences()
+    rng = random.Random(0)
+    size = count = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        while size < megabytes * 1_000_000:
+            head = f"## 第{count // 30 + 1}篇报道\n\n" if count % 30 == 0 else ""
+            line = head + f"{count}号。" + "".join(rng.choice(pool) for _ in range(3)) + "\n\n"
+            handle.write(line)
+            size += len(line.encode())
+            count += 1
+    return count
+
+
+def index(seeds: Path, *flags: str, terminal: bool) -> tuple[int, str]:
+    """Run ``seedqa index`` with its standard error on a terminal (a pty) or a pipe."""
+    command = [sys.executable, "-m", "bot", "index", "--model", "none", "--seeds", str(seeds)]
+    command += ["--index", str(seeds.parent / "index"), *flags]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if not terminal:
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        return done.returncode, done.stderr
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # the terminal's buffer is small: keep reading until it closes
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, env=env)
+    os.close(follower)
+    process.wait(timeout=300)
+    reader.join()
+    os.close(leader)
+    return process.returncode, b"".join(chunks).decode(errors="replace")
+
+
+def test_a_progress_bar_shows_in_a_terminal_and_nowhere_else(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    paragraphs = big_file(seeds / "page.txt", 0.2)
+    code, shown = index(seeds, "--full", terminal=True)
+    assert code == 0 and "analysing:" in shown and f"/{paragraphs} [" in shown
+    code, quiet = index(seeds, "--full", "--quiet", terminal=True)
+    assert code == 0 and quiet == ""
+    code, piped = index(seeds, "--full", terminal=False)
+    assert code == 0 and "|" not in piped and "\r" not in piped
+    assert f"analysing {paragraphs} of {paragraphs} paragraphs" in piped
+
+
+@pytest.mark.slow
+def test_a_50_mb_seed_file_indexes_in_bounded_memory(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    paragraphs = big_file(seeds / "big.txt", 50)
+    measure = (
+        "import resource, subprocess, sys; "
+        "code = subprocess.run(sys.argv[1:]).returncode; "
+        "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    command = [sys.executable, "-m", "bot", "index", "--model", "none", "-q", "--json"]
+    command += ["--seeds", str(seeds), "--index", str(tmp_path / "index")]
+    done = subprocess.run(
+        [sys.executable, "-c", measure, *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=1200,
+    )
+    report, result = done.stdout.splitlines()
+    code, peak_kib = map(int, result.split())
+    assert code == 0, done.stderr
+    assert json.loads(report)["paragraphs"] == paragraphs
+    assert peak_kib < 2 * 1024 * 1024, f"peak RSS {peak_kib // 1024} MiB"  # measured: ~1.3 GiB
+    ask = [sys.executable, "-m", "bot", "ask", "--json", "--index", str(tmp_path / "index")]
+    asked = subprocess.run(
+        [*ask, "--seeds", str(seeds), "第70000号说了什么？"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "SEEDQA_MODEL": "none"},
+    )
+    assert asked.returncode == 0 and json.loads(asked.stdout)["hits"]

@@ -1,0 +1,187 @@
+"""Hot reload: a running engine, and a running ``seedqa ask`` batch, pick up a new index version."""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from encoders import CharEncoder
+
+from bot import runtime
+from bot.settings import Settings
+from retrieval import Engine, build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = "# 拉孜县新建图书馆\n\n拉孜县新建的图书馆共有藏书三万册，向农牧民群众免费开放。\n"
+QUESTION = "拉孜县图书馆有多少册藏书？"
+STEADY = "南伊乡有多少户农牧民群众自发举行升国旗活动？"  # answered by the sample page throughout
+
+
+def paths(answer) -> list[str]:
+    return [hit.source.path for hit in answer.hits]
+
+
+def wait_for(condition, seconds: float) -> float:
+    """Poll ``condition`` until it holds; the seconds it took (fails after ``seconds``)."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < seconds, f"not within {seconds} s"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_an_engine_picks_up_a_new_version_within_seconds(seeds: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    build_index(seeds, root, None, None)
+    engine = Engine(root)
+    first = engine.version
+    assert engine.ask(QUESTION).abstained
+    (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+    build_index(seeds, root, None, None)
+    took = wait_for(lambda: "library.md" in paths(engine.ask(QUESTION)), seconds=5)
+    assert engine.version != first and took < 3
+    engine.close()
+
+
+def test_a_question_in_flight_finishes_on_the_version_it_started_with(
+    seeds: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "index"
+    (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+    build_index(seeds, root, None, None)
+    engine = Engine(root, watch=False)
+    in_flight = engine.searcher  # what a question being answered holds
+    old_folder = in_flight.index.folder
+    (seeds / "library.md").unlink()
+    for _ in range(3):  # each build prunes older versions: the old folder is deleted
+        build_index(seeds, root, None, None, full=True)
+    assert not old_folder.exists()
+    assert engine.reload()
+    assert paths(in_flight.ask(QUESTION)) == [
+        "library.md"
+    ]  # the old version, from its mapped files
+    assert engine.ask(QUESTION).abstained and paths(engine.ask(STEADY))
+
+
+def test_answers_go_on_while_versions_switch(seeds: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    build_index(seeds, root, None, None)
+    engine = Engine(root, watch=False)
+    answers: list[list[str]] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def ask_all_the_time() -> None:
+        while not done.is_set():
+            try:
+                answers.append(paths(engine.ask(STEADY)))
+                engine.reload()
+            except BaseException as error:  # the test reports any failure
+                errors.append(error)
+                return
+
+    asker = threading.Thread(target=ask_all_the_time)
+    asker.start()
+    versions = set()
+    for round_ in range(6):
+        if round_ % 2:
+            (seeds / "library.md").unlink()
+        else:
+            (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+        versions.add(build_index(seeds, root, None, None).version)
+    wait_for(lambda: engine.version in versions and len(answers) > 10, seconds=5)
+    done.set()
+    asker.join()
+    assert errors == []
+    assert all(answer and answer[0] == "000_ebe6c6a426d89a77.txt" for answer in answers)
+
+
+def test_a_version_that_fails_to_load_is_refused_once_and_the_old_one_answers(
+    seeds: Path, tmp_path: Path, caplog
+) -> None:
+    root = tmp_path / "index"
+    build_index(seeds, root, None, None)
+    engine = Engine(root, watch=False)
+    first = engine.version
+    (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+    second = build_index(seeds, root, None, None).version
+    assert second is not None
+    weights = root / second / "lexical.weights.npy"
+    weights.write_bytes(weights.read_bytes()[:-4])
+    with caplog.at_level(logging.WARNING, logger="retrieval.engine"):
+        assert not engine.reload() and not engine.reload()
+    assert caplog.text.count("Keeping index") == 1 and "damaged" in caplog.text
+    assert engine.version == first and paths(engine.ask(STEADY))
+    assert not engine.changed()  # the refused version is not tried again…
+    build_index(seeds, root, None, None)  # …but the next one is
+    assert engine.changed() and engine.reload()
+    assert paths(engine.ask(QUESTION)) == ["library.md"]
+
+
+def test_a_version_built_with_another_model_is_refused(seeds: Path, tmp_path: Path, caplog) -> None:
+    root = tmp_path / "index"
+    a, b = CharEncoder("model-a"), CharEncoder("model-b")
+    build_index(seeds, root, a, a.name)
+    engine = Engine(root, a, watch=False)
+    build_index(seeds, root, b, b.name)
+    assert not engine.reload()
+    assert "built with model model-b, not model-a; restart" in caplog.text
+    assert engine.ask(STEADY).mode == "hybrid"
+
+
+def test_a_rebuild_from_inside_uses_the_engines_model_and_switches_at_once(
+    seeds: Path, tmp_path: Path, tiny_model: Path
+) -> None:
+    # What the bot's /reindex does: build with the model the engine holds, then reload.
+    settings = Settings(seeds=seeds, index=tmp_path / "index", model=str(tiny_model))
+    engine = runtime.open_engine(settings, warn=print, say=lambda _: None)
+    assert engine.encoder is not None
+    (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+    report, used = runtime.build(settings, print, lambda _: None, False, engine.encoder)
+    assert used is engine.encoder  # not loaded a second time
+    assert report is not None and report.paragraphs_embedded == 1 and report.mode == "hybrid"
+    assert engine.reload() and engine.version == report.version
+    assert "library.md" in paths(engine.ask(QUESTION))
+    engine.close()
+
+
+def test_a_running_ask_batch_picks_up_a_new_index(seeds: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    build_index(seeds, root, None, None)
+    env = {**os.environ, "SEEDQA_MODEL": "none", "PYTHONPATH": str(ROOT)}
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--json", "--seeds", str(seeds), "--index", str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert batch.stdin is not None and batch.stdout is not None
+
+    def ask(question: str) -> dict:
+        batch.stdin.write(question + "\n")
+        batch.stdin.flush()
+        return json.loads(batch.stdout.readline())
+
+    try:
+        assert ask(QUESTION)["hits"] == []
+        (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+        build_index(seeds, root, None, None)
+        took = wait_for(
+            lambda: [h["source"]["path"] for h in ask(QUESTION)["hits"]] == ["library.md"],
+            seconds=10,
+        )
+        assert took < 5
+        assert ask(STEADY)["hits"][0]["source"]["path"] == "000_ebe6c6a426d89a77.txt"
+    finally:
+        batch.stdin.close()
+        assert batch.wait(timeout=30) == 0
+        batch.stdout.close()
+        assert batch.stderr is not None
+        assert "Traceback" not in batch.stderr.read()
+        batch.stderr.close()
