@@ -32,9 +32,9 @@ from .progress import TerminalMeter
 from .render import answer_json, answer_text, dumps
 from .scorecard import scorecard_json, scorecard_text
 from .settings import Settings
+from .status import status_json, status_text
 from .telegram.config import ENVIRONMENT as BOT_ENVIRONMENT
 from .telegram.config import add_arguments as add_bot_arguments
-from .status import status_json, status_text
 
 __all__ = ["main"]
 
