@@ -39,7 +39,9 @@ def top_coverage(searcher: Searcher, questions: list[str]) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cmrc", type=Path, default=cmrc.DEFAULT, help="CMRC 2018 dev folder")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="seedqa-sweep-"))
@@ -55,11 +57,15 @@ def main() -> None:
     cmrc_searcher = Searcher(read_index(scratch / "cmrc-index"))
     cmrc_cov = top_coverage(cmrc_searcher, [str(q["text"]) for q in benchmark.queries])
 
-    print(f"seed set: {len(answerable)} answerable, {len(unanswerable)} unanswerable; "
-          f"CMRC: {len(cmrc_cov)} answerable")
+    print(
+        f"seed set: {len(answerable)} answerable, {len(unanswerable)} unanswerable; "
+        f"CMRC: {len(cmrc_cov)} answerable"
+    )
     print()
-    print("| threshold | abstains on unanswerable (seed) | false abstention (seed) | "
-          "accuracy (seed) | false abstention (CMRC) |")
+    print(
+        "| threshold | abstains on unanswerable (seed) | false abstention (seed) | "
+        "accuracy (seed) | false abstention (CMRC) |"
+    )
     print("|---|---|---|---|---|")
     for threshold in GRID:
         abstained = sum(c < threshold for c in unanswerable)
@@ -67,11 +73,15 @@ def main() -> None:
         accuracy = (abstained + len(answerable) - wrongly) / (len(answerable) + len(unanswerable))
         false_cmrc = sum(c < threshold for c in cmrc_cov) / len(cmrc_cov)
         mark = " ← in use" if threshold == COVERAGE_FLOOR else ""
-        print(f"| {threshold:.2f}{mark} | {abstained / len(unanswerable):.3f} | "
-              f"{wrongly / len(answerable):.3f} | {accuracy:.3f} | {false_cmrc:.3f} |")
+        print(
+            f"| {threshold:.2f}{mark} | {abstained / len(unanswerable):.3f} | "
+            f"{wrongly / len(answerable):.3f} | {accuracy:.3f} | {false_cmrc:.3f} |"
+        )
     print()
     print("unanswerable questions answered at the threshold in use:")
-    for question, coverage in zip([q.question for q in labelled if q.answer is None], unanswerable, strict=True):
+    for question, coverage in zip(
+        [q.question for q in labelled if q.answer is None], unanswerable, strict=True
+    ):
         if coverage >= COVERAGE_FLOOR:
             print(f"  {coverage:.2f}  {question}")
 

@@ -10,22 +10,22 @@ calibration are recomputed from the whole corpus each time, with array operation
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from .analysis import postings_of
 from .cache import drop_cache, lookup
 from .calibration import calibrate
 from .changes import seed_changes
 from .encoder import Encoder
 from .errors import SeedQAError, SeedsNotFoundError
-from .lexical import ForwardIndex, LexicalIndex, hash64
+from .lexical import LexicalIndex, Postings, hash64
 from .paragraphs import Document, Paragraph, headings, merge
 from .progress import SILENT, Meter
 from .seeds import SEED_SUFFIXES, SeedFile, Skipped, file_hash, find_seeds, read_seed
@@ -40,7 +40,7 @@ from .store import (
     write_index,
 )
 from .terms import ANALYZER_VERSION, terms
-from .vectors import CHUNK, CHUNKING_VERSION, Vectors, drop_vectors
+from .vectors import CHUNKING_VERSION, Vectors, drop_vectors
 
 __all__ = [
     "CHUNKING_VERSION",
@@ -155,10 +155,10 @@ def _build(
     say(f"Read {len(seed_files)} seed file(s): {len(paragraphs)} paragraphs")
     keys = hash64(matching_text(p) for p in paragraphs)
     same_analyzer = previous is not None and previous.manifest.analyzer == ANALYZER_VERSION
-    forward, terms_reused = _forward(
+    postings, terms_reused = _postings(
         paragraphs, keys, previous if same_analyzer else None, say, meter
     )
-    lexical = LexicalIndex.build(forward)
+    lexical = LexicalIndex(postings)
 
     dense = dense_keys = None
     calibration = None
@@ -198,7 +198,7 @@ def _build(
         calibration=calibration,
     )
     say("writing the index")
-    write_index(root, manifest, paragraphs, forward, lexical, dense, dense_keys, keys)
+    write_index(root, manifest, paragraphs, postings, dense, dense_keys, keys)
     if vectors is not None and dense_keys is not None:
         vectors.keep_dropped(previous, dense_keys)
     else:
@@ -258,48 +258,32 @@ def _read(seeds: Path, meter: Meter) -> tuple[list[SeedFile], list[Document], li
     return seed_files, documents, skipped
 
 
-def _forward(
+def _postings(
     paragraphs: Sequence[Paragraph],
     keys: U64,
     previous: StoredIndex | None,
     say: Callable[[str], None],
     meter: Meter,
-) -> tuple[ForwardIndex, int]:
-    """Term counts of every paragraph (reusing the previous version's), and how many reused."""
+) -> tuple[Postings, int]:
+    """The postings of every paragraph (the previous version's, for unchanged ones), and how
+    many were reused."""
     old_rows = (
         lookup(previous.paragraph_keys, keys)
         if previous is not None
         else np.full(len(keys), -1, np.int64)
     )
+    kept = np.flatnonzero(old_rows >= 0)
     fresh = np.flatnonzero(old_rows < 0)
     if len(fresh):
         say(f"analysing {len(fresh)} of {len(paragraphs)} paragraphs")
     meter.start("analysing", len(fresh))
-    new = ForwardIndex.from_terms(_terms(paragraphs, fresh, meter))
+    new = postings_of([matching_text(paragraphs[row]) for row in fresh.tolist()], meter.advance)
     meter.stop()
-    from_old = old_rows >= 0
-    if previous is None or not from_old.any():
+    if previous is None or not len(kept):
         return new, 0
-    # Each run of consecutive rows from one source is one select (old) or one slice (new).
-    bounds = [0, *(np.flatnonzero(np.diff(from_old.astype(np.int8))) + 1).tolist(), len(keys)]
-    parts: list[ForwardIndex] = []
-    done = 0
-    for start, stop in itertools.pairwise(bounds):
-        if from_old[start]:
-            parts.append(previous.forward.select(old_rows[start:stop]))
-        else:
-            parts.append(new.slice(done, done + stop - start))
-            done += stop - start
-    return ForwardIndex.concat(parts), int(from_old.sum())
-
-
-def _terms(paragraphs: Sequence[Paragraph], rows: I64, meter: Meter) -> Iterator[list[str]]:
-    """The terms of the paragraphs at ``rows``, counted on the meter a chunk at a time."""
-    for done, row in enumerate(rows.tolist(), start=1):
-        yield terms(matching_text(paragraphs[row]))
-        if done % CHUNK == 0:
-            meter.advance(CHUNK)
-    meter.advance(len(rows) % CHUNK)
+    # Kept documents first, then the new ones; then each takes its row in the new version.
+    merged = Postings.concat([previous.postings.select(old_rows[kept]), new])
+    return merged.relabel(np.concatenate([kept, fresh])), len(kept)
 
 
 def _skipped_list(skipped: Sequence[Skipped]) -> str:

@@ -1,12 +1,11 @@
-"""The lexical leg: BM25 over index terms, built once at index time, memory-mapped at query time.
+"""The lexical leg: BM25 over index terms, from posting lists memory-mapped at query time.
 
 Terms are identified by a 64-bit hash, so the vocabulary is one sorted ``uint64`` array (found with
-a binary search, loaded in no time) instead of a dict of millions of strings. Each document's terms
-are kept too (the *forward* index), so that an incremental rebuild re-weights the existing documents
-with array operations instead of re-segmenting their text.
-
-BM25 weights are computed at build time for every (term, document) pair — the "eager" scoring of
-bm25s — so a query only adds up the posting lists of its terms.
+a binary search, loaded in no time) instead of a dict of millions of strings. For each term the
+index keeps the documents that hold it and how often (6 bytes a posting); BM25 is computed at
+query time from those counts, each document's length and the term's document frequency, so that
+the same postings serve any corpus size: an incremental rebuild drops the postings of removed
+documents, renumbers the rest and merges in the new ones — no text is segmented again.
 """
 
 from __future__ import annotations
@@ -15,105 +14,161 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ForwardIndex", "LexicalIndex", "LexicalMatches", "hash64"]
+__all__ = ["LexicalIndex", "LexicalMatches", "Postings", "hash64", "ranges"]
 
 K1 = 1.2
 """BM25 term-frequency saturation: the usual Lucene default."""
 B = 0.75
 """BM25 length normalisation: the usual Lucene default."""
+MAX_COUNT = np.iinfo(np.uint16).max
 
 U64 = npt.NDArray[np.uint64]
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
 
 
 def hash64(texts: Iterable[str]) -> U64:
     """Stable 64-bit ids of strings (blake2b); collisions are negligible below billions of them."""
-    return np.fromiter(
-        (
-            int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little")
-            for t in texts
-        ),
-        dtype=np.uint64,
-    )
+    return np.fromiter((_hash(text) for text in texts), dtype=np.uint64)
+
+
+@lru_cache(maxsize=1 << 16)
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+def ranges(starts: I64, lengths: I64) -> I64:
+    """The concatenation of ``range(start, start + length)`` for each pair, as one array."""
+    total = int(lengths.sum())
+    before = np.cumsum(lengths) - lengths
+    return (np.repeat(starts - before, lengths) + np.arange(total)).astype(np.int64)
 
 
 @dataclass(frozen=True, slots=True)
-class ForwardIndex:
-    """Each document's distinct terms and their counts, as one CSR structure."""
+class Postings:
+    """Documents inverted: for each term (by hash), the documents holding it and how often."""
 
+    vocabulary: U64
+    """Sorted term hashes; a term's row is its position here."""
     indptr: I64
-    hashes: U64
-    counts: npt.NDArray[np.uint32]
+    """The postings of term row t are ``doc_ids[indptr[t]:indptr[t + 1]]``."""
+    doc_ids: I32
+    counts: npt.NDArray[np.uint16]
+    lengths: npt.NDArray[np.uint32]
+    """Terms in each document, by document id."""
 
     @classmethod
-    def from_terms(cls, documents: Iterable[Sequence[str]]) -> ForwardIndex:
-        """Count the terms of each document."""
-        indptr = [0]
-        hash_chunks: list[U64] = []
-        count_chunks: list[npt.NDArray[np.uint32]] = []
-        for terms in documents:
-            counts = Counter(terms)
-            hash_chunks.append(hash64(counts))
-            count_chunks.append(np.fromiter(counts.values(), dtype=np.uint32, count=len(counts)))
-            indptr.append(indptr[-1] + len(counts))
+    def from_terms(cls, documents: Iterable[Sequence[str]]) -> Postings:
+        """Invert the terms of each document (document ids are positions in ``documents``)."""
+        hashes: dict[str, int] = {}  # a term is hashed once however often it occurs
+        term_ids: list[int] = []
+        counts: list[int] = []
+        lengths: list[int] = []
+        doc_ids: list[int] = []
+        for doc, terms in enumerate(documents):
+            counted = Counter(terms)
+            for term, count in counted.items():
+                value = hashes.get(term)
+                if value is None:
+                    value = hashes[term] = _hash(term)
+                term_ids.append(value)
+                counts.append(count)
+            doc_ids.extend([doc] * len(counted))
+            lengths.append(len(terms))
+        term_hashes = np.asarray(term_ids, dtype=np.uint64)
+        order = np.argsort(term_hashes, kind="stable")  # stable: documents stay in order
+        vocabulary, df = np.unique(term_hashes[order], return_counts=True)
         return cls(
-            np.asarray(indptr, dtype=np.int64),
-            np.concatenate(hash_chunks) if hash_chunks else np.zeros(0, np.uint64),
-            np.concatenate(count_chunks) if count_chunks else np.zeros(0, np.uint32),
+            vocabulary,
+            np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
+            np.asarray(doc_ids, dtype=np.int32)[order],
+            np.minimum(np.asarray(counts, dtype=np.int64)[order], MAX_COUNT).astype(np.uint16),
+            np.asarray(lengths, dtype=np.uint32),
         )
 
     def __len__(self) -> int:
-        return len(self.indptr) - 1
+        return len(self.lengths)
 
-    def select(self, rows: Sequence[int] | npt.NDArray[np.int64]) -> ForwardIndex:
-        """The documents at ``rows``, in that order."""
-        rows = np.asarray(rows, dtype=np.int64)
-        starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        lengths = ends - starts
-        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        take = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=np.int64)
-        return ForwardIndex(indptr, self.hashes[take], self.counts[take])
+    @property
+    def df(self) -> I64:
+        """How many documents hold each term."""
+        return np.diff(self.indptr)
 
-    def slice(self, start: int, stop: int) -> ForwardIndex:
-        """The documents ``start`` to ``stop`` (excluded), sharing this index's arrays."""
-        first, last = int(self.indptr[start]), int(self.indptr[stop])
-        return ForwardIndex(
-            self.indptr[start : stop + 1] - first, self.hashes[first:last], self.counts[first:last]
+    def select(self, rows: I64) -> Postings:
+        """The documents at ``rows`` (document i of the result is document ``rows[i]``)."""
+        new_id = np.full(len(self), -1, dtype=np.int32)
+        new_id[rows] = np.arange(len(rows), dtype=np.int32)
+        mapped = new_id[self.doc_ids]
+        keep = mapped >= 0
+        if not len(keep):
+            return Postings(
+                self.vocabulary[:0],
+                np.zeros(1, np.int64),
+                mapped,
+                self.counts[:0],
+                self.lengths[rows],
+            )
+        df = np.add.reduceat(keep, self.indptr[:-1], dtype=np.int64)  # every term has a posting
+        used = df > 0
+        return Postings(
+            self.vocabulary[used],
+            np.concatenate([[0], np.cumsum(df[used])]).astype(np.int64),
+            mapped[keep].astype(np.int32),
+            self.counts[keep],
+            self.lengths[rows],
+        )
+
+    def relabel(self, ids: I64) -> Postings:
+        """The same documents, document i renamed ``ids[i]`` (a permutation of the ids)."""
+        lengths = np.empty_like(self.lengths)
+        lengths[ids] = self.lengths
+        return Postings(
+            self.vocabulary, self.indptr, ids[self.doc_ids].astype(np.int32), self.counts, lengths
         )
 
     @staticmethod
-    def concat(parts: Sequence[ForwardIndex]) -> ForwardIndex:
-        """One forward index holding the documents of each part in turn."""
-        offsets = np.cumsum([0] + [len(p.hashes) for p in parts])
-        indptr = np.concatenate(
-            [[0]] + [p.indptr[1:] + off for p, off in zip(parts, offsets, strict=False)]
-        )
-        return ForwardIndex(
-            indptr.astype(np.int64),
-            np.concatenate([p.hashes for p in parts]) if parts else np.zeros(0, np.uint64),
-            np.concatenate([p.counts for p in parts]) if parts else np.zeros(0, np.uint32),
+    def concat(parts: Sequence[Postings]) -> Postings:
+        """One index of the documents of each part in turn (ids offset by the parts before)."""
+        vocabulary = np.unique(np.concatenate([p.vocabulary for p in parts]))
+        places = [np.searchsorted(vocabulary, p.vocabulary) for p in parts]
+        df = np.zeros(len(vocabulary), dtype=np.int64)
+        for part, place in zip(parts, places, strict=True):
+            df[place] += part.df
+        indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        doc_ids = np.empty(int(indptr[-1]), dtype=np.int32)
+        counts = np.empty(int(indptr[-1]), dtype=np.uint16)
+        filled = indptr[:-1].copy()  # where each term's next postings go
+        offset = 0
+        for part, place in zip(parts, places, strict=True):
+            at = ranges(filled[place], part.df)
+            doc_ids[at] = part.doc_ids + offset
+            counts[at] = part.counts
+            filled[place] += part.df
+            offset += len(part)
+        return Postings(
+            vocabulary, indptr, doc_ids, counts, np.concatenate([p.lengths for p in parts])
         )
 
     def save(self, folder: Path) -> None:
         """Write the arrays into ``folder``."""
-        np.save(folder / "forward.indptr.npy", self.indptr)
-        np.save(folder / "forward.hashes.npy", self.hashes)
-        np.save(folder / "forward.counts.npy", self.counts)
+        for name in ("vocabulary", "indptr", "doc_ids", "counts", "lengths"):
+            np.save(folder / f"lexical.{name}.npy", getattr(self, name))
 
     @classmethod
-    def load(cls, folder: Path) -> ForwardIndex:
+    def load(cls, folder: Path) -> Postings:
         """Map the arrays written by :meth:`save`."""
-        return cls(
-            np.load(folder / "forward.indptr.npy", mmap_mode="r"),
-            np.load(folder / "forward.hashes.npy", mmap_mode="r"),
-            np.load(folder / "forward.counts.npy", mmap_mode="r"),
-        )
+        arrays = [
+            np.load(folder / f"lexical.{name}.npy", mmap_mode="r")
+            for name in ("vocabulary", "indptr", "doc_ids", "counts", "lengths")
+        ]
+        return cls(*arrays)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,42 +181,17 @@ class LexicalMatches:
     """Share of the query's IDF mass that each document contains, in [0, 1]."""
 
 
-@dataclass(frozen=True, slots=True)
 class LexicalIndex:
-    """BM25 posting lists: for each term (by hash), the documents holding it and their weights."""
+    """BM25 search over one set of postings."""
 
-    vocabulary: U64
-    """Sorted term hashes; a term's row is its position here."""
-    indptr: I64
-    doc_ids: npt.NDArray[np.int32]
-    weights: F32
-    idf: F32
-    n_docs: int
-
-    @classmethod
-    def build(cls, forward: ForwardIndex, k1: float = K1, b: float = B) -> LexicalIndex:
-        """Weight every (term, document) pair with BM25 and invert to posting lists."""
-        n_docs = len(forward)
-        vocabulary, rows = np.unique(forward.hashes, return_inverse=True)
-        lengths = np.diff(forward.indptr)
-        doc_of = np.repeat(np.arange(n_docs, dtype=np.int32), lengths)
-        doc_len = np.bincount(doc_of, weights=forward.counts, minlength=n_docs).astype(np.float32)
-        avg_len = float(doc_len.mean()) if n_docs and doc_len.mean() > 0 else 1.0
-        df = np.bincount(rows, minlength=len(vocabulary))
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        tf = forward.counts.astype(np.float32)
-        norm = k1 * (1 - b + b * doc_len[doc_of] / avg_len)
-        weights = idf[rows] * tf * (k1 + 1) / (tf + norm)
-        order = np.lexsort((doc_of, rows))
-        indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-        return cls(
-            vocabulary,
-            indptr,
-            doc_of[order],
-            weights[order].astype(np.float32),
-            idf,
-            n_docs,
-        )
+    def __init__(self, postings: Postings, k1: float = K1, b: float = B) -> None:
+        self.postings = postings
+        self.n_docs = len(postings)
+        self.k1, self.b = k1, b
+        df = postings.df
+        self.idf = np.log1p((self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        total = float(np.sum(postings.lengths, dtype=np.float64))
+        self.avg_len = total / self.n_docs if self.n_docs and total else 1.0
 
     @property
     def missing_idf(self) -> float:
@@ -170,18 +200,15 @@ class LexicalIndex:
 
     def _lookup(self, hashes: U64) -> tuple[I64, F32]:
         """Each term's row (-1 when no document holds it) and its IDF."""
-        if len(self.vocabulary) == 0:
+        vocabulary = self.postings.vocabulary
+        if len(vocabulary) == 0:
             return np.full(len(hashes), -1, np.int64), np.full(
                 len(hashes), self.missing_idf, np.float32
             )
-        positions = np.searchsorted(self.vocabulary, hashes).clip(max=len(self.vocabulary) - 1)
-        known = self.vocabulary[positions] == hashes
+        positions = np.searchsorted(vocabulary, hashes).clip(max=len(vocabulary) - 1)
+        known = vocabulary[positions] == hashes
         rows = np.where(known, positions, -1).astype(np.int64)
         return rows, np.where(known, self.idf[positions], self.missing_idf).astype(np.float32)
-
-    def rows(self, terms: Iterable[str]) -> tuple[I64, F32]:
-        """Rows of the distinct terms (-1 for unknown ones) and each term's IDF."""
-        return self._lookup(np.unique(hash64(terms)))
 
     def idf_of(self, terms: Sequence[str]) -> dict[str, float]:
         """The IDF of each term (the most a term can weigh, for terms no document holds)."""
@@ -191,40 +218,27 @@ class LexicalIndex:
 
     def search(self, terms: Sequence[str], k: int) -> LexicalMatches:
         """The ``k`` best documents by BM25 (fewer if fewer documents hold a query term)."""
-        rows, idf = self.rows(terms)
+        rows, idf = self._lookup(np.unique(hash64(terms)))
         total_idf = float(idf.sum())
-        scores = np.zeros(self.n_docs, dtype=np.float32)
-        matched = np.zeros(self.n_docs, dtype=np.float32)
-        for row, weight in zip(rows, idf, strict=True):
-            if row < 0:
-                continue
-            start, end = self.indptr[row], self.indptr[row + 1]
-            docs = self.doc_ids[start:end]
-            scores[docs] += self.weights[start:end]
-            matched[docs] += weight
+        known = rows >= 0
+        rows, idf = rows[known], idf[known]
+        postings = self.postings
+        starts = postings.indptr[rows]
+        take = ranges(starts, postings.indptr[rows + 1] - starts)
+        if not len(take):
+            empty = np.zeros(0, np.float32)
+            return LexicalMatches(np.zeros(0, np.int64), empty, empty)
+        docs = postings.doc_ids[take]
+        tf = postings.counts[take].astype(np.float32)
+        weight = np.repeat(idf, postings.indptr[rows + 1] - starts)
+        norm = self.k1 * (1 - self.b + self.b * postings.lengths[docs] / self.avg_len)
+        scores = np.bincount(docs, weight * tf * (self.k1 + 1) / (tf + norm), self.n_docs)
         hits = np.flatnonzero(scores)
         if len(hits) > k:
             hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
         hits = hits[np.lexsort((hits, -scores[hits]))]
-        coverage = matched[hits] / total_idf if total_idf > 0 else np.zeros(len(hits), np.float32)
-        return LexicalMatches(hits.astype(np.int64), scores[hits], coverage.astype(np.float32))
-
-    def save(self, folder: Path) -> None:
-        """Write the arrays into ``folder``."""
-        np.save(folder / "lexical.vocabulary.npy", self.vocabulary)
-        np.save(folder / "lexical.indptr.npy", self.indptr)
-        np.save(folder / "lexical.doc_ids.npy", self.doc_ids)
-        np.save(folder / "lexical.weights.npy", self.weights)
-        np.save(folder / "lexical.idf.npy", self.idf)
-
-    @classmethod
-    def load(cls, folder: Path, n_docs: int) -> LexicalIndex:
-        """Map the arrays written by :meth:`save`."""
-        return cls(
-            np.load(folder / "lexical.vocabulary.npy", mmap_mode="r"),
-            np.load(folder / "lexical.indptr.npy", mmap_mode="r"),
-            np.load(folder / "lexical.doc_ids.npy", mmap_mode="r"),
-            np.load(folder / "lexical.weights.npy", mmap_mode="r"),
-            np.load(folder / "lexical.idf.npy", mmap_mode="r"),
-            n_docs,
+        matched = np.bincount(docs, weight, self.n_docs)[hits]
+        coverage = matched / total_idf if total_idf > 0 else np.zeros(len(hits))
+        return LexicalMatches(
+            hits.astype(np.int64), scores[hits].astype(np.float32), coverage.astype(np.float32)
         )

@@ -156,15 +156,15 @@ class Searcher:
         )
         return Answer(question, self.mode, hits, more=len(candidates) > offset + k)
 
-    def rank(self, question: str, k: int = 10) -> list[Paragraph]:
-        """The ``k`` best-ranked paragraphs, relevant or not, with no sentence picked out.
+    def rank(self, question: str, k: int = 10) -> list[str]:
+        """The ids of the ``k`` best-ranked paragraphs, relevant or not.
 
-        The ranking that :meth:`ask` with ``abstain=False`` shows, alone: for measuring it
-        against retrievers that return passages only, since picking out the answering sentence
-        of each passage costs more than ranking them.
+        The ranking that :meth:`ask` with ``abstain=False`` shows, alone — no paragraph is read
+        and no sentence picked out: for measuring it against retrievers that return row numbers.
         """
         _, _, candidates = self._ranked(clean_question(question), max(DEPTH, k), abstain=False)
-        return [self.index.paragraphs[candidate.row] for candidate in candidates[:k]]
+        ids = self.index.paragraphs.ids
+        return [ids[candidate.row].decode("ascii") for candidate in candidates[:k]]
 
     def _ranked(
         self, question: str, depth: int, abstain: bool

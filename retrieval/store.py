@@ -8,7 +8,7 @@ Layout of an index folder::
         manifest.json      how it was built: model, versions, per-file hashes, checksums
         paragraphs.jsonl   one paragraph per line, with its sources
         paragraphs.offsets.npy, paragraphs.ids.npy
-        forward.*.npy, lexical.*.npy   the lexical leg
+        lexical.*.npy      the lexical leg: postings (document, count) by term
         dense.*.npy        the dense leg (window vectors), if a model was used
       cache/               vectors earlier versions dropped, by model (see retrieval.cache)
 
@@ -43,7 +43,7 @@ from .errors import (
     IndexNotFoundError,
     IndexWriteError,
 )
-from .lexical import ForwardIndex, LexicalIndex
+from .lexical import LexicalIndex, Postings
 from .paragraphs import Paragraph, Source
 
 __all__ = [
@@ -60,7 +60,7 @@ __all__ = [
     "write_index",
 ]
 
-FORMAT = 1
+FORMAT = 2
 """Version of the on-disk layout; an index of another format must be rebuilt."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -147,7 +147,7 @@ class StoredIndex:
     folder: Path
     manifest: Manifest
     paragraphs: ParagraphTable
-    forward: ForwardIndex
+    postings: Postings
     lexical: LexicalIndex
     dense: DenseIndex | None
     dense_keys: npt.NDArray[np.uint64] | None
@@ -262,8 +262,7 @@ def write_index(
     root: Path,
     manifest: Manifest,
     paragraphs: Sequence[Paragraph],
-    forward: ForwardIndex,
-    lexical: LexicalIndex,
+    postings: Postings,
     dense: DenseIndex | None,
     dense_keys: npt.NDArray[np.uint64] | None,
     paragraph_keys: npt.NDArray[np.uint64],
@@ -274,8 +273,7 @@ def write_index(
         staging.mkdir(parents=True)
         _write_paragraphs(staging, paragraphs)
         np.save(staging / "paragraphs.keys.npy", paragraph_keys)
-        forward.save(staging)
-        lexical.save(staging)
+        postings.save(staging)
         if dense is not None and dense_keys is not None:
             dense.save(staging)
             np.save(staging / "dense.keys.npy", dense_keys)
@@ -398,13 +396,13 @@ def read_index(root: Path) -> StoredIndex:
     verify(folder, manifest)
     try:
         paragraphs = ParagraphTable(folder)
-        forward = ForwardIndex.load(folder)
-        lexical = LexicalIndex.load(folder, manifest.paragraphs)
+        postings = Postings.load(folder)
+        lexical = LexicalIndex(postings)
         dense = DenseIndex.load(folder) if manifest.dense else None
         keys = np.load(folder / "dense.keys.npy") if manifest.dense else None
         paragraph_keys = np.load(folder / "paragraphs.keys.npy")
     except (OSError, ValueError) as error:
         raise IndexCorruptError(_damaged(folder, str(error))) from error
-    if len(paragraphs) != manifest.paragraphs or len(forward) != manifest.paragraphs:
+    if len(paragraphs) != manifest.paragraphs or len(postings) != manifest.paragraphs:
         raise IndexCorruptError(_damaged(folder, "its files disagree on the number of paragraphs"))
-    return StoredIndex(folder, manifest, paragraphs, forward, lexical, dense, keys, paragraph_keys)
+    return StoredIndex(folder, manifest, paragraphs, postings, lexical, dense, keys, paragraph_keys)

@@ -169,9 +169,9 @@ def test_two_index_processes_at_once_one_builds_and_one_says_so(
 @pytest.mark.parametrize(
     ("damage", "says"),
     [
-        ("truncate lexical.weights.npy", "has"),
+        ("truncate lexical.doc_ids.npy", "has"),
         ("flip a byte of paragraphs.jsonl", "does not match its checksum"),
-        ("delete forward.hashes.npy", "is missing"),
+        ("delete lexical.counts.npy", "is missing"),
         ("garble manifest.json", "manifest cannot be read"),
         ("delete the version folder", "is missing"),
     ],

@@ -1,11 +1,12 @@
-"""BM25 over terms: scoring, coverage, persistence and incremental re-use of the forward index."""
+"""BM25 over postings: scoring, coverage, persistence, and rebuilding from parts of an index."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from retrieval.lexical import ForwardIndex, LexicalIndex
+from retrieval.analysis import postings_of
+from retrieval.lexical import LexicalIndex, Postings
 from retrieval.terms import terms
 
 DOCS = [
@@ -16,15 +17,33 @@ DOCS = [
 ]
 
 
+def invert(texts: list[str]) -> Postings:
+    return Postings.from_terms(terms(t) for t in texts)
+
+
 @pytest.fixture
 def index() -> LexicalIndex:
-    return LexicalIndex.build(ForwardIndex.from_terms(terms(d) for d in DOCS))
+    return LexicalIndex(invert(DOCS))
 
 
 def test_the_document_holding_the_question_words_ranks_first(index: LexicalIndex) -> None:
     matches = index.search(terms("拉孜县举办了多少期培训班？"), 3)
     assert matches.ids[0] == 1
     assert matches.scores[0] > 0
+
+
+def test_scores_are_bm25(index: LexicalIndex) -> None:
+    question = terms("南伊乡")
+    [doc] = index.search(question, 1).ids
+    length = len(terms(DOCS[doc]))
+    expected = 0.0
+    for term in set(question):
+        df = sum(term in terms(d) for d in DOCS)
+        tf = terms(DOCS[doc]).count(term)
+        idf = np.log1p((4 - df + 0.5) / (df + 0.5))
+        norm = 1.2 * (1 - 0.75 + 0.75 * length / index.avg_len)
+        expected += idf * tf * 2.2 / (tf + norm)
+    assert index.search(question, 1).scores[0] == pytest.approx(expected, rel=1e-5)
 
 
 def test_k_larger_than_the_corpus_is_clamped(index: LexicalIndex) -> None:
@@ -50,22 +69,36 @@ def test_unknown_terms_weigh_the_most(index: LexicalIndex) -> None:
     assert weights["拉孜县"] < index.missing_idf
 
 
-def test_save_and_load_round_trip(index: LexicalIndex, tmp_path: Path) -> None:
-    index.save(tmp_path)
-    loaded = LexicalIndex.load(tmp_path, index.n_docs)
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    invert(DOCS).save(tmp_path)
+    loaded, fresh = LexicalIndex(Postings.load(tmp_path)), LexicalIndex(invert(DOCS))
     question = terms("南伊乡人均收入")
-    assert loaded.search(question, 2).ids.tolist() == index.search(question, 2).ids.tolist()
+    assert loaded.search(question, 2).ids.tolist() == fresh.search(question, 2).ids.tolist()
 
 
-def test_reused_forward_rows_give_the_same_index_as_a_fresh_build() -> None:
-    forward = ForwardIndex.from_terms(terms(d) for d in DOCS)
-    rebuilt = ForwardIndex.concat(
-        [forward.select([2, 0]), ForwardIndex.from_terms([terms(DOCS[3])])]
-    )
-    fresh = ForwardIndex.from_terms(terms(d) for d in [DOCS[2], DOCS[0], DOCS[3]])
-    for a, b in zip(
-        (rebuilt.indptr, rebuilt.hashes, rebuilt.counts),
-        (fresh.indptr, fresh.hashes, fresh.counts),
-        strict=True,
-    ):
-        assert np.array_equal(a, b)
+def same(a: Postings, b: Postings) -> None:
+    """Equal as indexes: the same postings for every term (in any order within a term)."""
+    assert np.array_equal(a.vocabulary, b.vocabulary) and np.array_equal(a.lengths, b.lengths)
+    assert np.array_equal(a.indptr, b.indptr)
+    for t in range(len(a.vocabulary)):
+        s, e = a.indptr[t], a.indptr[t + 1]
+        pairs_a = zip(a.doc_ids[s:e].tolist(), a.counts[s:e].tolist(), strict=True)
+        pairs_b = zip(b.doc_ids[s:e].tolist(), b.counts[s:e].tolist(), strict=True)
+        assert sorted(pairs_a) == sorted(pairs_b)
+
+
+def test_kept_documents_plus_new_ones_equal_a_fresh_build() -> None:
+    old = invert(DOCS)
+    # The new corpus: DOCS[2], a new text, DOCS[0] (DOCS[1] and DOCS[3] were removed).
+    new_text = "措勤县1600余名党员作出承诺。"
+    merged = Postings.concat([old.select(np.array([2, 0])), invert([new_text])])
+    rebuilt = merged.relabel(np.array([0, 2, 1]))
+    same(rebuilt, invert([DOCS[2], new_text, DOCS[0]]))
+
+
+def test_worker_processes_give_the_same_postings() -> None:
+    texts = DOCS * 30
+    chunks: list[int] = []
+    parallel = postings_of(texts, chunks.append, workers=2, chunk=16, parallel_from=10)
+    same(parallel, invert(texts))
+    assert sum(chunks) == len(texts) and len(chunks) == 8

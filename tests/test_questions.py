@@ -91,7 +91,7 @@ def test_rank_is_the_ranking_that_ask_shows_when_it_does_not_abstain(
     for item in load_questions(QUESTIONS):
         shown = searcher.ask(item.question, k=10, abstain=False).hits
         assert shown or item.answer is None
-        assert searcher.rank(item.question, 10) == [hit.paragraph for hit in shown]
+        assert searcher.rank(item.question, 10) == [hit.paragraph.id for hit in shown]
 
 
 @pytest.mark.parametrize(

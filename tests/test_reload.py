@@ -110,7 +110,7 @@ def test_a_version_that_fails_to_load_is_refused_once_and_the_old_one_answers(
     (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
     second = build_index(seeds, root, None, None).version
     assert second is not None
-    weights = root / second / "lexical.weights.npy"
+    weights = root / second / "lexical.doc_ids.npy"
     weights.write_bytes(weights.read_bytes()[:-4])
     with caplog.at_level(logging.WARNING, logger="retrieval.engine"):
         assert not engine.reload() and not engine.reload()
