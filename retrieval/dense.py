@@ -2,6 +2,12 @@
 
 Vectors are unit length, so inner product is cosine similarity. A paragraph may have several
 windows (see :mod:`retrieval.windows`); search over-fetches windows and keeps each paragraph's best.
+
+Up to ``EXACT_UP_TO`` windows the search is exact (a flat index: every vector is compared).
+Beyond, a flat search takes longer than an HNSW graph searched deep enough to find at least 98 %
+of the exact top 10; ``bench/scale.py`` measures both, and docs/benchmarks.md gives the figures
+behind these constants. The graph is saved with the index, and a build that only appends windows
+(new seed files whose names sort last) adds them to a copy of the previous graph.
 """
 
 from __future__ import annotations
@@ -13,7 +19,20 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DenseIndex", "DenseMatches"]
+__all__ = ["EXACT_UP_TO", "DenseIndex", "DenseMatches"]
+
+EXACT_UP_TO = 32_768
+"""Most windows searched exactly; an HNSW graph beyond (see the module's docstring)."""
+GRAPH_DEGREE = 32
+"""HNSW's M: neighbours a vector keeps per layer (twice that on the bottom layer)."""
+GRAPH_BUILD_DEPTH = 128
+"""HNSW's efConstruction: candidates weighed when a vector is linked into the graph."""
+GRAPH_SEARCH_DEPTH = 1024
+"""HNSW's efSearch: candidates a query keeps while walking the graph (more when fetching more)."""
+GRAPH_FILE = "dense.graph.faiss"
+
+F32 = npt.NDArray[np.float32]
+I32 = npt.NDArray[np.int32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,28 +46,65 @@ class DenseMatches:
 class DenseIndex:
     """Window vectors, the paragraph each window belongs to, and a FAISS index over them.
 
-    Windows are stored in paragraph order: ``owners`` never decreases.
+    Windows are stored in paragraph order: ``owners`` never decreases. ``graph`` is an HNSW
+    index over exactly these vectors, when one is already at hand (loaded or extended); else
+    one is built when there are more than ``exact_up_to`` vectors (default ``EXACT_UP_TO``).
     """
 
-    def __init__(self, vectors: npt.NDArray[np.float32], owners: npt.NDArray[np.int32]) -> None:
+    def __init__(
+        self,
+        vectors: F32,
+        owners: I32,
+        graph: faiss.IndexHNSWFlat | None = None,
+        exact_up_to: int | None = None,
+    ) -> None:
         if vectors.ndim != 2 or len(vectors) != len(owners):
             raise ValueError("one owner per vector is needed")
+        if graph is not None and graph.ntotal != len(vectors):
+            raise ValueError("the graph does not hold these vectors")
         self.vectors = vectors
         self.owners = owners
         self.dimension = int(vectors.shape[1])
-        self._faiss = faiss.IndexFlatIP(self.dimension)
-        if len(vectors):
+        self._faiss: faiss.Index
+        if graph is not None:
+            self._faiss = graph
+        elif len(vectors) > (EXACT_UP_TO if exact_up_to is None else exact_up_to):
+            self._faiss = _graph(self.dimension)
             self._faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        else:
+            self._faiss = faiss.IndexFlatIP(self.dimension)
+            if len(vectors):
+                self._faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
     def __len__(self) -> int:
         return len(self.owners)
 
-    def search(self, query: npt.NDArray[np.float32], k: int) -> DenseMatches:
+    @property
+    def exact(self) -> bool:
+        """Whether search compares every vector (else it walks an HNSW graph)."""
+        return not isinstance(self._faiss, faiss.IndexHNSWFlat)
+
+    def extended(self, vectors: F32, owners: I32) -> DenseIndex:
+        """An index of ``vectors``, which begin with this index's own, reusing its graph.
+
+        The caller vouches for the beginning (the window keys tell it); the graph is copied and
+        only the new vectors are linked in. With no graph to reuse (a flat index, or one that
+        would stay flat), this is a new index.
+        """
+        if len(vectors) < len(self) or vectors.shape[1] != self.dimension:
+            raise ValueError("the vectors must begin with this index's vectors")
+        if self.exact or len(vectors) <= EXACT_UP_TO:
+            return DenseIndex(vectors, owners)
+        graph = faiss.clone_index(self._faiss)
+        graph.add(np.ascontiguousarray(vectors[len(self) :], dtype=np.float32))
+        return DenseIndex(vectors, owners, graph)
+
+    def search(self, query: F32, k: int) -> DenseMatches:
         """The ``k`` paragraphs with the most similar windows (fewer if the index holds fewer)."""
         total = len(self.owners)
         fetch = min(total, 2 * k)
         while fetch:
-            scores, rows = self._faiss.search(query.reshape(1, -1).astype(np.float32), fetch)
+            scores, rows = self._search(query.reshape(1, -1).astype(np.float32), fetch)
             valid = rows[0] >= 0  # FAISS pads a short result with -1
             owners, best = self.owners[rows[0][valid]], scores[0][valid]
             _, first = np.unique(owners, return_index=True)  # results come best first
@@ -59,9 +115,13 @@ class DenseIndex:
             fetch = min(total, fetch * 4)
         return DenseMatches(np.zeros(0, np.int64), np.zeros(0, np.float32))
 
-    def similarities(
-        self, query: npt.NDArray[np.float32], rows: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.float32]:
+    def _search(self, queries: F32, fetch: int) -> tuple[F32, npt.NDArray[np.int64]]:
+        if self.exact:
+            return self._faiss.search(queries, fetch)
+        depth = faiss.SearchParametersHNSW(efSearch=max(GRAPH_SEARCH_DEPTH, fetch))
+        return self._faiss.search(queries, fetch, params=depth)
+
+    def similarities(self, query: F32, rows: npt.NDArray[np.int64]) -> F32:
         """Each paragraph's best window similarity to the query (windows lie in row order)."""
         starts = np.searchsorted(self.owners, rows, side="left")
         ends = np.searchsorted(self.owners, rows, side="right")
@@ -72,11 +132,30 @@ class DenseIndex:
         return result
 
     def save(self, folder: Path) -> None:
-        """Write the vectors and owners into ``folder``."""
+        """Write the vectors, owners and (for an approximate index) the graph into ``folder``."""
         np.save(folder / "dense.vectors.npy", self.vectors)
         np.save(folder / "dense.owners.npy", self.owners)
+        if not self.exact:
+            faiss.write_index(self._faiss, str(folder / GRAPH_FILE))
 
     @classmethod
     def load(cls, folder: Path) -> DenseIndex:
-        """Read what :meth:`save` wrote and rebuild the FAISS index."""
-        return cls(np.load(folder / "dense.vectors.npy"), np.load(folder / "dense.owners.npy"))
+        """Read what :meth:`save` wrote; a flat index is filled again from the vectors.
+
+        The vectors are mapped, not read: FAISS holds its own copy, and only the windows of a
+        question's candidates are read from the file.
+        """
+        vectors = np.load(folder / "dense.vectors.npy", mmap_mode="r")
+        owners = np.load(folder / "dense.owners.npy")
+        graph_file = folder / GRAPH_FILE
+        try:
+            graph = faiss.read_index(str(graph_file)) if graph_file.exists() else None
+        except RuntimeError as error:  # FAISS's own errors carry a C++ stack in the message
+            raise ValueError(f"{GRAPH_FILE} cannot be read") from error
+        return cls(vectors, owners, graph, exact_up_to=len(vectors))
+
+
+def _graph(dimension: int) -> faiss.IndexHNSWFlat:
+    graph = faiss.IndexHNSWFlat(dimension, GRAPH_DEGREE, faiss.METRIC_INNER_PRODUCT)
+    graph.hnsw.efConstruction = GRAPH_BUILD_DEPTH
+    return graph

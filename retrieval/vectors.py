@@ -124,6 +124,8 @@ class Vectors:
             window_keys[at] = fresh_keys
         owners = np.repeat(np.arange(n, dtype=np.int32), counts)
         embedded = len(np.unique(owners_of_fresh[missing]))
+        if old is not None and old_keys is not None and _begins_with(window_keys, old_keys):
+            return old.extended(vectors, owners), window_keys, embedded
         return DenseIndex(vectors, owners), window_keys, embedded
 
     def windows(self, paragraphs: Sequence[Paragraph]) -> tuple[list[str], I64]:
@@ -194,6 +196,11 @@ def drop_vectors(root: Path, previous: StoredIndex | None) -> None:
         base = read_cache(root, previous.manifest.model, previous.dense.dimension)
         dropped = Cached(previous.dense_keys, previous.dense.vectors)
         retire(root, previous.manifest.model, base, dropped, np.zeros(0, np.uint64))
+
+
+def _begins_with(keys: U64, prefix: U64) -> bool:
+    """Whether the windows ``keys`` name begin with those ``prefix`` names (windows were added)."""
+    return len(prefix) <= len(keys) and bool(np.array_equal(keys[: len(prefix)], prefix))
 
 
 def _ranges(starts: I64, lengths: I64) -> I64:

@@ -115,3 +115,88 @@ def test_hybrid_answers_carry_similarities(hybrid_index: Path, encoder) -> None:
     assert answer.mode == "hybrid"
     assert answer.hits[0].source.line == 33
     assert answer.hits[0].similarity is not None
+
+
+def clustered(count: int, dimension: int = 32, seed: int = 0) -> np.ndarray:
+    """Unit vectors around 40 centres, as real embeddings cluster by topic."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((40, dimension))
+    points = centres[rng.integers(0, 40, count)] + 0.5 * rng.standard_normal((count, dimension))
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_beyond_the_exact_bound_a_graph_finds_what_exact_search_finds() -> None:
+    vectors = clustered(3000)
+    owners = np.arange(3000, dtype=np.int32)
+    exact = DenseIndex(vectors, owners)
+    graph = DenseIndex(vectors, owners, exact_up_to=1000)
+    assert exact.exact and not graph.exact
+    queries = clustered(50, seed=1)
+    found = [
+        len(set(graph.search(q, 10).ids.tolist()) & set(exact.search(q, 10).ids.tolist()))
+        for q in queries
+    ]
+    assert sum(found) / (10 * len(queries)) >= 0.98
+
+
+def test_the_graph_is_saved_and_loaded_not_rebuilt(tmp_path: Path, monkeypatch) -> None:
+    vectors = clustered(1500)
+    graph = DenseIndex(vectors, np.arange(1500, dtype=np.int32), exact_up_to=1000)
+    graph.save(tmp_path)
+    monkeypatch.setattr(DenseIndex, "__init__", _refuse_to_build(DenseIndex.__init__))
+    again = DenseIndex.load(tmp_path)
+    assert not again.exact
+    for q in clustered(5, seed=2):
+        assert again.search(q, 10).ids.tolist() == graph.search(q, 10).ids.tolist()
+
+
+def _refuse_to_build(init):
+    def guarded(self, vectors, owners, graph=None, exact_up_to=None):
+        assert graph is not None or exact_up_to == len(vectors), "the graph was built again"
+        init(self, vectors, owners, graph, exact_up_to)
+
+    return guarded
+
+
+def test_a_damaged_graph_file_is_a_value_error(tmp_path: Path) -> None:
+    vectors = clustered(1500)
+    DenseIndex(vectors, np.arange(1500, dtype=np.int32), exact_up_to=1000).save(tmp_path)
+    (tmp_path / "dense.graph.faiss").write_bytes(b"not a graph")
+    with pytest.raises(ValueError, match=r"dense\.graph\.faiss"):
+        DenseIndex.load(tmp_path)
+
+
+def test_appending_windows_extends_a_copy_of_the_graph(monkeypatch) -> None:
+    monkeypatch.setattr("retrieval.dense.EXACT_UP_TO", 1000)
+    vectors = clustered(2000)
+    owners = np.arange(2000, dtype=np.int32)
+    before = DenseIndex(vectors[:1500], owners[:1500])
+    after = before.extended(vectors, owners)
+    assert not after.exact and len(after) == 2000 and len(before) == 1500
+    for row in (0, 1499, 1500, 1999):  # old and new windows alike are found by their own vector
+        assert after.search(vectors[row], 1).ids.tolist() == [row]
+    assert before.search(vectors[1999], 1).ids.tolist() != [1999]  # the old one is untouched
+
+
+def test_an_appending_rebuild_reuses_the_graph(seeds: Path, tmp_path: Path, monkeypatch) -> None:
+    from encoders import CharEncoder
+
+    monkeypatch.setattr("retrieval.dense.EXACT_UP_TO", 10)
+    extended = []
+    original = DenseIndex.extended
+
+    def spy(self, vectors, owners):
+        extended.append(len(vectors))
+        return original(self, vectors, owners)
+
+    monkeypatch.setattr(DenseIndex, "extended", spy)
+    encoder = CharEncoder()
+    root = tmp_path / "index"
+    build_index(seeds, root, encoder, encoder.name)
+    (seeds / "zz-added.md").write_text("# 新增\n\n拉孜县新建的图书馆共有藏书三万册。\n", "utf-8")
+    build_index(seeds, root, encoder, encoder.name)
+    index = read_index(root)
+    assert index.dense is not None and not index.dense.exact
+    assert extended == [len(index.dense)]
+    answer = Searcher(index, encoder).ask("拉孜县图书馆有多少册藏书？")
+    assert answer.hits[0].paragraph.sources[0].path == "zz-added.md"
