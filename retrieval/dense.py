@@ -55,7 +55,7 @@ class DenseIndex:
         self,
         vectors: F32,
         owners: I32,
-        graph: faiss.IndexHNSWFlat | None = None,
+        graph: faiss.Index | None = None,
         exact_up_to: int | None = None,
     ) -> None:
         if vectors.ndim != 2 or len(vectors) != len(owners):
@@ -118,7 +118,10 @@ class DenseIndex:
     def _search(self, queries: F32, fetch: int) -> tuple[F32, npt.NDArray[np.int64]]:
         if self.exact:
             return self._faiss.search(queries, fetch)
-        depth = faiss.SearchParametersHNSW(efSearch=max(GRAPH_SEARCH_DEPTH, fetch))
+        # Per call, not on the shared graph: searches may run in several threads at once.
+        depth = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]  # missing from the stubs
+            efSearch=max(GRAPH_SEARCH_DEPTH, fetch)
+        )
         return self._faiss.search(queries, fetch, params=depth)
 
     def similarities(self, query: F32, rows: npt.NDArray[np.int64]) -> F32:
