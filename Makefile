@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 Q ?= 边境党员干部受到了哪些教育？
 
-.PHONY: ask test test-all lint bench-peers clean
+.PHONY: ask test test-all lint bench-peers bench-scale clean
 
 # torch comes first and pinned: any other torch requirement would pull the CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -41,6 +41,10 @@ $(BENCH)/.installed: pyproject.toml
 
 bench-peers: $(BENCH)/.installed
 	$(BENCH)/bin/python bench/peers.py
+
+# 10k, 100k and 1M synthetic paragraphs (about an hour and a half, 10 GB under /tmp/seedqa-scale).
+bench-scale: $(BENCH)/.installed
+	$(BENCH)/bin/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) $(BENCH) index .pytest_cache
