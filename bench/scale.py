@@ -67,6 +67,13 @@ def paths(work: Path, size: int) -> tuple[Path, Path]:
     return work / f"seeds-{size}", work / f"index-{size}"
 
 
+def sentence_pool(work: Path) -> tuple[list[str], np.ndarray]:
+    """The CMRC sentences synthetic paragraphs are made of, and each one's nearest neighbours."""
+    pool = synthetic.sentences(cmrc.load())
+    encoder = SentenceMeanEncoder(work / "sentence-vectors.npz")
+    return pool, synthetic.nearest(encoder.encode_passages(pool))
+
+
 def questions(count: int) -> list[str]:
     every = cmrc.load().queries
     step = max(1, len(every) // count)
@@ -151,7 +158,7 @@ def step_update(work: Path, size: int) -> dict[str, float]:
     seeds, root = paths(work, size)
     added = work / f"update-{size}"
     shutil.rmtree(added, ignore_errors=True)
-    synthetic.write_corpus(added, UPDATE, seed=size + 1, tag="zz-update-")
+    synthetic.write_corpus(added, UPDATE, *sentence_pool(work), seed=size + 1, tag="zz-update-")
     new_file = next(added.glob("*.md"))
     target = seeds / new_file.name
     shutil.copy(new_file, target)
@@ -182,8 +189,8 @@ def step_crossover(work: Path, size: int, count: int) -> list[dict[str, float]]:
     encoder = SentenceMeanEncoder(work / "sentence-vectors.npz")
     queries = encoder.encode_queries(questions(count))
     rows: list[dict[str, float]] = []
-    n = 8192
-    while n <= len(vectors):
+    sizes = [8192 * 2**i for i in range(12) if 8192 * 2**i < len(vectors)] + [len(vectors)]
+    for n in sizes:
         owners = np.arange(n, dtype=np.int32)  # one window a paragraph: recall over windows
         exact = DenseIndex(vectors[:n], owners, exact_up_to=n)
         truth = [set(exact.search(q, 10).ids.tolist()) for q in queries]
@@ -201,7 +208,6 @@ def step_crossover(work: Path, size: int, count: int) -> list[dict[str, float]]:
             row[f"hnsw{depth}_recall"] = sum(found) / (10 * len(queries))
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
-        n *= 2
     return rows
 
 
@@ -285,15 +291,19 @@ def main() -> None:
     benchmark = cmrc.load()
     prepare(work, synthetic.sentences(benchmark), [str(q["text"]) for q in benchmark.queries])
     if args.crossover:
+        synthetic.write_corpus(paths(work, args.crossover)[0], args.crossover, *sentence_pool(work))
+        if not (paths(work, args.crossover)[1] / "CURRENT").exists():
+            run_step("build", str(args.crossover))
         rows = run_step("crossover", str(args.crossover))
         (DOCS / "scale-crossover.json").write_text(json.dumps(rows, indent=1) + "\n")
         return
     sizes = [int(s) for s in args.sizes.split(",")]
-    synthetic.write_corpus(paths(work, 10_000)[0], 10_000)
+    pool, neighbours = sentence_pool(work)
+    synthetic.write_corpus(paths(work, 10_000)[0], 10_000, pool, neighbours)
     per_window = model_ms_per_window(work)
     results = []
     for size in sizes:
-        synthetic.write_corpus(paths(work, size)[0], size)
+        synthetic.write_corpus(paths(work, size)[0], size, pool, neighbours)
         row: dict[str, object] = {"size": size, "cpus": os.cpu_count()}
         for step in ("build", "query", "update"):
             row.update(run_step(step, str(size)))  # type: ignore[arg-type]

@@ -1,9 +1,15 @@
 """Synthetic corpora of any size, recombined from the sentences of CMRC 2018's paragraphs.
 
-Each synthetic paragraph is four to fourteen sentences drawn at random (seeded) from the 848 CMRC
-paragraphs, so the jieba vocabulary, the sentence lengths and the share of names and numbers stay
-those of real Chinese encyclopaedia text, while every paragraph is new. Paragraphs are written as
-seed files of ``PER_FILE`` paragraphs under a ``#`` title drawn from the CMRC titles.
+Each synthetic paragraph is four to fourteen sentences of the 848 CMRC paragraphs, so the jieba
+vocabulary, the sentence lengths and the share of names and numbers stay those of real Chinese
+encyclopaedia text, while every paragraph is new. Like a real paragraph it keeps to one subject:
+a sentence drawn at random, then others among the ``NEAR`` sentences nearest to it by the
+vectors of the model the benchmark embeds with (see ``sentencemean``; all-MiniLM-L6-v2 is
+English-only, so for Chinese "near" mostly means "sharing characters and names"). Sentences
+drawn from anywhere would make paragraphs about everything at once: their vectors all crowd
+around the mean of the corpus, unlike any real text's, and no approximate index can tell them
+apart (docs/benchmarks.md shows it). Paragraphs are written as seed files of ``PER_FILE``
+paragraphs under a ``#`` title drawn from the CMRC titles.
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cmrc
+import numpy as np
+import numpy.typing as npt
 
 PER_FILE = 1000
+NEAR = 40
 _SENTENCE = re.compile(r"[^。！？]+[。！？]")
 
 
@@ -27,26 +36,55 @@ def sentences(benchmark: cmrc.Benchmark) -> list[str]:
     return pool
 
 
-def paragraphs(pool: list[str], count: int, seed: int) -> Iterator[str]:
-    """``count`` paragraphs of 4 to 14 random sentences each (about 400 characters, as CMRC's)."""
+def paragraphs(
+    pool: list[str], neighbours: npt.NDArray[np.int64], count: int, seed: int
+) -> Iterator[str]:
+    """``count`` paragraphs of 4 to 14 sentences: one at random and some of its neighbours.
+
+    ``neighbours[i]`` lists the sentences of ``pool`` nearest to ``pool[i]``, nearest first.
+    """
     rng = random.Random(seed)
     for _ in range(count):
-        yield "".join(rng.choice(pool) for _ in range(rng.randint(4, 14)))
+        first = rng.randrange(len(pool))
+        size = rng.randint(4, 14)
+        others = rng.sample(neighbours[first][: 2 * size].tolist(), size - 1)
+        yield "".join(pool[i] for i in (first, *others))
 
 
-def write_corpus(folder: Path, count: int, seed: int = 0, tag: str = "s") -> Path:
-    """Write ``count`` paragraphs as seed files under ``folder`` (skipped if already there)."""
-    done = folder / f".complete-{count}-{seed}"
+def nearest(vectors: npt.NDArray[np.float32], near: int = NEAR) -> npt.NDArray[np.int64]:
+    """For each unit vector, the rows of the ``near`` others most similar to it, nearest first."""
+    out = np.empty((len(vectors), near), np.int64)
+    for start in range(0, len(vectors), 1024):
+        similar = vectors[start : start + 1024] @ vectors.T
+        similar[np.arange(len(similar)), np.arange(start, start + len(similar))] = -np.inf
+        top = np.argpartition(-similar, near, axis=1)[:, :near]
+        order = np.argsort(-np.take_along_axis(similar, top, axis=1), axis=1)
+        out[start : start + len(similar)] = np.take_along_axis(top, order, axis=1)
+    return out
+
+
+def write_corpus(
+    folder: Path,
+    count: int,
+    pool: list[str],
+    neighbours: npt.NDArray[np.int64],
+    seed: int = 0,
+    tag: str = "s",
+) -> Path:
+    """Write ``count`` paragraphs as seed files under ``folder`` (skipped if already there).
+
+    ``pool`` is :func:`sentences`, ``neighbours`` is :func:`nearest` of their vectors.
+    """
+    done = folder / f".complete-near{NEAR}-{count}-{seed}"
     if done.exists():
         return folder
     benchmark = cmrc.load()
-    pool = sentences(benchmark)
     titles = [p["title"] for p in benchmark.paragraphs]
     rng = random.Random(seed + 1)
     folder.mkdir(parents=True, exist_ok=True)
     batch: list[str] = []
     number = 0
-    for text in paragraphs(pool, count, seed):
+    for text in paragraphs(pool, neighbours, count, seed):
         batch.append(text)
         if len(batch) == PER_FILE:
             _write(folder / f"{tag}{number:05d}.md", rng.choice(titles), batch)

@@ -29,7 +29,7 @@ GRAPH_DEGREE = 32
 """HNSW's M: neighbours a vector keeps per layer (twice that on the bottom layer)."""
 GRAPH_BUILD_DEPTH = 128
 """HNSW's efConstruction: candidates weighed when a vector is linked into the graph."""
-GRAPH_SEARCH_DEPTH = 1024
+GRAPH_SEARCH_DEPTH = 512
 """HNSW's efSearch: candidates a query keeps while walking the graph (more when fetching more)."""
 GRAPH_FILE = "dense.graph.faiss"
 

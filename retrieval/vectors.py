@@ -111,17 +111,20 @@ class Vectors:
             missing = missing[~hit]
         self.embed(texts, missing, fresh_vectors)
 
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        vectors = np.empty((int(offsets[-1]), self.encoder.dimension), np.float32)
-        window_keys = np.empty(int(offsets[-1]), np.uint64)
-        if old is not None and old_keys is not None and len(kept):
+        if old is None or old_keys is None or not len(kept):
+            # Every paragraph is new: its windows are already in order (no second copy).
+            vectors, window_keys = fresh_vectors, fresh_keys
+        else:
+            offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            vectors = np.empty((int(offsets[-1]), self.encoder.dimension), np.float32)
+            window_keys = np.empty(int(offsets[-1]), np.uint64)
             at, source = _ranges(offsets[kept], counts[kept]), _ranges(starts, counts[kept])
             vectors[at] = old.vectors[source]
             window_keys[at] = old_keys[source]
-        if len(fresh):
-            at = _ranges(offsets[fresh], counts[fresh])
-            vectors[at] = fresh_vectors
-            window_keys[at] = fresh_keys
+            if len(fresh):
+                at = _ranges(offsets[fresh], counts[fresh])
+                vectors[at] = fresh_vectors
+                window_keys[at] = fresh_keys
         owners = np.repeat(np.arange(n, dtype=np.int32), counts)
         embedded = len(np.unique(owners_of_fresh[missing]))
         if old is not None and old_keys is not None and _begins_with(window_keys, old_keys):
