@@ -46,12 +46,17 @@ DOCS = HERE.parent / "docs"
 UPDATE = 1000
 
 
-def peak_mib() -> float:
-    """This process's peak resident set so far (VmHWM), in MiB."""
+def status_mib(field: str) -> float:
+    """A memory figure of this process from /proc/self/status, in MiB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def peak_mib() -> float:
+    """This process's peak resident set so far (VmHWM): its own memory and mapped file pages."""
+    return status_mib("VmHWM")
 
 
 def folder_mib(folder: Path) -> float:
@@ -135,7 +140,7 @@ def step_query(work: Path, size: int, count: int) -> dict[str, object]:
             started = time.perf_counter()
             run(question)
             times[name].append(time.perf_counter() - started - (encoder.seconds - before))
-    query_peak = peak_mib()
+    query_peak, query_own = peak_mib(), status_mib("RssAnon")
     exact = DenseIndex(
         np.asarray(index.dense.vectors), index.dense.owners, exact_up_to=len(index.dense)
     )
@@ -145,8 +150,10 @@ def step_query(work: Path, size: int, count: int) -> dict[str, object]:
     ]
     return {
         "dense_index": "flat (exact)" if index.dense.exact else "HNSW",
+        "queried_paragraphs": index.manifest.paragraphs,
         "load_s": load_s,
         "query_peak_mib": query_peak,
+        "query_own_mib": query_own,
         "recall@10": sum(found) / (10 * len(vectors)),
         **{f"{name}_ms": stats(values) for name, values in times.items()},
     }
@@ -275,6 +282,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/seedqa-scale"))
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--crossover", type=int, metavar="N", help="time flat against HNSW")
+    parser.add_argument(
+        "--only-query",
+        action="store_true",
+        help="run the query step again on the indexes of the last run (docs/scale.json)",
+    )
     parser.add_argument("--step", nargs=2, metavar=("STEP", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     work: Path = args.work
@@ -297,6 +309,12 @@ def main() -> None:
         rows = run_step("crossover", str(args.crossover))
         (DOCS / "scale-crossover.json").write_text(json.dumps(rows, indent=1) + "\n")
         return
+    if args.only_query:
+        output = json.loads((DOCS / "scale.json").read_text())
+        for row in output["sizes"]:
+            row.update(run_step("query", str(row["size"])))
+        finish(output)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     pool, neighbours = sentence_pool(work)
     synthetic.write_corpus(paths(work, 10_000)[0], 10_000, pool, neighbours)
@@ -310,9 +328,13 @@ def main() -> None:
             print(json.dumps(row), file=sys.stderr, flush=True)
         row["model_s_projected"] = int(row["windows"]) * per_window / 1000  # type: ignore[call-overload]
         results.append(row)
-    output = {"model_ms_per_window": per_window, "sizes": results}
+    finish({"model_ms_per_window": per_window, "sizes": results})
+
+
+def finish(output: dict[str, object]) -> None:
+    """Write the figures and the plot, print the tables."""
     (DOCS / "scale.json").write_text(json.dumps(output, indent=1) + "\n")
-    plot(results, DOCS / "scale.png")
+    plot(output["sizes"], DOCS / "scale.png")  # type: ignore[arg-type]
     print(tables(output))
 
 
@@ -334,8 +356,8 @@ def tables(output: dict[str, object]) -> str:
     lines += [
         "",
         "| paragraphs | load (s) | lexical | dense | hybrid | answer | recall@10 "
-        "| query peak (MiB) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| query peak (MiB) | of it its own (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         legs = " | ".join(
@@ -344,7 +366,7 @@ def tables(output: dict[str, object]) -> str:
         )
         lines.append(
             f"| {r['paragraphs']:,} | {r['load_s']:.1f} | {legs} | {r['recall@10']:.3f} "
-            f"| {r['query_peak_mib']:,.0f} |"
+            f"| {r['query_peak_mib']:,.0f} | {r.get('query_own_mib', float('nan')):,.0f} |"
         )
     return "\n".join(lines)
 
@@ -374,6 +396,8 @@ def plot(rows: list[dict[str, object]], target: Path) -> None:
     latency.legend()
     for key, label in (("build_peak_mib", "build"), ("query_peak_mib", "query (index loaded)")):
         memory.plot(sizes, [r[key] for r in rows], marker="o", label=label)
+    bound = [2 * (r["vectors_mib"] + r["text_mib"]) for r in rows]  # type: ignore[operator]
+    memory.plot(sizes, bound, linestyle="--", color="grey", label="target: twice vectors + text")
     memory.set(
         xscale="log",
         yscale="log",

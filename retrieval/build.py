@@ -1,11 +1,13 @@
 """Building an index version from the seeds folder, reusing what earlier builds computed.
 
 Work is reused by content. A paragraph whose matching text (headings and text) is unchanged keeps
-its lexical terms and its window vectors from the version before. The windows of a new or edited
+its postings and its window vectors from the version before, and when windows were only appended
+the dense leg's HNSW graph is extended rather than rebuilt. The windows of a new or edited
 paragraph are looked up by their text's hash in the version before and in the vector cache
 (:mod:`retrieval.cache`) before anything is embedded — so adding one file to a large folder embeds
-only that file's paragraphs, and a file put back embeds nothing. The BM25 weights and the fusion
-calibration are recomputed from the whole corpus each time, with array operations.
+only that file's paragraphs, and a file put back embeds nothing. The postings are merged with
+array operations; BM25 weights are computed at query time, so nothing corpus-wide is rescored;
+the fusion calibration is measured again on the whole corpus each time.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from .lexical import ranges
+
 __all__ = ["EXACT_UP_TO", "DenseIndex", "DenseMatches"]
 
 EXACT_UP_TO = 32_768
@@ -128,13 +130,20 @@ class DenseIndex:
             return self._faiss.search(queries, fetch, params=depth)
 
     def similarities(self, query: F32, rows: npt.NDArray[np.int64]) -> F32:
-        """Each paragraph's best window similarity to the query (windows lie in row order)."""
+        """Each paragraph's best window similarity to the query (-1 for one with no window).
+
+        The windows are read from FAISS's own copy, which is in memory: the memory-mapped
+        ``vectors`` would page in from disk, a read-ahead's worth for every window asked for.
+        """
         starts = np.searchsorted(self.owners, rows, side="left")
-        ends = np.searchsorted(self.owners, rows, side="right")
+        counts = np.searchsorted(self.owners, rows, side="right") - starts
         result = np.full(len(rows), -1.0, dtype=np.float32)
-        for i, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-            if end > start:
-                result[i] = float(np.max(self.vectors[start:end] @ query))
+        has = counts > 0
+        if not has.any():
+            return result
+        windows = ranges(starts[has], counts[has])
+        similar = self._faiss.reconstruct_batch(windows) @ query.astype(np.float32)
+        result[has] = np.maximum.reduceat(similar, np.cumsum(counts[has]) - counts[has])
         return result
 
     def save(self, folder: Path) -> None:

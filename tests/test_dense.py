@@ -200,3 +200,15 @@ def test_an_appending_rebuild_reuses_the_graph(seeds: Path, tmp_path: Path, monk
     assert extended == [len(index.dense)]
     answer = Searcher(index, encoder).ask("拉孜县图书馆有多少册藏书？")
     assert answer.hits[0].paragraph.sources[0].path == "zz-added.md"
+
+
+@pytest.mark.parametrize("exact_up_to", [None, 0])  # flat and graph
+def test_similarities_are_each_paragraphs_best_window(exact_up_to) -> None:
+    vectors = clustered(6)
+    owners = np.array([0, 0, 1, 3, 3, 3], dtype=np.int32)  # paragraph 2 has no window
+    dense = DenseIndex(vectors, owners, exact_up_to=exact_up_to)
+    query = clustered(1, seed=3)[0]
+    got = dense.similarities(query, np.array([3, 2, 0, 1]))
+    scores = vectors @ query
+    expected = [scores[3:6].max(), -1.0, scores[0:2].max(), scores[2]]
+    assert np.allclose(got, expected, atol=1e-6)
