@@ -202,3 +202,17 @@ def test_the_entry_point_never_shows_a_traceback(workdir: Path) -> None:
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "error: The question is empty." in result.stderr
+
+
+def test_lexical_ask_never_imports_the_model_stack(workdir: Path) -> None:
+    """What keeps the cold start short: no torch, sentence-transformers or Telegram library."""
+    probe = (
+        "import sys; from bot.cli import main; "
+        "code = main(['ask', '拉孜县', '--model', 'none', '-q']); "
+        "print(code, *(name in sys.modules for name in "
+        "('torch', 'sentence_transformers', 'telegram')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=workdir, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == "0 False False False"
