@@ -3,13 +3,13 @@
 Each synthetic paragraph is four to fourteen sentences of the 848 CMRC paragraphs, so the jieba
 vocabulary, the sentence lengths and the share of names and numbers stay those of real Chinese
 encyclopaedia text, while every paragraph is new. Like a real paragraph it keeps to one subject:
-a sentence drawn at random, then others among the ``NEAR`` sentences nearest to it by the
-vectors of the model the benchmark embeds with (see ``sentencemean``; all-MiniLM-L6-v2 is
-English-only, so for Chinese "near" mostly means "sharing characters and names"). Sentences
-drawn from anywhere would make paragraphs about everything at once: their vectors all crowd
-around the mean of the corpus, unlike any real text's, and no approximate index can tell them
-apart (docs/benchmarks.md shows it). Paragraphs are written as seed files of ``PER_FILE``
-paragraphs under a ``#`` title drawn from the CMRC titles.
+a sentence drawn at random, then others drawn from the sentences nearest to it (twice as many as
+needed: at most 28) by the vectors of the model the benchmark embeds with (see
+``sentencemean``; all-MiniLM-L6-v2 is English-only, so for Chinese "near" mostly means "sharing
+characters and names"). Sentences drawn from anywhere would make paragraphs about everything at
+once: their vectors all crowd around the mean of the corpus, unlike any real text's, and no
+approximate index can tell them apart (docs/benchmarks.md shows it). Paragraphs are written as
+seed files of ``PER_FILE`` paragraphs under a ``#`` title drawn from the CMRC titles.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 PER_FILE = 1000
 NEAR = 40
+"""Neighbours kept for each sentence: more than a paragraph ever draws from."""
 _SENTENCE = re.compile(r"[^。！？]+[。！？]")
 
 
