@@ -22,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .analysis import postings_of
-from .cache import drop_cache, lookup
+from .arrays import lookup
+from .cache import drop_cache
 from .calibration import calibrate
 from .changes import seed_changes
 from .encoder import Encoder
@@ -57,7 +58,6 @@ logger = logging.getLogger(__name__)
 
 PARSER_VERSION = "newspaper-md/2"
 
-U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
 
@@ -156,9 +156,15 @@ def _build(
     paragraphs = merge(documents)
     say(f"Read {len(seed_files)} seed file(s): {len(paragraphs)} paragraphs")
     keys = hash64(matching_text(p) for p in paragraphs)
+    # Each paragraph's row in the version before (-1: new), for both legs to reuse its work.
+    old_rows = (
+        lookup(previous.paragraph_keys, keys)
+        if previous is not None
+        else np.full(len(keys), -1, np.int64)
+    )
     same_analyzer = previous is not None and previous.manifest.analyzer == ANALYZER_VERSION
     postings, terms_reused = _postings(
-        paragraphs, keys, previous if same_analyzer else None, say, meter
+        paragraphs, old_rows, previous if same_analyzer else None, say, meter
     )
     lexical = LexicalIndex(postings)
 
@@ -169,7 +175,7 @@ def _build(
     if encoder is not None:
         vectors = Vectors(root, model or encoder.name, encoder, say, meter)
         reusable = previous if vectors.reusable(previous) else None
-        dense, dense_keys, embedded = vectors.build(paragraphs, keys, reusable)
+        dense, dense_keys, embedded = vectors.build(paragraphs, old_rows, reusable)
         reused = len(paragraphs) - embedded
         say("calibrating fusion on pseudo-questions")
         calibration = calibrate(
@@ -262,18 +268,15 @@ def _read(seeds: Path, meter: Meter) -> tuple[list[SeedFile], list[Document], li
 
 def _postings(
     paragraphs: Sequence[Paragraph],
-    keys: U64,
+    old_rows: I64,
     previous: StoredIndex | None,
     say: Callable[[str], None],
     meter: Meter,
 ) -> tuple[Postings, int]:
     """The postings of every paragraph (the previous version's, for unchanged ones), and how
-    many were reused."""
-    old_rows = (
-        lookup(previous.paragraph_keys, keys)
-        if previous is not None
-        else np.full(len(keys), -1, np.int64)
-    )
+    many were reused. ``old_rows``: each paragraph's row in ``previous`` (-1 for a new one)."""
+    if previous is None:
+        old_rows = np.full(len(paragraphs), -1, np.int64)
     kept = np.flatnonzero(old_rows >= 0)
     fresh = np.flatnonzero(old_rows < 0)
     if len(fresh):

@@ -25,7 +25,6 @@ __all__ = [
     "CACHE_MODELS",
     "Cached",
     "drop_cache",
-    "lookup",
     "read_cache",
     "retire",
     "write_cache",
@@ -104,16 +103,6 @@ def write_cache(root: Path, model: str, cached: Cached, limit: int = CACHE_BYTES
 def drop_cache(root: Path, model: str) -> None:
     """Forget the cached vectors of ``model`` (after a rebuild from scratch)."""
     _path(root, model).unlink(missing_ok=True)
-
-
-def lookup(haystack: U64, needles: U64) -> npt.NDArray[np.int64]:
-    """For each needle, a row of ``haystack`` holding it, or -1."""
-    if not len(haystack) or not len(needles):
-        return np.full(len(needles), -1, np.int64)
-    order = np.argsort(haystack, kind="stable")
-    positions = np.searchsorted(haystack, needles, sorter=order).clip(max=len(haystack) - 1)
-    rows = order[positions]
-    return np.where(haystack[rows] == needles, rows, -1).astype(np.int64)
 
 
 def retire(root: Path, model: str, base: Cached, dropped: Cached, held: U64) -> None:

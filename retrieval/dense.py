@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-from .lexical import ranges
+from .arrays import ranges
 
 __all__ = ["EXACT_UP_TO", "DenseIndex", "DenseMatches"]
 

@@ -20,7 +20,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LexicalIndex", "LexicalMatches", "Postings", "hash64", "ranges"]
+from .arrays import ranges
+
+__all__ = ["LexicalIndex", "LexicalMatches", "Postings", "hash64"]
 
 K1 = 1.2
 """BM25 term-frequency saturation: the usual Lucene default."""
@@ -42,13 +44,6 @@ def hash64(texts: Iterable[str]) -> U64:
 @lru_cache(maxsize=1 << 16)
 def _hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-
-
-def ranges(starts: I64, lengths: I64) -> I64:
-    """The concatenation of ``range(start, start + length)`` for each pair, as one array."""
-    total = int(lengths.sum())
-    before = np.cumsum(lengths) - lengths
-    return (np.repeat(starts - before, lengths) + np.arange(total)).astype(np.int64)
 
 
 @dataclass(frozen=True, slots=True)

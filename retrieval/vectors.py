@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .cache import Cached, lookup, read_cache, retire
+from .arrays import lookup, ranges
+from .cache import Cached, read_cache, retire
 from .dense import DenseIndex
 from .encoder import Encoder
 from .lexical import hash64
@@ -73,19 +74,18 @@ class Vectors:
         return self._cached
 
     def build(
-        self, paragraphs: Sequence[Paragraph], keys: U64, previous: StoredIndex | None
+        self, paragraphs: Sequence[Paragraph], old_rows: I64, previous: StoredIndex | None
     ) -> tuple[DenseIndex, U64, int]:
         """The dense index, its window keys, and how many paragraphs had a window embedded.
 
-        ``keys`` are the paragraphs' matching-text hashes; ``previous`` is the version before, if
-        its windows can be reused (see :meth:`reusable`).
+        ``old_rows`` gives each paragraph's row in the version before (-1 for a new one);
+        ``previous`` is that version, if its windows can be reused (see :meth:`reusable`).
         """
         n = len(paragraphs)
-        old_rows = np.full(n, -1, np.int64)
         old = previous.dense if previous is not None else None
         old_keys = previous.dense_keys if previous is not None else None
-        if previous is not None and old is not None and old_keys is not None:
-            old_rows = lookup(previous.paragraph_keys, keys)
+        if old is None or old_keys is None:
+            old_rows = np.full(n, -1, np.int64)
         kept = np.flatnonzero(old_rows >= 0)
         fresh = np.flatnonzero(old_rows < 0)
         counts = np.zeros(n, np.int64)
@@ -118,11 +118,11 @@ class Vectors:
             offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
             vectors = np.empty((int(offsets[-1]), self.encoder.dimension), np.float32)
             window_keys = np.empty(int(offsets[-1]), np.uint64)
-            at, source = _ranges(offsets[kept], counts[kept]), _ranges(starts, counts[kept])
+            at, source = ranges(offsets[kept], counts[kept]), ranges(starts, counts[kept])
             vectors[at] = old.vectors[source]
             window_keys[at] = old_keys[source]
             if len(fresh):
-                at = _ranges(offsets[fresh], counts[fresh])
+                at = ranges(offsets[fresh], counts[fresh])
                 vectors[at] = fresh_vectors
                 window_keys[at] = fresh_keys
         owners = np.repeat(np.arange(n, dtype=np.int32), counts)
@@ -204,10 +204,3 @@ def drop_vectors(root: Path, previous: StoredIndex | None) -> None:
 def _begins_with(keys: U64, prefix: U64) -> bool:
     """Whether the windows ``keys`` name begin with those ``prefix`` names (windows were added)."""
     return len(prefix) <= len(keys) and bool(np.array_equal(keys[: len(prefix)], prefix))
-
-
-def _ranges(starts: I64, lengths: I64) -> I64:
-    """The concatenation of ``range(start, start + length)`` for each pair, as one array."""
-    total = int(lengths.sum())
-    before = np.cumsum(lengths) - lengths
-    return (np.repeat(starts - before, lengths) + np.arange(total)).astype(np.int64)
