@@ -39,7 +39,9 @@ import numpy as np
 import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from corpus import big_file as write_big_file  # noqa: E402  (the slow test's 50 MB file)
 
 from retrieval import Encoder, build_index, up_to_date  # noqa: E402
 
@@ -167,19 +169,8 @@ def unchanged(scratch: Path, rounds: int) -> None:
 
 def big_file(scratch: Path, megabytes: int) -> None:
     seeds = scratch / "big"
-    seeds.mkdir()
-    text = (SAMPLE / "000_ebe6c6a426d89a77.txt").read_text(encoding="utf-8")
-    pool = [s for s in re.findall(r"[^。！？\n]+[。！？]", text) if len(s) > 8]
-    rng = random.Random(0)
-    size = 0
-    with (seeds / "big.txt").open("w", encoding="utf-8") as handle:
-        n = 0
-        while size < megabytes * 1_000_000:
-            head = f"## 第{n // 30 + 1}篇\n\n" if n % 30 == 0 else ""
-            line = head + f"{n}号。" + "".join(rng.choice(pool) for _ in range(3)) + "\n\n"
-            handle.write(line)
-            size += len(line.encode())
-            n += 1
+    n = write_big_file(seeds / "big.txt", megabytes)
+    size = (seeds / "big.txt").stat().st_size
     command = [
         sys.executable,
         "-m",

@@ -36,3 +36,20 @@ def write_corpus(folder: Path, count: int, per_file: int = 30, seed: int = 0) ->
         path.write_text(f"# 报道{seed}-{first // per_file}\n\n{body}\n", encoding="utf-8")
         files.append(path)
     return files
+
+
+def big_file(path: Path, megabytes: float) -> int:
+    """Write a newspaper-like file of about ``megabytes`` MB: numbered paragraphs of three
+    sentences, a ``##`` title every 30. Returns its paragraph count."""
+    pool = sentences()
+    rng = random.Random(0)
+    size = count = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        while size < megabytes * 1_000_000:
+            head = f"## 第{count // 30 + 1}篇\n\n" if count % 30 == 0 else ""
+            line = head + f"{count}号。" + "".join(rng.choice(pool) for _ in range(3)) + "\n\n"
+            handle.write(line)
+            size += len(line.encode())
+            count += 1
+    return count

@@ -4,7 +4,6 @@ import fcntl
 import json
 import os
 import pty
-import random
 import struct
 import subprocess
 import sys
@@ -13,25 +12,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from corpus import sentences
+from corpus import big_file
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def big_file(path: Path, megabytes: float) -> int:
-    """Write a newspaper-like file of about ``megabytes`` MB; returns its paragraph count."""
-    pool = sentences()
-    rng = random.Random(0)
-    size = count = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:
-        while size < megabytes * 1_000_000:
-            head = f"## 第{count // 30 + 1}篇报道\n\n" if count % 30 == 0 else ""
-            line = head + f"{count}号。" + "".join(rng.choice(pool) for _ in range(3)) + "\n\n"
-            handle.write(line)
-            size += len(line.encode())
-            count += 1
-    return count
 
 
 def index(seeds: Path, *flags: str, terminal: bool) -> tuple[int, str]:
