@@ -1,4 +1,4 @@
-"""How the abstention threshold (retrieval.search.COVERAGE_FLOOR) trades answers for silence.
+"""How the abstention threshold (retrieval.search.searcher.COVERAGE_FLOOR) trades answers for silence.
 
 For each candidate threshold: the share of the labelled unanswerable questions abstained on, the
 share of answerable ones wrongly abstained on, and the accuracy of the answer/abstain decision
@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import cmrc  # noqa: E402
 
 from retrieval import Searcher, build_index, read_index  # noqa: E402
-from retrieval.evaluation import load_questions  # noqa: E402
-from retrieval.search import COVERAGE_FLOOR  # noqa: E402
+from retrieval.search.evaluation import load_questions  # noqa: E402
+from retrieval.search.searcher import COVERAGE_FLOOR  # noqa: E402
 
 GRID = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
 

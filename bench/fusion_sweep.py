@@ -32,12 +32,12 @@ import cmrc  # noqa: E402
 
 from embeddings import load_encoder  # noqa: E402
 from retrieval import Searcher, build_index, read_index  # noqa: E402
-from retrieval.dense import DenseMatches  # noqa: E402
-from retrieval.evaluation import load_questions  # noqa: E402
-from retrieval.fusion import DEPTH, Calibration, Fusion  # noqa: E402
-from retrieval.lexical import LexicalMatches  # noqa: E402
-from retrieval.search import EVIDENCE_FLOOR  # noqa: E402
-from retrieval.terms import terms  # noqa: E402
+from retrieval.index.dense import DenseMatches  # noqa: E402
+from retrieval.search.evaluation import load_questions  # noqa: E402
+from retrieval.search.fusion import DEPTH, Calibration, Fusion  # noqa: E402
+from retrieval.index.lexical import LexicalMatches  # noqa: E402
+from retrieval.search.searcher import EVIDENCE_FLOOR  # noqa: E402
+from retrieval.text.terms import terms  # noqa: E402
 
 Method = Callable[[LexicalMatches, DenseMatches], list[int]]
 GATES = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]

@@ -113,8 +113,8 @@ def step_build(work: Path, size: int) -> dict[str, float]:
 
 def step_query(work: Path, size: int, count: int) -> dict[str, object]:
     from retrieval import Searcher, read_index
-    from retrieval.dense import DenseIndex
-    from retrieval.search import DEPTH
+    from retrieval.index.dense import DenseIndex
+    from retrieval.search.searcher import DEPTH
 
     _, root = paths(work, size)
     asked = questions(count)
@@ -187,7 +187,7 @@ def step_update(work: Path, size: int) -> dict[str, float]:
 def step_crossover(work: Path, size: int, count: int) -> list[dict[str, float]]:
     """Flat against HNSW on the first n windows of the index, for n doubling up to all of them."""
     from retrieval import read_index
-    from retrieval.dense import DenseIndex
+    from retrieval.index.dense import DenseIndex
 
     _, root = paths(work, size)
     dense = read_index(root).dense
@@ -232,15 +232,15 @@ class _search_depth:
         self.depth = depth
 
     def __enter__(self) -> None:
-        import retrieval.dense
+        import retrieval.index.dense
 
-        self.saved = retrieval.dense.GRAPH_SEARCH_DEPTH
-        retrieval.dense.GRAPH_SEARCH_DEPTH = self.depth
+        self.saved = retrieval.index.dense.GRAPH_SEARCH_DEPTH
+        retrieval.index.dense.GRAPH_SEARCH_DEPTH = self.depth
 
     def __exit__(self, *_: object) -> None:
-        import retrieval.dense
+        import retrieval.index.dense
 
-        retrieval.dense.GRAPH_SEARCH_DEPTH = self.saved
+        retrieval.index.dense.GRAPH_SEARCH_DEPTH = self.saved
 
 
 # --- the driver -----------------------------------------------------------------------------

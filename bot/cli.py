@@ -24,7 +24,7 @@ from retrieval import (
     read_manifest,
     seed_changes,
 )
-from retrieval.evaluation import evaluate, load_questions
+from retrieval.search.evaluation import evaluate, load_questions
 
 from . import runtime
 from .citations import display_root

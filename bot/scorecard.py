@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrieval.evaluation import DEPTH, SNIPPET, EvalReport, Miss
+from retrieval.search.evaluation import DEPTH, SNIPPET, EvalReport, Miss
 
 from .citations import location
 

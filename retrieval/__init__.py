@@ -1,9 +1,9 @@
 """Seeds to cited answers: paragraphs, a jieba BM25 leg, a FAISS dense leg, fusion, abstention."""
 
-from .build import BuildReport, build_index, up_to_date
-from .changes import SeedChanges, seed_changes
+from .lifecycle.build import BuildReport, build_index, up_to_date
+from .lifecycle.changes import SeedChanges, seed_changes
 from .encoder import Encoder
-from .engine import Engine
+from .search.engine import Engine
 from .errors import (
     ConfigError,
     IndexCorruptError,
@@ -15,11 +15,11 @@ from .errors import (
     SeedQAError,
     SeedsNotFoundError,
 )
-from .paragraphs import Paragraph, Source
+from .ingest.paragraphs import Paragraph, Source
 from .progress import SILENT, Meter
-from .question import MAX_QUESTION_CHARS, clean_question
-from .search import Answer, Hit, Searcher
-from .store import Manifest, build_running, read_index, read_manifest
+from .search.question import MAX_QUESTION_CHARS, clean_question
+from .search.searcher import Answer, Hit, Searcher
+from .index.store import Manifest, build_running, read_index, read_manifest
 
 __all__ = [
     "MAX_QUESTION_CHARS",

@@ -14,7 +14,7 @@ from corpus import write_corpus
 from bot.cli import main
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index
-from retrieval.store import build_lock, build_running
+from retrieval.index.store import build_lock, build_running
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICAL = {"SEEDQA_MODEL": "none"}

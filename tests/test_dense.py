@@ -11,7 +11,7 @@ from bot import runtime
 from bot.settings import Settings
 from embeddings import load_encoder
 from retrieval import IndexMismatchError, Searcher, build_index, read_index
-from retrieval.dense import DenseIndex
+from retrieval.index.dense import DenseIndex
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def test_a_damaged_graph_file_is_a_value_error(tmp_path: Path) -> None:
 
 
 def test_appending_windows_extends_a_copy_of_the_graph(monkeypatch) -> None:
-    monkeypatch.setattr("retrieval.dense.EXACT_UP_TO", 1000)
+    monkeypatch.setattr("retrieval.index.dense.EXACT_UP_TO", 1000)
     vectors = clustered(2000)
     owners = np.arange(2000, dtype=np.int32)
     before = DenseIndex(vectors[:1500], owners[:1500])
@@ -181,7 +181,7 @@ def test_appending_windows_extends_a_copy_of_the_graph(monkeypatch) -> None:
 def test_an_appending_rebuild_reuses_the_graph(seeds: Path, tmp_path: Path, monkeypatch) -> None:
     from encoders import CharEncoder
 
-    monkeypatch.setattr("retrieval.dense.EXACT_UP_TO", 10)
+    monkeypatch.setattr("retrieval.index.dense.EXACT_UP_TO", 10)
     extended = []
     original = DenseIndex.extended
 

@@ -6,7 +6,7 @@ import pytest
 
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index
-from retrieval.terms import terms
+from retrieval.text.terms import terms
 
 CORPUS = Path(__file__).resolve().parent / "data" / "english"
 

@@ -9,8 +9,8 @@ from encoders import CharEncoder, Recording
 
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index
-from retrieval.cache import Cached, read_cache, write_cache
-from retrieval.lexical import Postings
+from retrieval.lifecycle.cache import Cached, read_cache, write_cache
+from retrieval.index.lexical import Postings
 
 LIBRARY = """# 拉孜县新建图书馆
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.analysis import postings_of
-from retrieval.lexical import LexicalIndex, Postings
-from retrieval.terms import terms
+from retrieval.lifecycle.postings import postings_of
+from retrieval.index.lexical import LexicalIndex, Postings
+from retrieval.text.terms import terms
 
 DOCS = [
     "阿里地区投入资金3亿元，新建385个边境自然村活动场所。",

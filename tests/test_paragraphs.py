@@ -2,7 +2,7 @@
 
 import pytest
 
-from retrieval.paragraphs import Document, is_sentence_end, merge, parse
+from retrieval.ingest.paragraphs import Document, is_sentence_end, merge, parse
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index
-from retrieval.evaluation import HIGHER_IS_WORSE, EvalReport, evaluate, load_questions
+from retrieval.search.evaluation import HIGHER_IS_WORSE, EvalReport, evaluate, load_questions
 
 DATA = Path(__file__).resolve().parent / "data"
 QUESTIONS = DATA / "seed_questions.jsonl"

@@ -112,7 +112,7 @@ def test_a_version_that_fails_to_load_is_refused_once_and_the_old_one_answers(
     assert second is not None
     weights = root / second / "lexical.doc_ids.npy"
     weights.write_bytes(weights.read_bytes()[:-4])
-    with caplog.at_level(logging.WARNING, logger="retrieval.engine"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.search.engine"):
         assert not engine.reload() and not engine.reload()
     assert caplog.text.count("Keeping index") == 1 and "damaged" in caplog.text
     assert engine.version == first and paths(engine.ask(STEADY))

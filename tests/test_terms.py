@@ -2,9 +2,9 @@
 
 import pytest
 
-from retrieval.normalize import normalize
-from retrieval.sentences import sentences
-from retrieval.terms import BIGRAM, terms
+from retrieval.text.normalize import normalize
+from retrieval.text.sentences import sentences
+from retrieval.text.terms import BIGRAM, terms
 
 
 def words(text: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Paragraphs longer than the model's window are cut into sentence windows, never truncated."""
 
-from retrieval.windows import window_spans
+from retrieval.index.windows import window_spans
 
 
 def count(texts):  # one token a character, as for Chinese

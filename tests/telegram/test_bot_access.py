@@ -11,7 +11,7 @@ from gated import GatedEncoder
 
 from bot.settings import Settings
 from retrieval import Engine, build_index
-from retrieval.store import build_lock
+from retrieval.index.store import build_lock
 
 QUESTION = "在流动人口聚居区建立了多少个临时党支部？"
 GULLS = "# The lighthouse\n\nThe keeper of the lighthouse counted 4711 gulls in the spring.\n"

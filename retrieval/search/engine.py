@@ -2,7 +2,7 @@
 
 A watcher thread reads the folder's ``CURRENT`` pointer once a second and loads a new version in the
 background while the one in use keeps answering; the switch is one assignment. Each question is
-answered by one :class:`~retrieval.search.Searcher` — one version — from start to end, so a switch
+answered by one :class:`~retrieval.search.searcher.Searcher` — one version — from start to end, so a switch
 in the middle never mixes two; the files of a version in use stay readable even after a later
 build deletes them (they are memory-mapped or loaded). A version that fails to load, or that was
 built with another model than the engine holds, is logged once and the one in use keeps answering.
@@ -15,10 +15,10 @@ import threading
 import weakref
 from pathlib import Path
 
-from .encoder import Encoder
-from .errors import IndexMismatchError, SeedQAError
-from .search import Answer, Searcher
-from .store import current_version, read_index
+from ..encoder import Encoder
+from ..errors import IndexMismatchError, SeedQAError
+from .searcher import Answer, Searcher
+from ..index.store import current_version, read_index
 
 __all__ = ["CHECK_INTERVAL", "Engine"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .seeds import file_hashes
-from .store import Manifest
+from ..ingest.seeds import file_hashes
+from ..index.store import Manifest
 
 __all__ = ["SeedChanges", "indexed_hashes", "seed_changes"]
 

@@ -10,7 +10,7 @@ Layout of an index folder::
         paragraphs.offsets.npy, paragraphs.ids.npy
         lexical.*.npy      the lexical leg: postings (document, count) by term
         dense.*.npy        the dense leg (window vectors), if a model was used
-      cache/               vectors earlier versions dropped, by model (see retrieval.cache)
+      cache/               vectors earlier versions dropped, by model (see retrieval.lifecycle.cache)
 
 A build writes a new version beside the one in use and then replaces ``CURRENT``; a crash at any
 moment leaves the previous version in use, and a half-written one is never named by ``CURRENT``.
@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .dense import DenseIndex
-from .errors import (
+from ..errors import (
     IndexCorruptError,
     IndexLockedError,
     IndexMismatchError,
@@ -44,7 +44,7 @@ from .errors import (
     IndexWriteError,
 )
 from .lexical import LexicalIndex, Postings
-from .paragraphs import Paragraph, Source
+from ..ingest.paragraphs import Paragraph, Source
 
 __all__ = [
     "FORMAT",

@@ -3,7 +3,7 @@
 An unchanged paragraph (same headings and text) keeps its windows and their vectors from the
 version before, as they are — nothing is cut or counted again. The windows of a new or edited
 paragraph are cut anew and looked up by their text's hash, first in the version before, then in
-the vector cache of the model (:mod:`retrieval.cache`); only the rest are embedded, a chunk at a
+the vector cache of the model (:mod:`retrieval.lifecycle.cache`); only the rest are embedded, a chunk at a
 time. After the new version is written, the vectors it dropped go into the cache.
 """
 
@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .arrays import lookup, ranges
+from ..index.arrays import lookup, ranges
 from .cache import Cached, read_cache, retire
-from .dense import DenseIndex
-from .encoder import Encoder
-from .lexical import hash64
-from .paragraphs import Paragraph, headings
-from .progress import Meter
-from .store import StoredIndex
-from .windows import window_spans
+from ..index.dense import DenseIndex
+from ..encoder import Encoder
+from ..index.lexical import hash64
+from ..ingest.paragraphs import Paragraph, headings
+from ..progress import Meter
+from ..index.store import StoredIndex
+from ..index.windows import window_spans
 
 __all__ = ["CHUNK", "CHUNKING_VERSION", "HEADER_SHARE", "Vectors"]
 

@@ -7,15 +7,15 @@ from typing import Literal
 
 import numpy as np
 
-from .encoder import Encoder
-from .errors import IndexMismatchError
+from ..encoder import Encoder
+from ..errors import IndexMismatchError
 from .fusion import DEPTH, Calibration, Fusion
 from .highlight import best_sentence
-from .paragraphs import Paragraph, Source
+from ..ingest.paragraphs import Paragraph, Source
 from .question import clean_question
-from .sentences import Span, sentences
-from .store import StoredIndex
-from .terms import terms
+from ..text.sentences import Span, sentences
+from ..index.store import StoredIndex
+from ..text.terms import terms
 
 __all__ = ["COVERAGE_FLOOR", "Answer", "Hit", "Searcher"]
 

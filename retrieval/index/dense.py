@@ -1,7 +1,7 @@
 """The dense leg: FAISS inner-product search over unit vectors of paragraph windows.
 
 Vectors are unit length, so inner product is cosine similarity. A paragraph may have several
-windows (see :mod:`retrieval.windows`); search over-fetches windows and keeps each paragraph's best.
+windows (see :mod:`retrieval.index.windows`); search over-fetches windows and keeps each paragraph's best.
 
 Up to ``EXACT_UP_TO`` windows the search is exact (a flat index: every vector is compared), about
 2 ms a question at the bound on a 2-core machine. Beyond, flat search grows past 7 ms while an HNSW

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .encodings import decode
-from .errors import SeedsNotFoundError
+from .decoding import decode
+from ..errors import SeedsNotFoundError
 from .formats import FORMATS, layout, relocate
 from .paragraphs import Document, parse
 

@@ -2,7 +2,7 @@
 
 A pseudo-question is a random stretch of about half a sentence of a random paragraph; the
 paragraph it came from is the right answer. Both legs answer every pseudo-question. Where each leg
-ranks the source paragraph becomes the weight of each rank in fusion (:mod:`retrieval.fusion`);
+ranks the source paragraph becomes the weight of each rank in fusion (:mod:`retrieval.search.fusion`);
 how similar the best *wrong* paragraph is, for the dense leg, becomes the similarity a dense match
 must beat to count as evidence that a question is answerable.
 
@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .dense import DenseIndex
-from .encoder import Encoder
+from ..index.dense import DenseIndex
+from ..encoder import Encoder
 from .fusion import DEPTH, Calibration
-from .lexical import LexicalIndex
-from .sentences import sentences
+from ..index.lexical import LexicalIndex
+from ..text.sentences import sentences
 
 __all__ = ["QUESTIONS", "calibrate", "pseudo_questions"]
 

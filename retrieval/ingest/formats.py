@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .encodings import Decoded, decode
+from .decoding import Decoded, decode
 from .paragraphs import Document, Paragraph, Source
 
 __all__ = ["FORMATS", "Layout", "Line", "layout", "relocate"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import QuestionError
+from ..errors import QuestionError
 
 __all__ = ["MAX_QUESTION_CHARS", "clean_question"]
 

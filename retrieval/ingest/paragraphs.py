@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from .sentences import sentences
+from ..text.sentences import sentences
 
 __all__ = [
     "MAX_PARAGRAPH_CHARS",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .sentences import Span, clauses, sentences
+from ..text.sentences import Span, clauses, sentences
 
 __all__ = ["TokenCounter", "window_spans"]
 

@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-from .lexical import Postings
-from .terms import terms
+from ..index.lexical import Postings
+from ..text.terms import terms
 
 __all__ = ["PARALLEL_FROM", "postings_of"]
 

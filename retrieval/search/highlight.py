@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .sentences import Span, sentences
+from ..text.sentences import Span, sentences
 
 __all__ = ["best_sentence"]
 

@@ -4,7 +4,7 @@ Work is reused by content. A paragraph whose matching text (headings and text) i
 its postings and its window vectors from the version before, and when windows were only appended
 the dense leg's HNSW graph is extended rather than rebuilt. The windows of a new or edited
 paragraph are looked up by their text's hash in the version before and in the vector cache
-(:mod:`retrieval.cache`) before anything is embedded — so adding one file to a large folder embeds
+(:mod:`retrieval.lifecycle.cache`) before anything is embedded — so adding one file to a large folder embeds
 only that file's paragraphs, and a file put back embeds nothing. The postings are merged with
 array operations; BM25 weights are computed at query time, so nothing corpus-wide is rescored;
 the fusion calibration is measured again on the whole corpus each time.
@@ -21,18 +21,18 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .analysis import postings_of
-from .arrays import lookup
+from .postings import postings_of
+from ..index.arrays import lookup
 from .cache import drop_cache
-from .calibration import calibrate
+from ..search.calibration import calibrate
 from .changes import seed_changes
-from .encoder import Encoder
-from .errors import SeedQAError, SeedsNotFoundError
-from .lexical import LexicalIndex, Postings, hash64
-from .paragraphs import Document, Paragraph, headings, merge
-from .progress import SILENT, Meter
-from .seeds import SEED_SUFFIXES, SeedFile, Skipped, file_hash, find_seeds, read_seed
-from .store import (
+from ..encoder import Encoder
+from ..errors import SeedQAError, SeedsNotFoundError
+from ..index.lexical import LexicalIndex, Postings, hash64
+from ..ingest.paragraphs import Document, Paragraph, headings, merge
+from ..progress import SILENT, Meter
+from ..ingest.seeds import SEED_SUFFIXES, SeedFile, Skipped, file_hash, find_seeds, read_seed
+from ..index.store import (
     FileEntry,
     Manifest,
     StoredIndex,
@@ -42,7 +42,7 @@ from .store import (
     read_manifest,
     write_index,
 )
-from .terms import ANALYZER_VERSION, terms
+from ..text.terms import ANALYZER_VERSION, terms
 from .vectors import CHUNKING_VERSION, Vectors, drop_vectors
 
 __all__ = [

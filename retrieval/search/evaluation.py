@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import QuestionError, SeedQAError
-from .normalize import normalize
-from .paragraphs import Source
+from ..errors import QuestionError, SeedQAError
+from ..text.normalize import normalize
+from ..ingest.paragraphs import Source
 from .question import clean_question
-from .search import Answer
+from .searcher import Answer
 
 __all__ = [
     "HIGHER_IS_WORSE",
