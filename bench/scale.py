@@ -141,7 +141,7 @@ def step_query(work: Path, size: int, count: int) -> dict[str, object]:
             run(question)
             times[name].append(time.perf_counter() - started - (encoder.seconds - before))
     query_peak, query_own = peak_mib(), status_mib("RssAnon")
-    exact = DenseIndex(
+    exact = DenseIndex.build(
         np.asarray(index.dense.vectors), index.dense.owners, exact_up_to=len(index.dense)
     )
     found = [
@@ -199,19 +199,19 @@ def step_crossover(work: Path, size: int, count: int) -> list[dict[str, float]]:
     sizes = [8192 * 2**i for i in range(12) if 8192 * 2**i < len(vectors)] + [len(vectors)]
     for n in sizes:
         owners = np.arange(n, dtype=np.int32)  # one window a paragraph: recall over windows
-        exact = DenseIndex(vectors[:n], owners, exact_up_to=n)
+        exact = DenseIndex.build(vectors[:n], owners, exact_up_to=n)
         truth = [set(exact.search(q, 10).ids.tolist()) for q in queries]
         started = time.perf_counter()
-        graph = DenseIndex(vectors[:n], owners, exact_up_to=0)
+        graph = DenseIndex.build(vectors[:n], owners, exact_up_to=0)
         graph_s = time.perf_counter() - started
         row = {"windows": n, "flat_ms": _median_ms(exact, queries), "graph_build_s": graph_s}
         for depth in (256, 512, 1024, 2048):
-            with _search_depth(depth):
-                found = [
-                    len(set(graph.search(q, 10).ids.tolist()) & t)
-                    for q, t in zip(queries, truth, strict=True)
-                ]
-                row[f"hnsw{depth}_ms"] = _median_ms(graph, queries)
+            deeper = graph.searching_deeper(depth)
+            found = [
+                len(set(deeper.search(q, 10).ids.tolist()) & t)
+                for q, t in zip(queries, truth, strict=True)
+            ]
+            row[f"hnsw{depth}_ms"] = _median_ms(deeper, queries)
             row[f"hnsw{depth}_recall"] = sum(found) / (10 * len(queries))
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
@@ -225,22 +225,6 @@ def _median_ms(index, queries) -> float:
         index.search(q, 10)
         times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
-
-
-class _search_depth:
-    def __init__(self, depth: int) -> None:
-        self.depth = depth
-
-    def __enter__(self) -> None:
-        import retrieval.index.dense
-
-        self.saved = retrieval.index.dense.GRAPH_SEARCH_DEPTH
-        retrieval.index.dense.GRAPH_SEARCH_DEPTH = self.depth
-
-    def __exit__(self, *_: object) -> None:
-        import retrieval.index.dense
-
-        retrieval.index.dense.GRAPH_SEARCH_DEPTH = self.saved
 
 
 # --- the driver -----------------------------------------------------------------------------

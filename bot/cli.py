@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -19,10 +18,9 @@ from retrieval import (
     ConfigError,
     QuestionError,
     SeedQAError,
-    build_running,
     clean_question,
-    read_manifest,
-    seed_changes,
+    seeds_changed,
+    status,
 )
 from retrieval.search.evaluation import evaluate, load_questions
 
@@ -32,7 +30,7 @@ from .progress import TerminalMeter
 from .render import answer_json, answer_text, dumps
 from .scorecard import scorecard_json, scorecard_text
 from .settings import Settings
-from .status import status_json, status_text
+from .status import stale_warning, status_json, status_text
 from .telegram.config import ENVIRONMENT as BOT_ENVIRONMENT
 from .telegram.config import add_arguments as add_bot_arguments
 
@@ -214,22 +212,15 @@ class _Console:
 
 def run_index(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """``seedqa index``."""
-    started = time.perf_counter()
     settings = Settings.resolve(args.seeds, args.index, args.model, environ)
     console = _Console(args.quiet or args.json, sys.stderr)
     meter = SILENT if args.quiet else TerminalMeter(sys.stderr)
     report, _ = runtime.build(settings, console.warn, console.say, full=args.full, meter=meter)
-    if report is None:
-        manifest = read_manifest(settings.index)
-        if args.json:
-            seconds = time.perf_counter() - started
-            print(dumps(_up_to_date_json(manifest.paragraphs, list(manifest.files), seconds)))
-        else:
-            mode = "hybrid" if manifest.dense else "lexical"
-            print(
-                f"Index in {settings.index} is up to date: {_count(len(manifest.files), 'file')}, "
-                f"{_count(manifest.paragraphs, 'paragraph')} ({mode}). Nothing to do."
-            )
+    if report.up_to_date and not args.json:
+        print(
+            f"Index in {settings.index} is up to date: {_count(report.files, 'file')}, "
+            f"{_count(report.paragraphs, 'paragraph')} ({report.mode}). Nothing to do."
+        )
         return 0
     print(dumps(_report_json(report)) if args.json else _report_text(report, settings))
     return 0
@@ -244,23 +235,6 @@ def _report_json(report: BuildReport) -> dict[str, Any]:
     data["skipped"] = [{"path": s.path, "reason": s.reason} for s in report.skipped]
     data["notes"] = list(report.notes)
     return data
-
-
-def _up_to_date_json(paragraphs: int, files: list[str], seconds: float) -> dict[str, Any]:
-    return {
-        "version": None,
-        "files": len(files),
-        "paragraphs": paragraphs,
-        "files_added": 0,
-        "files_changed": 0,
-        "files_removed": 0,
-        "files_unchanged": len(files),
-        "paths_unchanged": files,
-        "paragraphs_embedded": 0,
-        "paragraphs_reused": paragraphs,
-        "seconds": round(seconds, 3),
-        "up_to_date": True,
-    }
 
 
 def _report_text(report: BuildReport, settings: Settings) -> str:
@@ -294,6 +268,8 @@ def run_ask(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if single:
         clean_question(args.question)  # a bad question is refused before anything loads
     engine = runtime.open_engine(settings, console.warn, console.say)
+    if seeds_changed(settings.seeds, engine.searcher.index.manifest):  # once a process: cheap
+        console.warn(stale_warning(args.seeds, args.index, args.model))
     root = display_root(engine.searcher.index.manifest.seeds)
     colour = sys.stdout.isatty() and "NO_COLOR" not in environ
     emphasis = ("\033[1;4m", "\033[0m") if colour else ("**", "**")
@@ -360,11 +336,9 @@ def run_eval(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 def run_status(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """``seedqa status``."""
     settings = Settings.resolve(args.seeds, args.index, args.model, environ)
-    manifest = read_manifest(settings.index, check=True)
-    changes = seed_changes(settings.seeds, manifest)
-    where = (str(settings.index), str(settings.seeds), manifest, changes)
-    building = build_running(settings.index)
-    print(dumps(status_json(*where, building)) if args.json else status_text(*where, building))
+    state = status(settings.seeds, settings.index)
+    where = (str(settings.index), str(settings.seeds), state)
+    print(dumps(status_json(*where)) if args.json else status_text(*where))
     return 0
 
 

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from embeddings import DEFAULT_MODEL, ModelUnavailableError, load_encoder
 from retrieval import (
+    FORMAT,
     SILENT,
+    BuildRecord,
     BuildReport,
     Encoder,
     Engine,
@@ -14,10 +16,10 @@ from retrieval import (
     IndexNotFoundError,
     Manifest,
     Meter,
-    SeedQAError,
     build_index,
+    model_key,
     read_manifest,
-    up_to_date,
+    reuse,
 )
 
 from .settings import NO_MODEL, Settings
@@ -27,9 +29,9 @@ __all__ = ["build", "model_for_build", "model_for_query", "open_engine"]
 Say = Callable[[str], None]
 
 
-def model_for_build(settings: Settings, manifest: Manifest | None) -> str | None:
+def model_for_build(settings: Settings, before: BuildRecord | None) -> str | None:
     """The model an index build uses: the one asked for, else the index's, else the default."""
-    chosen = settings.model or (manifest.model or NO_MODEL if manifest else DEFAULT_MODEL)
+    chosen = settings.model or (before.model or NO_MODEL if before else DEFAULT_MODEL)
     return None if chosen.lower() == NO_MODEL else chosen
 
 
@@ -41,7 +43,8 @@ def model_for_query(settings: Settings, manifest: Manifest) -> str | None:
     asked = settings.model
     if asked is not None and asked.lower() == NO_MODEL:
         return None
-    if asked is not None and asked != manifest.model:
+    built = manifest.built_with
+    if asked is not None and not reuse(built, BuildRecord.now(asked, None, FORMAT, built)).model:
         raise IndexMismatchError(
             f"The index in {settings.index} was built with model {manifest.model or NO_MODEL}, "
             f"not {asked}. Rebuild it: seedqa index --model {asked}"
@@ -60,6 +63,25 @@ def load_model(name: str | None, warn: Say) -> Encoder | None:
         return None
 
 
+class _Models:
+    """The settings' choice of model for a build, loaded only if the build needs it."""
+
+    def __init__(self, settings: Settings, warn: Say, loaded: Encoder | None) -> None:
+        self.settings, self.warn, self.loaded = settings, warn, loaded
+        self.used: Encoder | None = None
+
+    def choose(self, before: BuildRecord | None) -> str | None:
+        return model_for_build(self.settings, before)
+
+    def load(self, model: str) -> Encoder | None:
+        held = self.loaded
+        if held is not None and model_key(held.name) == model_key(model):
+            self.used = held
+        else:
+            self.used = load_model(model, self.warn)
+        return self.used
+
+
 def build(
     settings: Settings,
     warn: Say,
@@ -67,30 +89,18 @@ def build(
     full: bool = False,
     loaded: Encoder | None = None,
     meter: Meter = SILENT,
-) -> tuple[BuildReport | None, Encoder | None]:
+) -> tuple[BuildReport, Encoder | None]:
     """Build or update the index, and the encoder it loaded for that (if any).
 
-    The report is None when the index was already up to date; the model is then not even loaded.
+    When the index was already up to date the report says so and the model is not even loaded.
     ``loaded`` is an encoder already in memory (a running bot's), used when it is the model wanted.
     ``meter`` shows the progress of the long steps.
     """
-    try:
-        manifest: Manifest | None = read_manifest(settings.index)
-    except IndexNotFoundError:
-        manifest = None
-    except SeedQAError:  # a damaged index is rebuilt from scratch
-        manifest, full = None, True
-    model = model_for_build(settings, manifest)
-    fresh = manifest is not None and not full and up_to_date(settings.seeds, settings.index, model)
-    if fresh and (model is None or (manifest is not None and manifest.dense)):
-        return None, None
-    encoder = loaded if loaded is not None and loaded.name == model else load_model(model, warn)
-    if fresh and encoder is None:
-        return None, None  # still no model: the lexical index there is as good as a new one
+    models = _Models(settings, warn, loaded)
     report = build_index(
-        settings.seeds, settings.index, encoder, model, full=full, progress=say, meter=meter
+        settings.seeds, settings.index, full=full, progress=say, meter=meter, models=models
     )
-    return report, encoder
+    return report, models.used
 
 
 def open_engine(settings: Settings, warn: Say, say: Say) -> Engine:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections import Counter
 from pathlib import PurePosixPath
 from typing import Any
 
-from retrieval import Manifest, SeedChanges
+from retrieval import Manifest, Status
 
-__all__ = ["status_json", "status_text"]
+__all__ = ["stale_warning", "status_json", "status_text"]
 
 
 def _when(built_at: float, now: float) -> str:
@@ -37,10 +38,9 @@ def _mode(manifest: Manifest) -> str:
     return "lexical, no model"
 
 
-def status_text(
-    index: str, seeds: str, manifest: Manifest, changes: SeedChanges, building: bool
-) -> str:
+def status_text(index: str, seeds: str, status: Status) -> str:
     """The status as lines for a person."""
+    manifest, changes = status.manifest, status.changes
     kinds = Counter(PurePosixPath(path).suffix.lower() or "(none)" for path in manifest.files)
     by_kind = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
     lines = [
@@ -49,8 +49,8 @@ def status_text(
         f"({_mode(manifest)})",
         f"  built {_when(manifest.built_at, time.time())}, version {manifest.version}",
     ]
-    lines += [f"  skipped {s['path']}: {s['reason']}" for s in manifest.skipped]
-    if building:
+    lines += [f"  skipped {s.path}: {s.reason}" for s in manifest.skipped]
+    if status.building:
         lines.append("A build is running now.")
     if not changes.any:
         lines.append(f"Seeds in {seeds}: nothing changed since; the index is up to date.")
@@ -68,10 +68,9 @@ def status_text(
     return "\n".join(lines)
 
 
-def status_json(
-    index: str, seeds: str, manifest: Manifest, changes: SeedChanges, building: bool
-) -> dict[str, Any]:
+def status_json(index: str, seeds: str, status: Status) -> dict[str, Any]:
     """The status as one JSON object."""
+    manifest, changes = status.manifest, status.changes
     return {
         "index": index,
         "seeds": seeds,
@@ -86,10 +85,25 @@ def status_json(
             path: {"paragraphs": entry.paragraphs, "bytes": entry.size, "read_as": entry.encoding}
             for path, entry in manifest.files.items()
         },
-        "skipped": [{"path": s["path"], "reason": s["reason"]} for s in manifest.skipped],
-        "building": building,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in manifest.skipped],
+        "building": status.building,
         "up_to_date": not changes.any,
         "added": list(changes.added),
         "changed": list(changes.changed),
         "removed": list(changes.removed),
     }
+
+
+def stale_warning(seeds: str | None, index: str | None, model: str | None) -> str:
+    """The warning that the seeds changed since the index was built, with the command to run.
+
+    The command repeats the folders and model the user named (those not named are the defaults).
+    """
+    command = ["seedqa", "index"]
+    for flag, value in (("--seeds", seeds), ("--index", index), ("--model", model)):
+        if value is not None:
+            command += [flag, shlex.quote(value)]
+    return (
+        "the seed files changed since the index was built; answering from the index as it is. "
+        f"Update it: {' '.join(command)}"
+    )

@@ -1,7 +1,8 @@
 """Seeds to cited answers: paragraphs, a jieba BM25 leg, a FAISS dense leg, fusion, abstention."""
 
-from .lifecycle.build import BuildReport, build_index, up_to_date
-from .lifecycle.changes import SeedChanges, seed_changes
+from .lifecycle.build import BuildReport, Models, build_index, up_to_date
+from .lifecycle.changes import SeedChanges, seed_changes, seeds_changed
+from .lifecycle.status import Status, status
 from .encoder import Encoder
 from .search.engine import Engine
 from .errors import (
@@ -19,12 +20,17 @@ from .ingest.paragraphs import Paragraph, Source
 from .progress import SILENT, Meter
 from .search.question import MAX_QUESTION_CHARS, clean_question
 from .search.searcher import Answer, Hit, Searcher
-from .index.store import Manifest, build_running, read_index, read_manifest
+from .index.manifest import Manifest
+from .index.record import BuildRecord, Reuse, model_key, reuse
+from .index.store import FORMAT, build_running, read_index, read_manifest
+from .ingest.seeds import SeedFile
 
 __all__ = [
+    "FORMAT",
     "MAX_QUESTION_CHARS",
     "SILENT",
     "Answer",
+    "BuildRecord",
     "BuildReport",
     "ConfigError",
     "Encoder",
@@ -37,18 +43,26 @@ __all__ = [
     "IndexWriteError",
     "Manifest",
     "Meter",
+    "Models",
     "Paragraph",
     "QuestionError",
+    "Reuse",
     "Searcher",
     "SeedChanges",
+    "SeedFile",
     "SeedQAError",
     "SeedsNotFoundError",
     "Source",
+    "Status",
     "build_index",
     "build_running",
     "clean_question",
+    "model_key",
     "read_index",
     "read_manifest",
+    "reuse",
     "seed_changes",
+    "seeds_changed",
+    "status",
     "up_to_date",
 ]

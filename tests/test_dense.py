@@ -128,8 +128,8 @@ def clustered(count: int, dimension: int = 32, seed: int = 0) -> np.ndarray:
 def test_beyond_the_exact_bound_a_graph_finds_what_exact_search_finds() -> None:
     vectors = clustered(3000)
     owners = np.arange(3000, dtype=np.int32)
-    exact = DenseIndex(vectors, owners)
-    graph = DenseIndex(vectors, owners, exact_up_to=1000)
+    exact = DenseIndex.build(vectors, owners)
+    graph = DenseIndex.build(vectors, owners, exact_up_to=1000)
     assert exact.exact and not graph.exact
     queries = clustered(50, seed=1)
     found = [
@@ -141,37 +141,32 @@ def test_beyond_the_exact_bound_a_graph_finds_what_exact_search_finds() -> None:
 
 def test_the_graph_is_saved_and_loaded_not_rebuilt(tmp_path: Path, monkeypatch) -> None:
     vectors = clustered(1500)
-    graph = DenseIndex(vectors, np.arange(1500, dtype=np.int32), exact_up_to=1000)
+    graph = DenseIndex.build(vectors, np.arange(1500, dtype=np.int32), exact_up_to=1000)
     graph.save(tmp_path)
-    monkeypatch.setattr(DenseIndex, "__init__", _refuse_to_build(DenseIndex.__init__))
+    monkeypatch.setattr(DenseIndex, "build", _refuse_to_build)
     again = DenseIndex.load(tmp_path)
     assert not again.exact
     for q in clustered(5, seed=2):
         assert again.search(q, 10).ids.tolist() == graph.search(q, 10).ids.tolist()
 
 
-def _refuse_to_build(init):
-    def guarded(self, vectors, owners, graph=None, exact_up_to=None):
-        assert graph is not None or exact_up_to == len(vectors), "the graph was built again"
-        init(self, vectors, owners, graph, exact_up_to)
-
-    return guarded
+def _refuse_to_build(*_, **__):
+    raise AssertionError("the graph was built again")
 
 
 def test_a_damaged_graph_file_is_a_value_error(tmp_path: Path) -> None:
     vectors = clustered(1500)
-    DenseIndex(vectors, np.arange(1500, dtype=np.int32), exact_up_to=1000).save(tmp_path)
+    DenseIndex.build(vectors, np.arange(1500, dtype=np.int32), exact_up_to=1000).save(tmp_path)
     (tmp_path / "dense.graph.faiss").write_bytes(b"not a graph")
     with pytest.raises(ValueError, match=r"dense\.graph\.faiss"):
         DenseIndex.load(tmp_path)
 
 
-def test_appending_windows_extends_a_copy_of_the_graph(monkeypatch) -> None:
-    monkeypatch.setattr("retrieval.index.dense.EXACT_UP_TO", 1000)
+def test_appending_windows_extends_a_copy_of_the_graph() -> None:
     vectors = clustered(2000)
     owners = np.arange(2000, dtype=np.int32)
-    before = DenseIndex(vectors[:1500], owners[:1500])
-    after = before.extended(vectors, owners)
+    before = DenseIndex.build(vectors[:1500], owners[:1500], exact_up_to=1000)
+    after = before.extended(vectors, owners, exact_up_to=1000)
     assert not after.exact and len(after) == 2000 and len(before) == 1500
     for row in (0, 1499, 1500, 1999):  # old and new windows alike are found by their own vector
         assert after.search(vectors[row], 1).ids.tolist() == [row]
@@ -181,20 +176,19 @@ def test_appending_windows_extends_a_copy_of_the_graph(monkeypatch) -> None:
 def test_an_appending_rebuild_reuses_the_graph(seeds: Path, tmp_path: Path, monkeypatch) -> None:
     from encoders import CharEncoder
 
-    monkeypatch.setattr("retrieval.index.dense.EXACT_UP_TO", 10)
     extended = []
     original = DenseIndex.extended
 
-    def spy(self, vectors, owners):
+    def spy(self, vectors, owners, exact_up_to):
         extended.append(len(vectors))
-        return original(self, vectors, owners)
+        return original(self, vectors, owners, exact_up_to)
 
     monkeypatch.setattr(DenseIndex, "extended", spy)
     encoder = CharEncoder()
     root = tmp_path / "index"
-    build_index(seeds, root, encoder, encoder.name)
+    build_index(seeds, root, encoder, encoder.name, exact_up_to=10)
     (seeds / "zz-added.md").write_text("# 新增\n\n拉孜县新建的图书馆共有藏书三万册。\n", "utf-8")
-    build_index(seeds, root, encoder, encoder.name)
+    build_index(seeds, root, encoder, encoder.name, exact_up_to=10)
     index = read_index(root)
     assert index.dense is not None and not index.dense.exact
     assert extended == [len(index.dense)]
@@ -202,11 +196,11 @@ def test_an_appending_rebuild_reuses_the_graph(seeds: Path, tmp_path: Path, monk
     assert answer.hits[0].paragraph.sources[0].path == "zz-added.md"
 
 
-@pytest.mark.parametrize("exact_up_to", [None, 0])  # flat and graph
+@pytest.mark.parametrize("exact_up_to", [100, 0])  # flat and graph
 def test_similarities_are_each_paragraphs_best_window(exact_up_to) -> None:
     vectors = clustered(6)
     owners = np.array([0, 0, 1, 3, 3, 3], dtype=np.int32)  # paragraph 2 has no window
-    dense = DenseIndex(vectors, owners, exact_up_to=exact_up_to)
+    dense = DenseIndex.build(vectors, owners, exact_up_to=exact_up_to)
     query = clustered(1, seed=3)[0]
     got = dense.similarities(query, np.array([3, 2, 0, 1]))
     scores = vectors @ query

@@ -291,7 +291,7 @@ class Librarian:
                 failed = say.reindex_failed.format(error=error, version=version)
                 await self.say(bot, chat_id, failed, reply_to)
                 return
-            if report is None:
+            if report.up_to_date:
                 text = say.reindex_fresh
             else:
                 text = say.reindex_done.format(

@@ -1,1 +1,1 @@
-"""One index version: the lexical postings, the dense windows and vectors, and the folder on disk."""
+"""An index version: lexical postings, dense windows and vectors, its build record, the store."""

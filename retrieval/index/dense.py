@@ -1,7 +1,8 @@
 """The dense leg: FAISS inner-product search over unit vectors of paragraph windows.
 
 Vectors are unit length, so inner product is cosine similarity. A paragraph may have several
-windows (see :mod:`retrieval.index.windows`); search over-fetches windows and keeps each paragraph's best.
+windows (see :mod:`retrieval.index.windows`); search over-fetches windows and keeps each
+paragraph's best.
 
 Up to ``EXACT_UP_TO`` windows the search is exact (a flat index: every vector is compared), about
 2 ms a question at the bound on a 2-core machine. Beyond, flat search grows past 7 ms while an HNSW
@@ -52,35 +53,49 @@ class DenseMatches:
 class DenseIndex:
     """Window vectors, the paragraph each window belongs to, and a FAISS index over them.
 
-    Windows are stored in paragraph order: ``owners`` never decreases. ``graph`` is an HNSW
-    index over exactly these vectors, when one is already at hand (loaded or extended); else
-    one is built when there are more than ``exact_up_to`` vectors (default ``EXACT_UP_TO``).
+    Windows are stored in paragraph order: ``owners`` never decreases. The FAISS index holds
+    exactly these vectors: flat (exact) or an HNSW graph — :meth:`build` decides which.
+    ``search_depth`` is the graph's efSearch (see ``GRAPH_SEARCH_DEPTH``).
     """
 
     def __init__(
         self,
         vectors: F32,
         owners: I32,
-        graph: faiss.Index | None = None,
-        exact_up_to: int | None = None,
+        searched: faiss.Index,
+        search_depth: int = GRAPH_SEARCH_DEPTH,
     ) -> None:
         if vectors.ndim != 2 or len(vectors) != len(owners):
             raise ValueError("one owner per vector is needed")
-        if graph is not None and graph.ntotal != len(vectors):
-            raise ValueError("the graph does not hold these vectors")
+        if searched.ntotal != len(vectors):
+            raise ValueError("the FAISS index does not hold these vectors")
         self.vectors = vectors
         self.owners = owners
         self.dimension = int(vectors.shape[1])
-        self._faiss: faiss.Index
-        if graph is not None:
-            self._faiss = graph
-        elif len(vectors) > (EXACT_UP_TO if exact_up_to is None else exact_up_to):
-            self._faiss = _graph(self.dimension)
-            self._faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        self.search_depth = search_depth
+        self._faiss = searched
+
+    @classmethod
+    def build(
+        cls,
+        vectors: F32,
+        owners: I32,
+        exact_up_to: int = EXACT_UP_TO,
+        search_depth: int = GRAPH_SEARCH_DEPTH,
+    ) -> DenseIndex:
+        """An index over ``vectors``: exact up to ``exact_up_to`` of them, an HNSW graph beyond."""
+        searched: faiss.Index
+        if len(vectors) > exact_up_to:
+            searched = _graph(int(vectors.shape[1]))
         else:
-            self._faiss = faiss.IndexFlatIP(self.dimension)
-            if len(vectors):
-                self._faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            searched = faiss.IndexFlatIP(int(vectors.shape[1]))
+        if len(vectors):
+            searched.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(vectors, owners, searched, search_depth)
+
+    def searching_deeper(self, depth: int) -> DenseIndex:
+        """The same index, its graph searched with ``depth`` candidates (to measure the trade)."""
+        return DenseIndex(self.vectors, self.owners, self._faiss, depth)
 
     def __len__(self) -> int:
         return len(self.owners)
@@ -90,20 +105,20 @@ class DenseIndex:
         """Whether search compares every vector (else it walks an HNSW graph)."""
         return not isinstance(self._faiss, faiss.IndexHNSWFlat)
 
-    def extended(self, vectors: F32, owners: I32) -> DenseIndex:
+    def extended(self, vectors: F32, owners: I32, exact_up_to: int = EXACT_UP_TO) -> DenseIndex:
         """An index of ``vectors``, which begin with this index's own, reusing its graph.
 
         The caller vouches for the beginning (the window keys tell it); the graph is copied and
         only the new vectors are linked in. With no graph to reuse (a flat index, or one that
-        would stay flat), this is a new index.
+        would stay flat up to ``exact_up_to``), this is a new index (see :meth:`build`).
         """
         if len(vectors) < len(self) or vectors.shape[1] != self.dimension:
             raise ValueError("the vectors must begin with this index's vectors")
-        if self.exact or len(vectors) <= EXACT_UP_TO:
-            return DenseIndex(vectors, owners)
+        if self.exact or len(vectors) <= exact_up_to:
+            return DenseIndex.build(vectors, owners, exact_up_to, self.search_depth)
         graph = faiss.clone_index(self._faiss)
         graph.add(np.ascontiguousarray(vectors[len(self) :], dtype=np.float32))
-        return DenseIndex(vectors, owners, graph)
+        return DenseIndex(vectors, owners, graph, self.search_depth)
 
     def search(self, query: F32, k: int) -> DenseMatches:
         """The ``k`` paragraphs with the most similar windows (fewer if the index holds fewer)."""
@@ -127,7 +142,7 @@ class DenseIndex:
                 return self._faiss.search(queries, fetch)
             # Per call, not on the shared graph: searches may run in several threads at once.
             depth = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]  # not in the stubs
-                efSearch=max(GRAPH_SEARCH_DEPTH, fetch)
+                efSearch=max(self.search_depth, fetch)
             )
             return self._faiss.search(queries, fetch, params=depth)
 
@@ -165,11 +180,13 @@ class DenseIndex:
         vectors = np.load(folder / "dense.vectors.npy", mmap_mode="r")
         owners = np.load(folder / "dense.owners.npy")
         graph_file = folder / GRAPH_FILE
+        if not graph_file.exists():
+            return cls.build(vectors, owners, exact_up_to=len(vectors))
         try:
-            graph = faiss.read_index(str(graph_file)) if graph_file.exists() else None
+            graph = faiss.read_index(str(graph_file))
         except RuntimeError as error:  # FAISS's own errors carry a C++ stack in the message
             raise ValueError(f"{GRAPH_FILE} cannot be read") from error
-        return cls(vectors, owners, graph, exact_up_to=len(vectors))
+        return cls(vectors, owners, graph)
 
 
 @contextmanager

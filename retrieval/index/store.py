@@ -5,12 +5,15 @@ Layout of an index folder::
     index/
       CURRENT              name of the version in use (replaced atomically)
       v20261126T101500.123456-3fa2c1/
-        manifest.json      how it was built: model, versions, per-file hashes, checksums
+        manifest.json      how it was built (the build record: model, versions), every seed file
+                           (hash, size, time; skipped ones with the reason), calibration, checksums
         paragraphs.jsonl   one paragraph per line, with its sources
         paragraphs.offsets.npy, paragraphs.ids.npy
+        paragraphs.keys.npy  hash of each paragraph's matching text, to reuse its terms
         lexical.*.npy      the lexical leg: postings (document, count) by term
-        dense.*.npy        the dense leg (window vectors), if a model was used
-      cache/               vectors earlier versions dropped, by model (see retrieval.lifecycle.cache)
+        dense.*.npy        the dense leg (window vectors, owners, window text hashes), if a
+                           model was used; dense.graph.faiss too beyond the exact bound
+      cache/               vectors earlier versions dropped, by model (retrieval.lifecycle.cache)
 
 A build writes a new version beside the one in use and then replaces ``CURRENT``; a crash at any
 moment leaves the previous version in use, and a half-written one is never named by ``CURRENT``.
@@ -28,14 +31,12 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .dense import DenseIndex
 from ..errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -43,74 +44,33 @@ from ..errors import (
     IndexNotFoundError,
     IndexWriteError,
 )
+from ..ingest.paragraphs import Paragraph
+from .dense import DenseIndex
 from .lexical import LexicalIndex, Postings
-from ..ingest.paragraphs import Paragraph, Source
+from .manifest import Manifest
 
 __all__ = [
     "FORMAT",
-    "FileEntry",
-    "Manifest",
     "ParagraphTable",
     "StoredIndex",
     "build_lock",
     "build_running",
     "current_version",
+    "open_index",
     "read_index",
     "read_manifest",
+    "verify",
     "write_index",
 ]
 
-FORMAT = 2
-"""Version of the on-disk layout; an index of another format must be rebuilt."""
+FORMAT = 3
+"""Version of the on-disk layout; an index of another format must be rebuilt.
+
+3: the manifest holds a build record, typed seed file entries with their times (2: flat fields)."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KEEP_VERSIONS = 2
 """Versions kept on disk: the one in use and the one before (a running bot may still read it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    """A seed file as indexed: its content hash, size, paragraph count and how it was read."""
-
-    sha256: str
-    size: int
-    paragraphs: int
-    encoding: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    """How an index version was built."""
-
-    version: str
-    built_at: float
-    seeds: str
-    model: str | None
-    """The embedding model asked for (None: lexical only by choice)."""
-    dense: bool
-    """Whether window vectors were built (False when the model was unavailable)."""
-    dimension: int | None
-    max_tokens: int | None
-    analyzer: str
-    chunking: str
-    parser: str
-    paragraphs: int
-    windows: int
-    files: dict[str, FileEntry]
-    skipped: list[dict[str, str]] = field(default_factory=list)
-    calibration: dict[str, Any] | None = None
-    checksums: dict[str, list[int]] = field(default_factory=dict)
-    format: int = FORMAT
-
-    def to_json(self) -> str:
-        """The manifest as pretty JSON."""
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Manifest:
-        """The manifest parsed from JSON; raises KeyError or TypeError when it is damaged."""
-        files = {path: FileEntry(**entry) for path, entry in data["files"].items()}
-        return cls(**{**data, "files": files})
 
 
 class ParagraphTable:
@@ -132,7 +92,7 @@ class ParagraphTable:
         if not 0 <= row < len(self):
             raise IndexError(row)
         raw = bytes(self._data[self._offsets[row] : self._offsets[row + 1]])
-        return _paragraph_from_json(json.loads(raw))
+        return Paragraph.from_json(json.loads(raw))
 
     def row_of(self, paragraph_id: str) -> int | None:
         """The row of the paragraph with this id, if the index holds it."""
@@ -154,47 +114,6 @@ class StoredIndex:
     """Hash of each embedded window text, to reuse vectors in the next build."""
     paragraph_keys: npt.NDArray[np.uint64]
     """Hash of each paragraph's matching text, to reuse its terms in the next build."""
-
-
-def _paragraph_to_json(paragraph: Paragraph) -> dict[str, Any]:
-    return {
-        "id": paragraph.id,
-        "text": paragraph.text,
-        "kind": paragraph.kind,
-        "dateline": paragraph.dateline,
-        "sources": [
-            {
-                "path": s.path,
-                "line": s.line,
-                "ordinal": s.ordinal,
-                "title": s.title,
-                "kicker": s.kicker,
-                "subtitle": s.subtitle,
-                "sections": list(s.sections),
-                "lines": [list(pair) for pair in s.lines],
-                "page": s.page,
-            }
-            for s in paragraph.sources
-        ],
-    }
-
-
-def _paragraph_from_json(data: dict[str, Any]) -> Paragraph:
-    sources = tuple(
-        Source(
-            path=s["path"],
-            line=s["line"],
-            ordinal=s["ordinal"],
-            title=s["title"],
-            kicker=s["kicker"],
-            subtitle=s["subtitle"],
-            sections=tuple(s["sections"]),
-            lines=tuple((a, b) for a, b in s["lines"]),
-            page=s["page"],
-        )
-        for s in data["sources"]
-    )
-    return Paragraph(data["id"], data["text"], sources, data["kind"], data["dateline"])
 
 
 def _crc32(path: Path) -> int:
@@ -281,7 +200,7 @@ def write_index(
         for path in sorted(staging.iterdir()):
             checksums[path.name] = [path.stat().st_size, _crc32(path)]
             _fsync(path)
-        manifest = Manifest(**{**asdict(manifest), "files": manifest.files, "checksums": checksums})
+        manifest = replace(manifest, checksums=checksums)
         (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
         _fsync(staging / MANIFEST)
         final = root / manifest.version
@@ -306,7 +225,7 @@ def _write_paragraphs(folder: Path, paragraphs: Iterable[Paragraph]) -> None:
     ids = []
     with (folder / "paragraphs.jsonl").open("wb") as handle:
         for paragraph in paragraphs:
-            line = json.dumps(_paragraph_to_json(paragraph), ensure_ascii=False).encode() + b"\n"
+            line = json.dumps(paragraph.to_json(), ensure_ascii=False).encode() + b"\n"
             handle.write(line)
             offsets.append(offsets[-1] + len(line))
             ids.append(paragraph.id.encode("ascii"))
@@ -340,9 +259,12 @@ def read_manifest(root: Path, check: bool = False) -> Manifest:
     version = current_version(root)
     if version is None:
         raise IndexNotFoundError(f"No index in {root}. Run: seedqa index")
-    manifest = _read_manifest(root / version)
+    folder = root / version
+    if not folder.is_dir():
+        raise IndexCorruptError(_damaged(folder, f"version {version} is missing"))
+    manifest = _read_manifest(folder)
     if check:
-        verify(root / version, manifest)
+        verify(folder, manifest)
     return manifest
 
 
@@ -361,7 +283,7 @@ def _read_manifest(folder: Path) -> Manifest:
             f"(format {data.get('format')}, this one reads {FORMAT}). Run: seedqa index --full"
         )
     try:
-        return Manifest.from_dict(data)
+        return Manifest.from_json(data)
     except (KeyError, TypeError, ValueError) as error:
         raise IndexCorruptError(_damaged(folder, "its manifest cannot be read")) from error
 
@@ -386,14 +308,12 @@ def verify(folder: Path, manifest: Manifest) -> None:
 
 def read_index(root: Path) -> StoredIndex:
     """Load the version in use, checking every file against the manifest."""
-    version = current_version(root)
-    if version is None:
-        raise IndexNotFoundError(f"No index in {root}. Run: seedqa index")
-    folder = root / version
-    if not folder.is_dir():
-        raise IndexCorruptError(_damaged(folder, f"version {version} is missing"))
-    manifest = _read_manifest(folder)
-    verify(folder, manifest)
+    return open_index(root, read_manifest(root, check=True))
+
+
+def open_index(root: Path, manifest: Manifest) -> StoredIndex:
+    """Load the version ``manifest`` describes, once :func:`read_manifest` has checked its files."""
+    folder = root / manifest.version
     try:
         paragraphs = ParagraphTable(folder)
         postings = Postings.load(folder)

@@ -14,7 +14,10 @@ from collections.abc import Callable, Sequence
 
 from ..text.sentences import Span, clauses, sentences
 
-__all__ = ["TokenCounter", "window_spans"]
+__all__ = ["CHUNKING_VERSION", "TokenCounter", "window_spans"]
+
+CHUNKING_VERSION = "sentence-windows/1"
+"""Version of how paragraphs are cut into windows; vectors of other cuts are not reused."""
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

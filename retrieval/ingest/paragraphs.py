@@ -25,12 +25,13 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from ..text.sentences import sentences
 
 __all__ = [
     "MAX_PARAGRAPH_CHARS",
+    "PARSER_VERSION",
     "Article",
     "Document",
     "PageBreak",
@@ -45,6 +46,9 @@ __all__ = [
 # Characters that end a sentence, and closers that may follow them (。” ends a sentence too).
 SENTENCE_END = frozenset("。！？!?…；;：:.")
 CLOSERS = frozenset("”’\"'」』）)】》〉]")
+
+PARSER_VERSION = "newspaper-md/2"
+"""Version of how :func:`parse` cuts a text into paragraphs; an index parsed otherwise is stale."""
 
 MAX_PARAGRAPH_CHARS = 4000
 """Longest paragraph kept whole; longer text is cut at sentence ends (a sentence over it, hard)."""
@@ -117,6 +121,48 @@ class Paragraph:
     def source(self) -> Source:
         """The first place the paragraph stands (the one cited)."""
         return self.sources[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """The paragraph as one JSON object (how the index stores it)."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "kind": self.kind,
+            "dateline": self.dateline,
+            "sources": [
+                {
+                    "path": s.path,
+                    "line": s.line,
+                    "ordinal": s.ordinal,
+                    "title": s.title,
+                    "kicker": s.kicker,
+                    "subtitle": s.subtitle,
+                    "sections": list(s.sections),
+                    "lines": [list(pair) for pair in s.lines],
+                    "page": s.page,
+                }
+                for s in self.sources
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Paragraph:
+        """The paragraph :meth:`to_json` made; raises KeyError or TypeError when it is damaged."""
+        sources = tuple(
+            Source(
+                path=s["path"],
+                line=s["line"],
+                ordinal=s["ordinal"],
+                title=s["title"],
+                kicker=s["kicker"],
+                subtitle=s["subtitle"],
+                sections=tuple(s["sections"]),
+                lines=tuple((a, b) for a, b in s["lines"]),
+                page=s["page"],
+            )
+            for s in data["sources"]
+        )
+        return cls(data["id"], data["text"], sources, data["kind"], data["dateline"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,16 @@ Work is reused by content. A paragraph whose matching text (headings and text) i
 its postings and its window vectors from the version before, and when windows were only appended
 the dense leg's HNSW graph is extended rather than rebuilt. The windows of a new or edited
 paragraph are looked up by their text's hash in the version before and in the vector cache
-(:mod:`retrieval.lifecycle.cache`) before anything is embedded — so adding one file to a large folder embeds
-only that file's paragraphs, and a file put back embeds nothing. The postings are merged with
-array operations; BM25 weights are computed at query time, so nothing corpus-wide is rescored;
-the fusion calibration is measured again on the whole corpus each time.
+(:mod:`retrieval.lifecycle.cache`) before anything is embedded — so adding one file to a large
+folder embeds only that file's paragraphs, and a file put back embeds nothing. The postings are
+merged with array operations; BM25 weights are computed at query time, so nothing corpus-wide is
+rescored; the fusion calibration is measured again on the whole corpus each time. What can be
+reused is decided by :func:`retrieval.index.record.reuse`, from the two versions' build records.
+
+A build reads the version before once, under the build lock: its manifest is parsed once, its
+files are checked once, each seed file is read once. When neither the seeds nor the way the index
+would be built changed, nothing is written and the report says so (``up_to_date``); the model is
+then not even loaded.
 """
 
 from __future__ import annotations
@@ -15,40 +21,43 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from .postings import postings_of
-from ..index.arrays import lookup
-from .cache import drop_cache
-from ..search.calibration import calibrate
-from .changes import seed_changes
 from ..encoder import Encoder
 from ..errors import SeedQAError, SeedsNotFoundError
+from ..index.arrays import lookup
+from ..index.dense import EXACT_UP_TO
 from ..index.lexical import LexicalIndex, Postings, hash64
-from ..ingest.paragraphs import Document, Paragraph, headings, merge
-from ..progress import SILENT, Meter
-from ..ingest.seeds import SEED_SUFFIXES, SeedFile, Skipped, file_hash, find_seeds, read_seed
+from ..index.manifest import Manifest
+from ..index.record import BuildRecord, reuse
 from ..index.store import (
-    FileEntry,
-    Manifest,
+    FORMAT,
     StoredIndex,
     build_lock,
     new_version_name,
-    read_index,
+    open_index,
     read_manifest,
+    verify,
     write_index,
 )
-from ..text.terms import ANALYZER_VERSION, terms
-from .vectors import CHUNKING_VERSION, Vectors, drop_vectors
+from ..ingest.paragraphs import Document, Paragraph, headings, merge
+from ..ingest.seeds import SEED_SUFFIXES, SeedFile, file_hash, find_seeds, read_seed
+from ..progress import SILENT, Meter
+from ..search.calibration import calibrate
+from ..text.terms import terms
+from .cache import drop_cache
+from .changes import compare
+from .postings import postings_of
+from .vectors import Vectors, drop_vectors
 
 __all__ = [
-    "CHUNKING_VERSION",
-    "PARSER_VERSION",
     "BuildReport",
+    "Models",
     "build_index",
     "matching_text",
     "up_to_date",
@@ -56,22 +65,47 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PARSER_VERSION = "newspaper-md/2"
-
 I64 = npt.NDArray[np.int64]
+
+
+class Models(Protocol):
+    """The front-end's choice of model for a build, and loading it (only when it is needed)."""
+
+    def choose(self, before: BuildRecord | None) -> str | None:
+        """The model to build with, given how the index in use was built (None: lexical)."""
+        ...
+
+    def load(self, model: str) -> Encoder | None:
+        """The loaded model, or None when it cannot be loaded (the build is then lexical)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """A model already chosen and loaded (or None) by the caller."""
+
+    encoder: Encoder | None
+    model: str | None
+
+    def choose(self, before: BuildRecord | None) -> str | None:
+        return self.model
+
+    def load(self, model: str) -> Encoder | None:
+        return self.encoder
 
 
 @dataclass(frozen=True, slots=True)
 class BuildReport:
-    """What a build did."""
+    """What a build did; the same fields whether or not anything had changed."""
 
-    version: str | None
-    """The version written (None when nothing had changed and nothing was written)."""
+    version: str
+    """The version written; when nothing had changed, the version in use (nothing was written)."""
     mode: str
     files: int
     paragraphs: int
     windows: int
     page_breaks: int
+    """Page breaks joined by this build (0 when nothing was read again)."""
     seconds: float
     files_added: tuple[str, ...] = ()
     files_changed: tuple[str, ...] = ()
@@ -84,8 +118,11 @@ class BuildReport:
     windows_embedded: int = 0
     windows_cached: int = 0
     """Windows whose vectors came from the vector cache rather than the version before."""
-    skipped: tuple[Skipped, ...] = ()
+    skipped: tuple[SeedFile, ...] = ()
     full: bool = False
+    """Whether nothing was reused from earlier builds."""
+    up_to_date: bool = False
+    """Whether nothing had changed, so that nothing was built or written."""
     notes: tuple[str, ...] = field(default=())
 
 
@@ -95,175 +132,241 @@ def matching_text(paragraph: Paragraph) -> str:
 
 
 def up_to_date(seeds: Path, root: Path, model: str | None) -> bool:
-    """True when the index in ``root`` is whole and was built from exactly these seeds and model."""
+    """True when the index in ``root`` is whole and was built from exactly these seeds and model.
+
+    The model is not loaded: one of the name the index was built with is taken to be that model.
+    """
     try:
         manifest = read_manifest(root, check=True)
     except SeedQAError:
         return False
-    versions = (manifest.analyzer, manifest.parser, manifest.chunking)
-    if manifest.model != model or versions != (ANALYZER_VERSION, PARSER_VERSION, CHUNKING_VERSION):
+    wanted = BuildRecord.now(model, None, FORMAT, assumed=manifest.built_with)
+    if not reuse(manifest.built_with, wanted).current:
         return False
-    return not seed_changes(seeds, manifest).any
+    paths = {p.relative_to(seeds).as_posix(): p for p in find_seeds(seeds)}
+    return not compare({rel: file_hash(p) for rel, p in paths.items()}, manifest.known()).any
 
 
 def build_index(
     seeds: Path,
     root: Path,
-    encoder: Encoder | None,
-    model: str | None,
+    encoder: Encoder | None = None,
+    model: str | None = None,
     full: bool = False,
     progress: Callable[[str], None] | None = None,
     meter: Meter = SILENT,
+    *,
+    models: Models | None = None,
+    exact_up_to: int = EXACT_UP_TO,
 ) -> BuildReport:
-    """Build the index of ``seeds`` into ``root`` (``model`` is the model asked for, None for none).
+    """Build the index of ``seeds`` into ``root``, or report that it is up to date.
 
-    ``encoder`` is the loaded model, or None when it is unavailable or not wanted: the index is then
-    lexical only. ``full`` reuses nothing from earlier builds. ``progress`` hears one line per step,
-    ``meter`` counts the units of the long ones. Raises
-    :class:`~retrieval.errors.SeedsNotFoundError` when there is nothing to index and
-    :class:`~retrieval.errors.IndexLockedError` while another build runs.
+    ``model`` is the model asked for (None for none) and ``encoder`` that model loaded, or None
+    when it is unavailable or not wanted: the index is then lexical only. Or ``models`` chooses
+    the model from how the index in use was built and loads it only if something is to be built.
+    ``full`` reuses nothing from earlier builds. ``progress`` hears one line per step, ``meter``
+    counts the units of the long ones; the dense leg searches exactly up to ``exact_up_to``
+    windows. Raises :class:`~retrieval.errors.SeedsNotFoundError` when there is nothing to index
+    and :class:`~retrieval.errors.IndexLockedError` while another build runs.
     """
     with build_lock(root):
-        return _build(seeds, root, encoder, model, full, progress or (lambda _: None), meter)
+        build = _Build(
+            seeds, root, models or _Given(encoder, model), full, progress or (lambda _: None),
+            meter, exact_up_to,
+        )  # fmt: skip
+        return build.run()
 
 
-def _build(
-    seeds: Path,
-    root: Path,
-    encoder: Encoder | None,
-    model: str | None,
-    full: bool,
-    say: Callable[[str], None],
-    meter: Meter,
-) -> BuildReport:
-    started = time.perf_counter()
-    seed_files, documents, skipped = _read(seeds, meter)
-    old_manifest = _manifest_or_none(root)
-    previous = None if full else _previous(root)
-    notes: list[str] = []
-    if previous is not None and previous.manifest.model != model:
-        notes.append(
-            f"model changed ({previous.manifest.model or 'none'} → {model or 'none'}): full rebuild"
+@dataclass
+class _Build:
+    seeds: Path
+    root: Path
+    models: Models
+    full: bool
+    say: Callable[[str], None]
+    meter: Meter
+    exact_up_to: int
+    started: float = field(default_factory=time.perf_counter)
+
+    def run(self) -> BuildReport:
+        old, whole = self._before()
+        paths = list(find_seeds(self.seeds))
+        known = old.known() if old is not None else {}
+        model = self.models.choose(old.built_with if old is not None else None)
+        if old is not None and whole and not self.full:
+            wanted = BuildRecord.now(model, None, FORMAT, assumed=old.built_with)
+            if reuse(old.built_with, wanted).current and self._unchanged(paths, known):
+                if old.dense or model is None:
+                    return self._nothing_changed(old)
+                # Built lexical because the model could not be loaded: try it again.
+                encoder = self.models.load(model)
+                if encoder is None:
+                    return self._nothing_changed(old)
+                return self._build(paths, old, whole, model, encoder)
+        encoder = self.models.load(model) if model is not None else None
+        return self._build(paths, old, whole, model, encoder)
+
+    def _before(self) -> tuple[Manifest | None, bool]:
+        """The manifest of the version in use (parsed once), and whether its files are whole."""
+        try:
+            manifest = read_manifest(self.root)
+        except SeedQAError as error:
+            logger.info("Not reusing the previous index: %s", error)
+            return None, False
+        try:
+            verify(self.root / manifest.version, manifest)  # once: the build loads unchecked
+        except SeedQAError as error:
+            logger.info("Not reusing the previous index: %s", error)
+            return manifest, False
+        return manifest, True
+
+    def _unchanged(self, paths: Sequence[Path], known: dict[str, SeedFile]) -> bool:
+        """Whether every seed file is the one the index knows, by content hash.
+
+        Stops at the first change; the files hashed until then are read again by the build —
+        the only seed files a build reads twice, and only when an existing file was edited.
+        """
+        relative = [p.relative_to(self.seeds).as_posix() for p in paths]
+        if set(relative) != known.keys():
+            return False
+        return all(file_hash(p) == known[r].sha256 for r, p in zip(relative, paths, strict=True))
+
+    def _nothing_changed(self, old: Manifest) -> BuildReport:
+        return BuildReport(
+            version=old.version,
+            mode="hybrid" if old.dense else "lexical",
+            files=len(old.files),
+            paragraphs=old.paragraphs,
+            windows=old.windows,
+            page_breaks=0,
+            seconds=time.perf_counter() - self.started,
+            files_unchanged=tuple(old.known()),
+            paragraphs_reused=old.paragraphs,
+            skipped=old.skipped,
+            up_to_date=True,
         )
-    if full and model is not None:
-        drop_cache(root, model)
-    old_files = old_manifest.files if old_manifest is not None else {}
-    new_files = {seed.path: seed for seed in seed_files}
-    changed = tuple(
-        p for p in new_files if p in old_files and old_files[p].sha256 != new_files[p].sha256
-    )
 
-    paragraphs = merge(documents)
-    say(f"Read {len(seed_files)} seed file(s): {len(paragraphs)} paragraphs")
-    keys = hash64(matching_text(p) for p in paragraphs)
-    # Each paragraph's row in the version before (-1: new), for both legs to reuse its work.
-    old_rows = (
-        lookup(previous.paragraph_keys, keys)
-        if previous is not None
-        else np.full(len(keys), -1, np.int64)
-    )
-    same_analyzer = previous is not None and previous.manifest.analyzer == ANALYZER_VERSION
-    postings, terms_reused = _postings(
-        paragraphs, old_rows, previous if same_analyzer else None, say, meter
-    )
-    lexical = LexicalIndex(postings)
+    def _build(
+        self,
+        paths: Sequence[Path],
+        old: Manifest | None,
+        whole: bool,
+        model: str | None,
+        encoder: Encoder | None,
+    ) -> BuildReport:
+        say, meter, root = self.say, self.meter, self.root
+        entries, documents = _read(self.seeds, paths, meter)
+        record = BuildRecord.now(model, encoder, FORMAT)
+        previous = None
+        if old is not None and whole and not self.full:
+            previous = _previous(root, old)
+        notes: list[str] = []
+        if self.full:
+            notes.append("full rebuild (--full): nothing reused from earlier builds")
+        if previous is not None and not reuse(previous.manifest.built_with, record).model:
+            notes.append(
+                f"model changed ({previous.manifest.model or 'none'} → {model or 'none'}): "
+                "full rebuild"
+            )
+        if self.full and record.model is not None:
+            drop_cache(root, record.model)
+        changes = compare({e.path: e.sha256 for e in entries}, old.known() if old else {})
 
-    dense = dense_keys = None
-    calibration = None
-    embedded, reused = 0, terms_reused
-    vectors = None
-    if encoder is not None:
-        vectors = Vectors(root, model or encoder.name, encoder, say, meter)
-        reusable = previous if vectors.reusable(previous) else None
-        dense, dense_keys, embedded = vectors.build(paragraphs, old_rows, reusable)
-        reused = len(paragraphs) - embedded
-        say("calibrating fusion on pseudo-questions")
-        calibration = calibrate(
-            [p.text for p in paragraphs], lexical, terms, dense, encoder
-        ).to_json()
-    counts: dict[str, int] = {}
-    for paragraph in paragraphs:
-        for source in paragraph.sources:
-            counts[source.path] = counts.get(source.path, 0) + 1
-    manifest = Manifest(
-        version=new_version_name(),
-        built_at=time.time(),
-        seeds=str(seeds.resolve()),
-        model=model,
-        dense=encoder is not None,
-        dimension=encoder.dimension if encoder is not None else None,
-        max_tokens=encoder.max_tokens if encoder is not None else None,
-        analyzer=ANALYZER_VERSION,
-        chunking=CHUNKING_VERSION,
-        parser=PARSER_VERSION,
-        paragraphs=len(paragraphs),
-        windows=len(dense) if dense is not None else 0,
-        files={
-            s.path: FileEntry(s.sha256, s.size, counts.get(s.path, 0), s.encoding)
-            for s in seed_files
-        },
-        skipped=[{"path": s.path, "reason": s.reason, "sha256": s.sha256} for s in skipped],
-        calibration=calibration,
-    )
-    say("writing the index")
-    write_index(root, manifest, paragraphs, postings, dense, dense_keys, keys)
-    if vectors is not None and dense_keys is not None:
-        vectors.keep_dropped(previous, dense_keys)
-    else:
-        drop_vectors(root, previous)
-    return BuildReport(
-        version=manifest.version,
-        mode="hybrid" if encoder is not None else "lexical",
-        files=len(seed_files),
-        paragraphs=len(paragraphs),
-        windows=manifest.windows,
-        page_breaks=sum(len(d.page_breaks) for d in documents),
-        seconds=time.perf_counter() - started,
-        files_added=tuple(p for p in new_files if p not in old_files),
-        files_changed=changed,
-        files_removed=tuple(p for p in old_files if p not in new_files),
-        files_unchanged=tuple(p for p in new_files if p in old_files and p not in changed),
-        paragraphs_embedded=embedded,
-        paragraphs_reused=reused,
-        windows_embedded=vectors.windows_embedded if vectors is not None else 0,
-        windows_cached=vectors.windows_cached if vectors is not None else 0,
-        skipped=tuple(skipped),
-        full=previous is None,
-        notes=tuple(notes),
-    )
+        paragraphs = merge(documents)
+        indexed = [e for e in entries if not e.reason]
+        say(f"Read {len(indexed)} seed file(s): {len(paragraphs)} paragraphs")
+        keys = hash64(matching_text(p) for p in paragraphs)
+        # Each paragraph's row in the version before (-1: new), for both legs to reuse its work.
+        old_rows = (
+            lookup(previous.paragraph_keys, keys)
+            if previous is not None
+            else np.full(len(keys), -1, np.int64)
+        )
+        same_terms = previous is not None and reuse(previous.manifest.built_with, record).terms
+        postings, terms_reused = _postings(
+            paragraphs, old_rows, previous if same_terms else None, say, meter
+        )
+        lexical = LexicalIndex(postings)
+
+        dense = dense_keys = None
+        calibration = None
+        embedded, reused = 0, terms_reused
+        vectors = None
+        if encoder is not None:
+            vectors = Vectors(root, record, encoder, say, meter, self.exact_up_to)
+            reusable = previous if vectors.reusable(previous) else None
+            dense, dense_keys, embedded = vectors.build(paragraphs, old_rows, reusable)
+            reused = len(paragraphs) - embedded
+            say("calibrating fusion on pseudo-questions")
+            calibration = calibrate([p.text for p in paragraphs], lexical, terms, dense, encoder)
+        counts: dict[str, int] = {}
+        for paragraph in paragraphs:
+            for source in paragraph.sources:
+                counts[source.path] = counts.get(source.path, 0) + 1
+        manifest = Manifest(
+            version=new_version_name(),
+            built_at=time.time(),
+            seeds=str(self.seeds.resolve()),
+            built_with=record,
+            paragraphs=len(paragraphs),
+            windows=len(dense) if dense is not None else 0,
+            files={e.path: replace(e, paragraphs=counts.get(e.path, 0)) for e in indexed},
+            skipped=tuple(e for e in entries if e.reason),
+            calibration=calibration,
+        )
+        say("writing the index")
+        write_index(root, manifest, paragraphs, postings, dense, dense_keys, keys)
+        if vectors is not None and dense_keys is not None:
+            vectors.keep_dropped(previous, dense_keys)
+        else:
+            drop_vectors(root, previous)
+        return BuildReport(
+            version=manifest.version,
+            mode="hybrid" if encoder is not None else "lexical",
+            files=len(indexed),
+            paragraphs=len(paragraphs),
+            windows=manifest.windows,
+            page_breaks=sum(len(d.page_breaks) for d in documents),
+            seconds=time.perf_counter() - self.started,
+            files_added=changes.added,
+            files_changed=changes.changed,
+            files_removed=changes.removed,
+            files_unchanged=changes.unchanged,
+            paragraphs_embedded=embedded,
+            paragraphs_reused=reused,
+            windows_embedded=vectors.windows_embedded if vectors is not None else 0,
+            windows_cached=vectors.windows_cached if vectors is not None else 0,
+            skipped=manifest.skipped,
+            full=previous is None,
+            notes=tuple(notes),
+        )
 
 
-def _read(seeds: Path, meter: Meter) -> tuple[list[SeedFile], list[Document], list[Skipped]]:
-    """Every seed file read and parsed; the ones that cannot be, reported and skipped."""
-    paths = list(find_seeds(seeds))
-    seed_files: list[SeedFile] = []
+def _read(
+    seeds: Path, paths: Sequence[Path], meter: Meter
+) -> tuple[list[SeedFile], list[Document]]:
+    """Every seed file read once and parsed; the ones that cannot be, reported and skipped."""
+    entries: list[SeedFile] = []
     documents: list[Document] = []
-    skipped: list[Skipped] = []
     meter.start("reading", len(paths))
     for path in paths:
-        relative = path.relative_to(seeds).as_posix()
-        try:
-            seed, document = read_seed(seeds, path)
-        except (OSError, ValueError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            skipped.append(Skipped(relative, reason, file_hash(path)))
-            logger.info("Skipping %s: %s", relative, reason)
+        entry, document = read_seed(seeds, path)
+        entries.append(entry)
+        if document is None:
+            logger.info("Skipping %s: %s", entry.path, entry.reason)
         else:
-            if document.paragraphs:
-                seed_files.append(seed)
-                documents.append(document)
-            else:
-                skipped.append(Skipped(relative, "no text in it", seed.sha256))
+            documents.append(document)
         meter.advance(1)
     meter.stop()
-    if not seed_files:
+    if not documents:
+        skipped = [e for e in entries if e.reason]
         suffixes = ", ".join(sorted(SEED_SUFFIXES))
         raise SeedsNotFoundError(
             f"No readable seed file in {seeds} ({suffixes})"
             + (f"; skipped {len(skipped)}: " + _skipped_list(skipped) if skipped else "")
             + ". The index was left as it was."
         )
-    return seed_files, documents, skipped
+    return entries, documents
 
 
 def _postings(
@@ -291,21 +394,14 @@ def _postings(
     return merged.relabel(np.concatenate([kept, fresh])), len(kept)
 
 
-def _skipped_list(skipped: Sequence[Skipped]) -> str:
+def _skipped_list(skipped: Sequence[SeedFile]) -> str:
     shown = "; ".join(f"{s.path} ({s.reason})" for s in skipped[:5])
     return shown + ("; …" if len(skipped) > 5 else "")
 
 
-def _manifest_or_none(root: Path) -> Manifest | None:
+def _previous(root: Path, manifest: Manifest) -> StoredIndex | None:
     try:
-        return read_manifest(root)
-    except SeedQAError:
-        return None
-
-
-def _previous(root: Path) -> StoredIndex | None:
-    try:
-        return read_index(root)
+        return open_index(root, manifest)
     except SeedQAError as error:
         logger.info("Not reusing the previous index: %s", error)
         return None

@@ -1,14 +1,22 @@
-"""Which seed files changed since an index was built: compared by content hash, path by path."""
+"""Which seed files changed since an index was built: compared by content hash, path by path.
+
+One comparison, :func:`compare`, serves ``seedqa status`` (which hashes the files),
+``seedqa index`` (which hashes what it reads anyway) and the cheap look ``seedqa ask`` takes
+(:func:`seeds_changed`, which hashes only the files whose size or time moved), so that they
+never disagree. A file the build skipped is known by its hash too: fixed, it is "changed".
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..ingest.seeds import file_hashes
-from ..index.store import Manifest
+from ..errors import SeedsNotFoundError
+from ..index.manifest import Manifest
+from ..ingest.seeds import SeedFile, file_hash, find_seeds
 
-__all__ = ["SeedChanges", "indexed_hashes", "seed_changes"]
+__all__ = ["SeedChanges", "compare", "seed_changes", "seeds_changed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,20 +34,35 @@ class SeedChanges:
         return bool(self.added or self.changed or self.removed)
 
 
-def indexed_hashes(manifest: Manifest) -> dict[str, str]:
-    """The content hash of every seed file the index knows, indexed or skipped, by path."""
-    hashes = {path: entry.sha256 for path, entry in manifest.files.items()}
-    hashes.update({s["path"]: s.get("sha256", "") for s in manifest.skipped})
-    return hashes
+def compare(now: Mapping[str, str], then: Mapping[str, SeedFile]) -> SeedChanges:
+    """The changes from ``then`` (the files an index knows) to ``now`` (content hash by path)."""
+    return SeedChanges(
+        added=tuple(path for path in now if path not in then),
+        changed=tuple(path for path in now if path in then and now[path] != then[path].sha256),
+        removed=tuple(path for path in then if path not in now),
+        unchanged=tuple(path for path in now if path in then and now[path] == then[path].sha256),
+    )
 
 
 def seed_changes(seeds: Path, manifest: Manifest) -> SeedChanges:
-    """Compare the seed files under ``seeds`` with those the index was built from."""
-    now = file_hashes(seeds)
-    then = indexed_hashes(manifest)
-    return SeedChanges(
-        added=tuple(path for path in now if path not in then),
-        changed=tuple(path for path in now if path in then and now[path] != then[path]),
-        removed=tuple(path for path in then if path not in now),
-        unchanged=tuple(path for path in now if path in then and now[path] == then[path]),
-    )
+    """Compare the seed files under ``seeds`` with those the index was built from (hashing all)."""
+    now = {path.relative_to(seeds).as_posix(): file_hash(path) for path in find_seeds(seeds)}
+    return compare(now, manifest.known())
+
+
+def seeds_changed(seeds: Path, manifest: Manifest) -> bool:
+    """Whether the seeds differ from the index's, looked at cheaply: names, sizes and times.
+
+    Only a file whose size or modification time moved is hashed, to tell an edit from a touch;
+    the rest are taken as they were. A missing seeds folder is no change (there is nothing to
+    build from).
+    """
+    then = manifest.known()
+    try:
+        paths = {path.relative_to(seeds).as_posix(): path for path in find_seeds(seeds)}
+    except (OSError, SeedsNotFoundError):
+        return False
+    if paths.keys() != then.keys():
+        return True
+    moved = {rel: path for rel, path in paths.items() if not then[rel].stat_matches(path)}
+    return compare({rel: file_hash(path) for rel, path in moved.items()}, then).changed != ()

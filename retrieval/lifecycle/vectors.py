@@ -3,8 +3,8 @@
 An unchanged paragraph (same headings and text) keeps its windows and their vectors from the
 version before, as they are — nothing is cut or counted again. The windows of a new or edited
 paragraph are cut anew and looked up by their text's hash, first in the version before, then in
-the vector cache of the model (:mod:`retrieval.lifecycle.cache`); only the rest are embedded, a chunk at a
-time. After the new version is written, the vectors it dropped go into the cache.
+the vector cache of the model (:mod:`retrieval.lifecycle.cache`); only the rest are embedded, a
+chunk at a time. After the new version is written, the vectors it dropped go into the cache.
 """
 
 from __future__ import annotations
@@ -15,19 +15,19 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..index.arrays import lookup, ranges
-from .cache import Cached, read_cache, retire
-from ..index.dense import DenseIndex
 from ..encoder import Encoder
+from ..index.arrays import lookup, ranges
+from ..index.dense import EXACT_UP_TO, DenseIndex
 from ..index.lexical import hash64
-from ..ingest.paragraphs import Paragraph, headings
-from ..progress import Meter
+from ..index.record import BuildRecord, reuse
 from ..index.store import StoredIndex
 from ..index.windows import window_spans
+from ..ingest.paragraphs import Paragraph, headings
+from ..progress import Meter
+from .cache import Cached, read_cache, retire
 
-__all__ = ["CHUNK", "CHUNKING_VERSION", "HEADER_SHARE", "Vectors"]
+__all__ = ["CHUNK", "HEADER_SHARE", "Vectors"]
 
-CHUNKING_VERSION = "sentence-windows/1"
 HEADER_SHARE = 4
 """A window's heading line may fill 1/HEADER_SHARE of the model's window, else it is dropped."""
 CHUNK = 256
@@ -45,12 +45,17 @@ class Vectors:
     def __init__(
         self,
         root: Path,
-        model: str,
+        record: BuildRecord,
         encoder: Encoder,
         say: Callable[[str], None],
         meter: Meter,
+        exact_up_to: int = EXACT_UP_TO,
     ) -> None:
-        self.root, self.model, self.encoder, self.say, self.meter = root, model, encoder, say, meter
+        self.root, self.record, self.encoder, self.say, self.meter = (
+            root, record, encoder, say, meter
+        )  # fmt: skip
+        self.model = record.model or encoder.name
+        self.exact_up_to = exact_up_to
         self.windows_embedded = 0
         self.windows_cached = 0
         self._cached: Cached | None = None
@@ -59,13 +64,7 @@ class Vectors:
         """Whether the previous version's windows were cut and embedded as this build would."""
         if previous is None or previous.dense is None:
             return False
-        manifest = previous.manifest
-        return (
-            manifest.model == self.model
-            and manifest.chunking == CHUNKING_VERSION
-            and manifest.max_tokens == self.encoder.max_tokens
-            and previous.dense.dimension == self.encoder.dimension
-        )
+        return reuse(previous.manifest.built_with, self.record).vectors
 
     def cached(self) -> Cached:
         """The vector cache of this build's model (read once, when first needed)."""
@@ -128,8 +127,8 @@ class Vectors:
         owners = np.repeat(np.arange(n, dtype=np.int32), counts)
         embedded = len(np.unique(owners_of_fresh[missing]))
         if old is not None and old_keys is not None and _begins_with(window_keys, old_keys):
-            return old.extended(vectors, owners), window_keys, embedded
-        return DenseIndex(vectors, owners), window_keys, embedded
+            return old.extended(vectors, owners, self.exact_up_to), window_keys, embedded
+        return DenseIndex.build(vectors, owners, self.exact_up_to), window_keys, embedded
 
     def windows(self, paragraphs: Sequence[Paragraph]) -> tuple[list[str], I64]:
         """The texts of the windows of ``paragraphs``, and the paragraph (position) of each.
@@ -178,7 +177,8 @@ class Vectors:
         """Put the vectors the new version dropped into the cache; take out those it holds again."""
         old = previous.dense if previous is not None else None
         old_keys = previous.dense_keys if previous is not None else None
-        same = previous is not None and previous.manifest.model == self.model
+        # Vectors are cached by window text, so any of this model's serve, however they were cut.
+        same = previous is not None and reuse(previous.manifest.built_with, self.record).questions
         if same and old is not None and old_keys is not None:
             retire(self.root, self.model, self.cached(), Cached(old_keys, old.vectors), held)
             return

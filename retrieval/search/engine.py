@@ -18,7 +18,8 @@ from pathlib import Path
 from ..encoder import Encoder
 from ..errors import IndexMismatchError, SeedQAError
 from .searcher import Answer, Searcher
-from ..index.store import current_version, read_index
+from ..index.record import BuildRecord, reuse
+from ..index.store import FORMAT, current_version, read_index
 
 __all__ = ["CHECK_INTERVAL", "Engine"]
 
@@ -75,10 +76,12 @@ class Engine:
                     return False
                 index = read_index(self.root)
                 version = index.manifest.version
-                model = index.manifest.model if index.manifest.dense else None
-                if self.encoder is not None and model not in (None, self.encoder.name):
+                built = index.manifest.built_with
+                encoder = self.encoder
+                held = None if encoder is None else BuildRecord.now(encoder.name, encoder, FORMAT)
+                if held is not None and built.dense and not reuse(built, held).questions:
                     raise IndexMismatchError(
-                        f"it was built with model {model}, not {self.encoder.name}; "
+                        f"it was built with model {built.model}, not {held.model}; "
                         "restart to use it"
                     )
                 searcher = Searcher(index, self.encoder)

@@ -16,52 +16,17 @@ the words of the question are not in the text.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 
 from ..index.dense import DenseMatches
 from ..index.lexical import LexicalMatches
+from ..index.manifest import METHOD, Calibration
 
 __all__ = ["DEPTH", "METHOD", "Calibration", "Fusion", "rank_weights"]
 
 DEPTH = 50
 """Candidates each leg contributes (over-fetched before fusion)."""
-METHOD = "bayes-fuse/1"
-
-
-@dataclass(frozen=True, slots=True)
-class Calibration:
-    """What the pseudo-questions showed: where each leg ranked the right paragraph."""
-
-    lexical: tuple[int, ...]
-    """How many pseudo-questions found their paragraph at each rank; the last: not in the top."""
-    dense: tuple[int, ...]
-    questions: int
-    paragraphs: int
-    """Paragraphs in the corpus when it was calibrated."""
-    dense_floor: float
-    """Similarity the best *wrong* paragraph reaches for a typical in-corpus question."""
-    method: str = METHOD
-
-    def to_json(self) -> dict[str, Any]:
-        """The calibration as stored in the manifest."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Calibration:
-        """Read a stored calibration; raises ValueError for one made by another method."""
-        if data.get("method") != METHOD:
-            raise ValueError(f"calibration method {data.get('method')!r}, not {METHOD!r}")
-        return cls(
-            tuple(data["lexical"]),
-            tuple(data["dense"]),
-            int(data["questions"]),
-            int(data["paragraphs"]),
-            float(data["dense_floor"]),
-        )
 
 
 def rank_weights(

@@ -9,11 +9,12 @@ import numpy as np
 
 from ..encoder import Encoder
 from ..errors import IndexMismatchError
-from .fusion import DEPTH, Calibration, Fusion
+from .fusion import DEPTH, Fusion
 from .highlight import best_sentence
 from ..ingest.paragraphs import Paragraph, Source
 from .question import clean_question
 from ..text.sentences import Span, sentences
+from ..index.record import BuildRecord, reuse
 from ..index.store import StoredIndex
 from ..text.terms import terms
 
@@ -116,22 +117,19 @@ class Searcher:
 
     def __init__(self, index: StoredIndex, encoder: Encoder | None = None) -> None:
         manifest = index.manifest
-        if encoder is not None and manifest.dense and manifest.dimension != encoder.dimension:
-            raise IndexMismatchError(
-                f"The index was built with a {manifest.dimension}-dimension model, "
-                f"not {encoder.name}. Run: seedqa index --full --model {encoder.name}"
-            )
+        if encoder is not None and manifest.dense:
+            asked = BuildRecord.now(encoder.name, encoder, manifest.built_with.format)
+            if not reuse(manifest.built_with, asked).questions:
+                raise IndexMismatchError(
+                    f"The index was built with model {manifest.model} "
+                    f"({manifest.dimension} dimensions), not {encoder.name} "
+                    f"({encoder.dimension}). Run: seedqa index --full --model {encoder.name}"
+                )
         self.index = index
         self.encoder = encoder if manifest.dense else None
         self._fusion: Fusion | None = None
-        if self.encoder is not None and manifest.calibration:
-            try:
-                self._fusion = Fusion(Calibration.from_json(manifest.calibration))
-            except (KeyError, TypeError, ValueError) as error:
-                raise IndexMismatchError(
-                    f"The index in {index.folder.parent} was built by an older seedqa ({error}). "
-                    "Run: seedqa index --full"
-                ) from error
+        if self.encoder is not None and manifest.calibration is not None:
+            self._fusion = Fusion(manifest.calibration)  # checked when the manifest was read
 
     @property
     def mode(self) -> Mode:

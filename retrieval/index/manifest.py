@@ -1,0 +1,124 @@
+"""The manifest of an index version: how it was built, from which files, and its fusion calibration.
+
+It is read into typed records at once — the build record, every seed file (indexed or skipped),
+the calibration — so that a damaged or outdated manifest fails in one place, when it is read,
+with a message that says to rebuild (see :func:`retrieval.index.store.read_manifest`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..ingest.seeds import SeedFile
+from .record import BuildRecord
+
+__all__ = ["METHOD", "Calibration", "Manifest"]
+
+METHOD = "bayes-fuse/1"
+"""Version of the fusion method a calibration was measured for (see retrieval.search.fusion)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """What the pseudo-questions showed: where each leg ranked the right paragraph."""
+
+    lexical: tuple[int, ...]
+    """How many pseudo-questions found their paragraph at each rank; the last: not in the top."""
+    dense: tuple[int, ...]
+    questions: int
+    paragraphs: int
+    """Paragraphs in the corpus when it was calibrated."""
+    dense_floor: float
+    """Similarity the best *wrong* paragraph reaches for a typical in-corpus question."""
+    method: str = METHOD
+
+    def to_json(self) -> dict[str, Any]:
+        """The calibration as stored in the manifest."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
+        """Read a stored calibration; raises ValueError for one made by another method."""
+        if data.get("method") != METHOD:
+            raise ValueError(f"calibration method {data.get('method')!r}, not {METHOD!r}")
+        return cls(
+            tuple(data["lexical"]),
+            tuple(data["dense"]),
+            int(data["questions"]),
+            int(data["paragraphs"]),
+            float(data["dense_floor"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """How an index version was built, and what it holds."""
+
+    version: str
+    built_at: float
+    seeds: str
+    built_with: BuildRecord
+    paragraphs: int
+    windows: int
+    files: dict[str, SeedFile]
+    """The seed files indexed, by path."""
+    skipped: tuple[SeedFile, ...] = ()
+    """The seed files found but not indexed, each with its reason."""
+    calibration: Calibration | None = None
+    checksums: dict[str, list[int]] = field(default_factory=dict)
+    """Size and CRC-32 of every file of the version, by name."""
+
+    @property
+    def model(self) -> str | None:
+        """The embedding model asked for (None: lexical only by choice)."""
+        return self.built_with.model
+
+    @property
+    def dense(self) -> bool:
+        """Whether window vectors were built (False when the model was unavailable)."""
+        return self.built_with.dense
+
+    @property
+    def dimension(self) -> int | None:
+        """Length of the window vectors, if any."""
+        return self.built_with.dimension
+
+    def known(self) -> dict[str, SeedFile]:
+        """Every seed file the build found, indexed or skipped, by path."""
+        return {**{s.path: s for s in self.skipped}, **self.files}
+
+    def to_json(self) -> str:
+        """The manifest as pretty JSON."""
+        data = {
+            "version": self.version,
+            "built_at": self.built_at,
+            "seeds": self.seeds,
+            "built_with": self.built_with.to_json(),
+            "paragraphs": self.paragraphs,
+            "windows": self.windows,
+            "files": {path: entry.to_json() for path, entry in self.files.items()},
+            "skipped": [entry.to_json() for entry in self.skipped],
+            "calibration": self.calibration.to_json() if self.calibration else None,
+            "checksums": self.checksums,
+            "format": self.built_with.format,
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        """The manifest parsed from JSON; raises KeyError, TypeError or ValueError when damaged."""
+        calibration = data["calibration"]
+        return cls(
+            version=str(data["version"]),
+            built_at=float(data["built_at"]),
+            seeds=str(data["seeds"]),
+            built_with=BuildRecord.from_json(data["built_with"]),
+            paragraphs=int(data["paragraphs"]),
+            windows=int(data["windows"]),
+            files={path: SeedFile.from_json(entry) for path, entry in data["files"].items()},
+            skipped=tuple(SeedFile.from_json(entry) for entry in data["skipped"]),
+            calibration=Calibration.from_json(calibration) if calibration is not None else None,
+            checksums={str(k): [int(n) for n in v] for k, v in data["checksums"].items()},
+        )

@@ -1,0 +1,28 @@
+"""What ``seedqa status`` reports: what the index in use holds, and the seed changes since."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..index.manifest import Manifest
+from ..index.store import build_running, read_manifest
+from .changes import SeedChanges, seed_changes
+
+__all__ = ["Status", "status"]
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """An index's state: how it was built, how its seeds changed since, whether it builds now."""
+
+    manifest: Manifest
+    changes: SeedChanges
+    building: bool
+    """Whether a build holds the index folder's lock right now."""
+
+
+def status(seeds: Path, root: Path) -> Status:
+    """The state of the index in ``root`` (its files checked) against the seeds in ``seeds``."""
+    manifest = read_manifest(root, check=True)
+    return Status(manifest, seed_changes(seeds, manifest), build_running(root))
