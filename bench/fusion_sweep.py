@@ -86,7 +86,8 @@ def recall(
         (searcher.index.lexical.search(terms(q), DEPTH), searcher.index.dense.search(v, DEPTH))
         for q, v in zip(questions, vectors, strict=True)
     ]
-    calibration = Calibration.from_json(searcher.index.manifest.calibration or {})
+    calibration = searcher.index.manifest.calibration
+    assert calibration is not None, "a hybrid index holds its calibration"
     result = {}
     for name, method in methods(calibration).items():
         firsts = []

@@ -273,7 +273,7 @@ def test_each_bad_file_is_reported_with_its_reason_and_the_rest_indexed(
         assert words in line, (name, line)
     manifest = read_index(tmp_path / "index").manifest
     assert list(manifest.files) == ["good.md"]
-    assert {s["path"] for s in manifest.skipped} == set(reasons)
+    assert {s.path for s in manifest.skipped} == set(reasons)
     assert ask(tmp_path / "index").hits[0].source.path == "good.md"
 
 
@@ -297,7 +297,8 @@ def test_a_fixed_bad_file_is_noticed_and_indexed(tmp_path: Path) -> None:
     assert [s.path for s in first.skipped] == ["library.txt"]
     (folder / "library.txt").write_bytes(TEXT.encode("gbk"))
     second = build_index(folder, tmp_path / "index", None, None)
-    assert second.skipped == () and second.files_added == ("library.txt",)
+    # Known before (skipped, by its hash), so changed, as `seedqa status` says too.
+    assert second.skipped == () and second.files_changed == ("library.txt",)
     assert ask(tmp_path / "index").hits[0].source.path == "library.txt"
 
 

@@ -197,11 +197,11 @@ class _Build:
             wanted = BuildRecord.now(model, None, FORMAT, assumed=old.built_with)
             if reuse(old.built_with, wanted).current and self._unchanged(paths, known):
                 if old.dense or model is None:
-                    return self._nothing_changed(old)
+                    return self._nothing_changed(old, paths)
                 # Built lexical because the model could not be loaded: try it again.
                 encoder = self.models.load(model)
                 if encoder is None:
-                    return self._nothing_changed(old)
+                    return self._nothing_changed(old, paths)
                 return self._build(paths, old, whole, model, encoder)
         encoder = self.models.load(model) if model is not None else None
         return self._build(paths, old, whole, model, encoder)
@@ -231,7 +231,7 @@ class _Build:
             return False
         return all(file_hash(p) == known[r].sha256 for r, p in zip(relative, paths, strict=True))
 
-    def _nothing_changed(self, old: Manifest) -> BuildReport:
+    def _nothing_changed(self, old: Manifest, paths: Sequence[Path]) -> BuildReport:
         return BuildReport(
             version=old.version,
             mode="hybrid" if old.dense else "lexical",
@@ -240,7 +240,7 @@ class _Build:
             windows=old.windows,
             page_breaks=0,
             seconds=time.perf_counter() - self.started,
-            files_unchanged=tuple(old.known()),
+            files_unchanged=tuple(p.relative_to(self.seeds).as_posix() for p in paths),
             paragraphs_reused=old.paragraphs,
             skipped=old.skipped,
             up_to_date=True,
