@@ -95,9 +95,7 @@ def test_a_skipped_file_that_is_fixed_is_changed_for_status_and_for_index(
     assert report["skipped"] == []
 
 
-def test_index_json_has_the_same_keys_whether_or_not_anything_changed(
-    seeds: Path, capsys
-) -> None:
+def test_index_json_has_the_same_keys_whether_or_not_anything_changed(seeds: Path, capsys) -> None:
     (seeds / "bad.txt").write_bytes(b"\x00\x01")
     built = json.loads(run(capsys, "index", "--json", *where(seeds))[1])
     again = json.loads(run(capsys, "index", "--json", *where(seeds))[1])
@@ -217,3 +215,24 @@ def test_an_unchanged_index_run_writes_nothing_and_loads_no_model(
     assert again.up_to_date and again.version == first.version and loads == ["no/such-model"]
     (seeds / "new.md").write_text(NEW, encoding="utf-8")
     assert not build_index(seeds, root, models=Models()).up_to_date
+
+
+def test_an_index_written_before_build_records_is_read_and_reused(seeds: Path, tmp_path: Path):
+    from encoders import CharEncoder
+
+    encoder, root = CharEncoder(), tmp_path / "index"
+    build_index(seeds, root, encoder, encoder.name)
+    path = root / read_manifest(root).version / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    built = data.pop("built_with")  # the flat manifest of the seedqa before build records
+    data.update({k: built[k] for k in ("model", "dimension", "max_tokens", "analyzer")})
+    data.update({k: built[k] for k in ("parser", "chunking")}, dense=True)
+    for entry in data["files"].values():
+        del entry["mtime_ns"], entry["reason"]
+    data["skipped"] = []
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert read_manifest(root).built_with == BuildRecord.now(encoder.name, encoder, FORMAT)
+    assert build_index(seeds, root, encoder, encoder.name).up_to_date
+    (seeds / "new.md").write_text(NEW, encoding="utf-8")
+    report = build_index(seeds, root, encoder, encoder.name)
+    assert report.paragraphs_embedded == 1 and report.paragraphs_reused == report.paragraphs - 1

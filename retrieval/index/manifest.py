@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..ingest.seeds import SeedFile
-from .record import BuildRecord
+from .record import BuildRecord, model_key
 
 __all__ = ["METHOD", "Calibration", "Manifest"]
 
@@ -98,7 +98,7 @@ class Manifest:
             "built_with": self.built_with.to_json(),
             "paragraphs": self.paragraphs,
             "windows": self.windows,
-            "files": {path: entry.to_json() for path, entry in self.files.items()},
+            "files": {path: _without_path(entry) for path, entry in self.files.items()},
             "skipped": [entry.to_json() for entry in self.skipped],
             "calibration": self.calibration.to_json() if self.calibration else None,
             "checksums": self.checksums,
@@ -114,11 +114,35 @@ class Manifest:
             version=str(data["version"]),
             built_at=float(data["built_at"]),
             seeds=str(data["seeds"]),
-            built_with=BuildRecord.from_json(data["built_with"]),
+            built_with=_record(data),
             paragraphs=int(data["paragraphs"]),
             windows=int(data["windows"]),
-            files={path: SeedFile.from_json(entry) for path, entry in data["files"].items()},
+            files={
+                path: SeedFile.from_json({"path": path, **entry})
+                for path, entry in data["files"].items()
+            },
             skipped=tuple(SeedFile.from_json(entry) for entry in data["skipped"]),
             calibration=Calibration.from_json(calibration) if calibration is not None else None,
             checksums={str(k): [int(n) for n in v] for k, v in data["checksums"].items()},
         )
+
+
+def _record(data: dict[str, Any]) -> BuildRecord:
+    """The build record of a manifest; one written before records were kept has flat fields."""
+    if "built_with" in data:
+        return BuildRecord.from_json(data["built_with"])
+    return BuildRecord(
+        model=model_key(data["model"]),  # stored as given: relative to where seedqa runs
+        dimension=data["dimension"] if data["dense"] else None,
+        max_tokens=data["max_tokens"],
+        analyzer=data["analyzer"],
+        parser=data["parser"],
+        chunking=data["chunking"],
+        format=data["format"],
+    )
+
+
+def _without_path(entry: SeedFile) -> dict[str, Any]:
+    data = entry.to_json()
+    del data["path"]  # the key it is stored under
+    return data

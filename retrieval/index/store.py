@@ -63,10 +63,8 @@ __all__ = [
     "write_index",
 ]
 
-FORMAT = 3
-"""Version of the on-disk layout; an index of another format must be rebuilt.
-
-3: the manifest holds a build record, typed seed file entries with their times (2: flat fields)."""
+FORMAT = 2
+"""Version of the on-disk layout; an index of another format must be rebuilt."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KEEP_VERSIONS = 2

@@ -51,7 +51,7 @@ from ..progress import SILENT, Meter
 from ..search.calibration import calibrate
 from ..text.terms import terms
 from .cache import drop_cache
-from .changes import compare
+from .changes import compare, seed_changes
 from .postings import postings_of
 from .vectors import Vectors, drop_vectors
 
@@ -143,8 +143,7 @@ def up_to_date(seeds: Path, root: Path, model: str | None) -> bool:
     wanted = BuildRecord.now(model, None, FORMAT, assumed=manifest.built_with)
     if not reuse(manifest.built_with, wanted).current:
         return False
-    paths = {p.relative_to(seeds).as_posix(): p for p in find_seeds(seeds)}
-    return not compare({rel: file_hash(p) for rel, p in paths.items()}, manifest.known()).any
+    return not seed_changes(seeds, manifest).any
 
 
 def build_index(

@@ -64,5 +64,8 @@ def seeds_changed(seeds: Path, manifest: Manifest) -> bool:
         return False
     if paths.keys() != then.keys():
         return True
-    moved = {rel: path for rel, path in paths.items() if not then[rel].stat_matches(path)}
-    return compare({rel: file_hash(path) for rel, path in moved.items()}, then).changed != ()
+    return any(
+        file_hash(path) != then[rel].sha256
+        for rel, path in paths.items()
+        if not then[rel].stat_matches(path)
+    )
