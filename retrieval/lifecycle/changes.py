@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import SeedsNotFoundError
 from ..index.manifest import Manifest
-from ..ingest.seeds import SeedFile, file_hash, find_seeds
+from ..ingest.seeds import SeedFile, file_hash, file_hashes, find_seeds
 
 __all__ = ["SeedChanges", "compare", "seed_changes", "seeds_changed"]
 
@@ -46,8 +46,7 @@ def compare(now: Mapping[str, str], then: Mapping[str, SeedFile]) -> SeedChanges
 
 def seed_changes(seeds: Path, manifest: Manifest) -> SeedChanges:
     """Compare the seed files under ``seeds`` with those the index was built from (hashing all)."""
-    now = {path.relative_to(seeds).as_posix(): file_hash(path) for path in find_seeds(seeds)}
-    return compare(now, manifest.known())
+    return compare(file_hashes(seeds), manifest.known())
 
 
 def seeds_changed(seeds: Path, manifest: Manifest) -> bool:
