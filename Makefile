@@ -40,11 +40,11 @@ $(BENCH)/.installed: pyproject.toml
 	@touch $@
 
 bench-peers: $(BENCH)/.installed
-	$(BENCH)/bin/python bench/peers.py
+	$(BENCH)/bin/python -m bench.peers
 
 # 10k, 100k and 1M synthetic paragraphs (about an hour and a half, 10 GB under /tmp/seedqa-scale).
 bench-scale: $(BENCH)/.installed
-	$(BENCH)/bin/python bench/scale.py
+	$(BENCH)/bin/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) $(BENCH) index .pytest_cache

@@ -5,13 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
-from tinymodel import build_tiny_model
 
 from bot import runtime
 from bot.settings import Settings
 from embeddings import load_encoder
 from retrieval import IndexMismatchError, Searcher, build_index, read_index
 from retrieval.index.dense import DenseIndex
+from tests.tinymodel import build_tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def test_appending_windows_extends_a_copy_of_the_graph(monkeypatch) -> None:
 
 
 def test_an_appending_rebuild_reuses_the_graph(seeds: Path, tmp_path: Path, monkeypatch) -> None:
-    from encoders import CharEncoder
+    from tests.encoders import CharEncoder
 
     monkeypatch.setattr("retrieval.index.dense.EXACT_UP_TO", 10)
     extended = []

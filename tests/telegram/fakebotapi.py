@@ -26,7 +26,8 @@ import httpx
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
-from telegramhtml import TelegramHTMLError, parse_html, utf16_length
+
+from tests.telegram.telegramhtml import TelegramHTMLError, parse_html, utf16_length
 
 TOKEN = "4242424242:AAF-fake_token_for_seedqa_tests_0123456"
 BOT_ID = 4242424242
