@@ -16,7 +16,7 @@ class GatedEncoder:
 
     name = "gated-encoder"
     dimension = 32
-    max_tokens = None
+    max_tokens: int | None = None
 
     def __init__(self, slow: str = "\0") -> None:
         self.slow = slow
