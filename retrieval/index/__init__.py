@@ -1,1 +1,1 @@
-"""One index version: the lexical postings, the dense windows and vectors, and the folder on disk."""
+"""One index version: lexical postings, dense windows and their vectors, and the folder on disk."""
