@@ -20,6 +20,7 @@ from .progress import SILENT, Meter
 from .search.question import MAX_QUESTION_CHARS, clean_question
 from .search.searcher import Answer, Hit, Searcher
 from .index.store import Manifest, build_running, read_index, read_manifest
+from .text.normalize import is_cjk
 
 __all__ = [
     "MAX_QUESTION_CHARS",
@@ -47,6 +48,7 @@ __all__ = [
     "build_index",
     "build_running",
     "clean_question",
+    "is_cjk",
     "read_index",
     "read_manifest",
     "seed_changes",

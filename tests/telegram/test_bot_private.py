@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render import NOTHING_FOUND
+from bot.citations import NOTHING_FOUND
 from bot.telegram.keyboards import MAX_CALLBACK_BYTES
 from tests.telegram.fakebotapi import USERNAME, FakeBotAPI
 
