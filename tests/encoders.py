@@ -42,7 +42,7 @@ class CharEncoder:
                 if not char.isspace():
                     vectors[row] += self._char(char)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms > 0, norms, 1)
+        return (vectors / np.where(norms > 0, norms, 1)).astype(np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return self._encode(texts)

@@ -159,12 +159,13 @@ def test_a_running_ask_batch_picks_up_a_new_index(seeds: Path, tmp_path: Path) -
         stdin=subprocess.PIPE,
         env=seedqa.environment(SEEDQA_MODEL="none"),
     )
-    assert batch.stdin is not None and batch.stdout is not None
+    stdin, stdout = batch.stdin, batch.stdout
+    assert stdin is not None and stdout is not None
 
     def ask(question: str) -> dict:
-        batch.stdin.write(question + "\n")
-        batch.stdin.flush()
-        return json.loads(batch.stdout.readline())
+        stdin.write(question + "\n")
+        stdin.flush()
+        return json.loads(stdout.readline())
 
     try:
         assert ask(QUESTION)["hits"] == []
@@ -177,9 +178,9 @@ def test_a_running_ask_batch_picks_up_a_new_index(seeds: Path, tmp_path: Path) -
         assert took < 5
         assert ask(STEADY)["hits"][0]["source"]["path"] == "000_ebe6c6a426d89a77.txt"
     finally:
-        batch.stdin.close()
+        stdin.close()
         assert batch.wait(timeout=30) == 0
-        batch.stdout.close()
+        stdout.close()
         assert batch.stderr is not None
         assert "Traceback" not in batch.stderr.read()
         batch.stderr.close()

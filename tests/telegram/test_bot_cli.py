@@ -61,6 +61,7 @@ async def test_seedqa_bot_answers_and_stops_cleanly_on_a_signal(
     finally:
         if process.returncode is None:
             process.kill()
+    assert process.stderr is not None
     err = (await process.stderr.read()).decode()
     assert code == 0, err
     assert "No index in index yet: building it from seeds" in err
@@ -80,6 +81,7 @@ async def test_a_token_the_server_refuses_is_a_clear_error(fake: FakeBotAPI, wor
     finally:
         if process.returncode is None:
             process.kill()
+    assert process.stderr is not None
     err = (await process.stderr.read()).decode()
     assert code == 2
     assert f"error: The Bot API at {fake.base_url} refused the token" in err
