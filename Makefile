@@ -1,6 +1,7 @@
 # Two commands do everything from a fresh clone:
 #   make ask [Q="问题"]   answer a question about the seeds (sets up .venv on first use)
 #   make test             run the test suite
+# and make lint checks the code (ruff, then mypy strict) as CI does before the tests.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,8 +27,12 @@ test: $(VENV)/.installed
 test-all: $(VENV)/.installed
 	$(BIN)/python -m pytest -m "" $(PYTEST_ARGS)
 
+# ruff and mypy come with the test extra; mypy's settings (packages, per-module overrides) are in
+# pyproject.toml.
+LINTED := bot retrieval embeddings tests bench
 lint: $(VENV)/.installed
-	$(BIN)/python -m ruff check bot retrieval embeddings tests
+	$(BIN)/python -m ruff check $(LINTED)
+	$(BIN)/python -m ruff format --check $(LINTED)
 	$(BIN)/python -m mypy
 
 # The peer benchmark gets an environment of its own, so that seedqa's never holds the peers.
@@ -40,11 +45,11 @@ $(BENCH)/.installed: pyproject.toml
 	@touch $@
 
 bench-peers: $(BENCH)/.installed
-	$(BENCH)/bin/python bench/peers.py
+	$(BENCH)/bin/python -m bench.peers
 
 # 10k, 100k and 1M synthetic paragraphs (about an hour and a half, 10 GB under /tmp/seedqa-scale).
 bench-scale: $(BENCH)/.installed
-	$(BENCH)/bin/python bench/scale.py
+	$(BENCH)/bin/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) $(BENCH) index .pytest_cache

@@ -1,4 +1,4 @@
-"""How the abstention threshold (retrieval.search.searcher.COVERAGE_FLOOR) trades answers for silence.
+"""How the abstention threshold (``COVERAGE_FLOOR`` in retrieval/search) trades answers for silence.
 
 For each candidate threshold: the share of the labelled unanswerable questions abstained on, the
 share of answerable ones wrongly abstained on, and the accuracy of the answer/abstain decision
@@ -6,25 +6,21 @@ over the project's question set on the seed (tests/data/seed_questions.jsonl); a
 abstention over the 3,219 CMRC 2018 dev questions (all answerable). Lexical mode, since the
 threshold applies to the lexical evidence.
 
-    .venv/bin/python bench/abstention_sweep.py
+    .venv/bin/python -m bench.abstention_sweep
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
+from bench import cmrc
+from retrieval import Searcher, build_index, read_index
+from retrieval.search.evaluation import load_questions
+from retrieval.search.searcher import COVERAGE_FLOOR
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import cmrc  # noqa: E402
-
-from retrieval import Searcher, build_index, read_index  # noqa: E402
-from retrieval.search.evaluation import load_questions  # noqa: E402
-from retrieval.search.searcher import COVERAGE_FLOOR  # noqa: E402
 
 GRID = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
 

@@ -10,7 +10,7 @@ Each configuration runs side by side in one invocation: with Telegram's flood li
 a second across all chats, what a real bot gets) and without it (what the bot itself costs).
 All traffic stays on 127.0.0.1.
 
-    .venv/bin/python bench/bot_load.py [--chats 200] [--timeout 300]
+    .venv/bin/python -m bench.bot_load [--chats 200] [--timeout 300]
 """
 
 from __future__ import annotations
@@ -27,14 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.runtime import build
+from bot.settings import Settings
+from tests.telegram.fakebotapi import FakeBotAPI
+from tests.tinymodel import build_tiny_model
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "telegram")]
-
-from fakebotapi import FakeBotAPI  # noqa: E402
-from tinymodel import build_tiny_model  # noqa: E402
-
-from bot.runtime import build  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 
 SEED = ROOT / "seeds" / "000_ebe6c6a426d89a77.txt"
 QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"

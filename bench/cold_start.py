@@ -1,6 +1,6 @@
 """The command line's cold start: ``seedqa ask`` on an existing lexical index, start to finish.
 
-    .venv/bin/python bench/cold_start.py [--runs 9] [--seeds DIR]
+    .venv/bin/python -m bench.cold_start [--runs 9] [--seeds DIR]
 
 Builds a lexical index of ``--seeds`` (default: the project's seeds) in a scratch folder, then
 runs ``seedqa ask QUESTION --model none`` as a new process ``--runs`` times and reports the median

@@ -11,33 +11,29 @@ alone (no abstention): R@1 and R@5.
 - Bayes-fuse (in use): the sum of calibrated log-likelihood ratios of the ranks, where a lexical
   match below the evidence floor (a share of the question's IDF mass) counts as not retrieved.
 
-    .venv/bin/python bench/fusion_sweep.py          (about 3 minutes: it embeds CMRC)
+    .venv/bin/python -m bench.fusion_sweep          (about 3 minutes: it embeds CMRC)
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from bench import cmrc
+from embeddings import load_encoder
+from retrieval import Searcher, build_index, read_index
+from retrieval.index.dense import DenseMatches
+from retrieval.index.lexical import LexicalMatches
+from retrieval.search.evaluation import load_questions
+from retrieval.search.fusion import DEPTH, Calibration, Fusion
+from retrieval.search.searcher import EVIDENCE_FLOOR
+from retrieval.text.terms import terms
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import cmrc  # noqa: E402
-
-from embeddings import load_encoder  # noqa: E402
-from retrieval import Searcher, build_index, read_index  # noqa: E402
-from retrieval.index.dense import DenseMatches  # noqa: E402
-from retrieval.search.evaluation import load_questions  # noqa: E402
-from retrieval.search.fusion import DEPTH, Calibration, Fusion  # noqa: E402
-from retrieval.index.lexical import LexicalMatches  # noqa: E402
-from retrieval.search.searcher import EVIDENCE_FLOOR  # noqa: E402
-from retrieval.text.terms import terms  # noqa: E402
 
 Method = Callable[[LexicalMatches, DenseMatches], list[int]]
 GATES = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]

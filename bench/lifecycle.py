@@ -2,7 +2,7 @@
 
 One command prints the table:
 
-    .venv/bin/python bench/lifecycle.py
+    .venv/bin/python -m bench.lifecycle
 
 Rounds alternate, side by side: a full rebuild of a 10,000-paragraph corpus into a fresh index
 folder, then an incremental rebuild of that folder after adding one new 30-paragraph file (new
@@ -38,12 +38,10 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from retrieval import Encoder, build_index, up_to_date
+from tests.corpus import big_file as write_big_file  # (the slow test's 50 MB file)
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from corpus import big_file as write_big_file  # noqa: E402  (the slow test's 50 MB file)
-
-from retrieval import Encoder, build_index, up_to_date  # noqa: E402
 
 SAMPLE = ROOT / "seeds"
 T = TypeVar("T")

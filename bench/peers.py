@@ -21,7 +21,7 @@ Build time runs from the texts (seedqa: the seeds folder) to a queryable index, 
 libraries imported and the model loaded; query time is one question at a time, top 10.
 
     make bench-peers                        # sets up .venv-bench, then runs this
-    .venv-bench/bin/python bench/peers.py [--cmrc DIR] [--only NAME ...] [--limit N]
+    .venv-bench/bin/python -m bench.peers [--cmrc DIR] [--only NAME ...] [--limit N]
 """
 
 from __future__ import annotations
@@ -42,11 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench import cmrc
 
-import cmrc  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 if TYPE_CHECKING:
     from retrieval import Encoder
@@ -364,10 +362,10 @@ def main() -> None:
         cmrc.write_seeds(benchmark, work / "seeds")
         for name in args.only or list(SYSTEMS):
             print(f"running {name} …", file=sys.stderr, flush=True)
-            command = [sys.executable, __file__, "--child", name, "--work", str(work)]
+            command = [sys.executable, "-m", "bench.peers", "--child", name, "--work", str(work)]
             command += ["--cmrc", str(args.cmrc)]
             command += ["--limit", str(args.limit)] if args.limit else []
-            subprocess.run(command, check=True, env=environ)
+            subprocess.run(command, check=True, env=environ, cwd=ROOT)
             result = json.loads((work / f"{name}.json").read_text(encoding="utf-8"))
             rows[name] = measure(result, golds)
             versions.update(result["versions"])

@@ -1,6 +1,6 @@
 """Scale: seedqa on synthetic corpora of 10,000 to 1,000,000 paragraphs.
 
-    .venv-bench/bin/python bench/scale.py [--sizes 10000,100000,1000000] [--work DIR]
+    .venv-bench/bin/python -m bench.scale [--sizes 10000,100000,1000000] [--work DIR]
 
 For each size it writes a corpus of recombined CMRC sentences (``synthetic``), then, each step in
 a process of its own so that its peak memory is its own:
@@ -35,12 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
+from bench import cmrc, synthetic
+from bench.sentencemean import SentenceMeanEncoder, prepare
 
-import cmrc  # noqa: E402
-import synthetic  # noqa: E402
-from sentencemean import SentenceMeanEncoder, prepare  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 DOCS = HERE.parent / "docs"
 UPDATE = 1000
@@ -233,8 +231,9 @@ def _median_ms(index, queries) -> float:
 def run_step(*arguments: str) -> object:
     """Run one step in a fresh interpreter; its last line of output is its JSON result."""
     result = subprocess.run(
-        [sys.executable, __file__, "--step", *arguments],
+        [sys.executable, "-m", "bench.scale", "--step", *arguments],
         check=True,
+        cwd=HERE.parent,
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -19,9 +19,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import cmrc
 import numpy as np
 import numpy.typing as npt
+
+from bench import cmrc
 
 PER_FILE = 1000
 NEAR = 40

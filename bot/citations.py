@@ -1,4 +1,7 @@
-"""How a passage is cited and which language a reply is in — shared by every front-end."""
+"""How a passage is cited, what is said when none is, and which language a reply is in.
+
+Shared by every front-end, so that the terminal and Telegram say the same.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,31 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from retrieval import Source
+from retrieval import Source, is_cjk
 
-__all__ = ["Language", "citation_label", "display_root", "language_of", "line_note", "location"]
+__all__ = [
+    "NOTHING_FOUND",
+    "Language",
+    "citation_label",
+    "display_root",
+    "language_of",
+    "line_note",
+    "location",
+]
 
 Language = Literal["zh", "en"]
+
+NOTHING_FOUND: dict[Language, str] = {
+    "zh": "没有找到能回答这个问题的内容。可以换个说法，或用资料中的词语再问一次。",
+    "en": "Nothing in the documents answers this question. "
+    "Try other words, ideally ones the documents use.",
+}
+"""The answer when nothing in the documents answers a question, in each reply language."""
 
 
 def language_of(text: str) -> Language:
     """Chinese if the text has any Chinese character, else English."""
-    return "zh" if any("\u3400" <= ch <= "\u9fff" for ch in text) else "en"
+    return "zh" if any(is_cjk(ch) for ch in text) else "en"
 
 
 def citation_label(source: Source, language: Language) -> str:

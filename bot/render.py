@@ -7,15 +7,9 @@ from typing import Any
 
 from retrieval import Answer, Hit
 
-from .citations import Language, citation_label, language_of, line_note, location
+from .citations import NOTHING_FOUND, Language, citation_label, language_of, line_note, location
 
-__all__ = ["NOTHING_FOUND", "answer_json", "answer_text"]
-
-NOTHING_FOUND: dict[Language, str] = {
-    "zh": "没有找到能回答这个问题的内容。可以换个说法，或用资料中的词语再问一次。",
-    "en": "Nothing in the documents answers this question. "
-    "Try other words, ideally ones the documents use.",
-}
+__all__ = ["answer_json", "answer_text"]
 
 
 def answer_text(answer: Answer, root: str, emphasis: tuple[str, str] = ("**", "**")) -> str:

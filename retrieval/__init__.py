@@ -1,10 +1,6 @@
 """Seeds to cited answers: paragraphs, a jieba BM25 leg, a FAISS dense leg, fusion, abstention."""
 
-from .lifecycle.build import BuildReport, Models, build_index, up_to_date
-from .lifecycle.changes import SeedChanges, seed_changes, seeds_changed
-from .lifecycle.status import Status, status
 from .encoder import Encoder
-from .search.engine import Engine
 from .errors import (
     ConfigError,
     IndexCorruptError,
@@ -16,14 +12,19 @@ from .errors import (
     SeedQAError,
     SeedsNotFoundError,
 )
-from .ingest.paragraphs import Paragraph, Source
-from .progress import SILENT, Meter
-from .search.question import MAX_QUESTION_CHARS, clean_question
-from .search.searcher import Answer, Hit, Searcher
 from .index.manifest import Manifest
 from .index.record import BuildRecord, Reuse, model_key, reuse
-from .index.store import FORMAT, build_running, read_index, read_manifest
+from .index.store import FORMAT, Manifest, build_running, read_index, read_manifest
+from .ingest.paragraphs import Paragraph, Source
 from .ingest.seeds import SeedFile
+from .lifecycle.build import BuildReport, Models, build_index, up_to_date
+from .lifecycle.changes import SeedChanges, seed_changes, seeds_changed
+from .lifecycle.status import Status, status
+from .progress import SILENT, Meter
+from .search.engine import Engine
+from .search.question import MAX_QUESTION_CHARS, clean_question
+from .search.searcher import Answer, Hit, Searcher
+from .text.normalize import is_cjk
 
 __all__ = [
     "FORMAT",
@@ -58,6 +59,7 @@ __all__ = [
     "build_running",
     "clean_question",
     "model_key",
+    "is_cjk",
     "read_index",
     "read_manifest",
     "reuse",

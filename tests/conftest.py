@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "seeds" / "000_ebe6c6a426d89a77.txt"
+from tests.corpus import SEED
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -33,7 +33,7 @@ def seeds(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory, seed_text: str) -> Path:
     """A tiny e5-style model (64-token window) whose vocabulary covers the seed and English data."""
-    from tinymodel import build_tiny_model
+    from tests.tinymodel import build_tiny_model
 
     english = "".join(
         p.read_text(encoding="utf-8") for p in sorted((DATA / "english").glob("*.md"))

@@ -1,4 +1,4 @@
-"""Encoders for tests: a fast deterministic fake, and a wrapper that records what it embeds."""
+"""Encoders for tests: a fast deterministic fake, and wrappers that record or remember what they embed."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class CharEncoder:
     def __init__(self, name: str = "char-fake", dimension: int = 32, max_tokens: int = 64) -> None:
         self.name = name
         self.dimension = dimension
-        self.max_tokens = max_tokens
+        self.max_tokens: int | None = max_tokens
         self._seed = zlib.crc32(name.encode())
         self._table: dict[str, npt.NDArray[np.float32]] = {}
 
@@ -42,7 +42,7 @@ class CharEncoder:
                 if not char.isspace():
                     vectors[row] += self._char(char)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms > 0, norms, 1)
+        return (vectors / np.where(norms > 0, norms, 1)).astype(np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return self._encode(texts)
@@ -75,3 +75,35 @@ class Recording:
         """The passages embedded since the last call."""
         taken, self.passages = self.passages, []
         return taken
+
+
+class Memo:
+    """Passes each distinct call to ``inner`` once and answers its repeats from memory.
+
+    A call is remembered whole (the same texts in the same order), so a repeat gets exactly the
+    vectors ``inner`` returned for it. For tests that ask a real model the same questions, and
+    highlight in the same few paragraphs, many times: each costs a model call once.
+    """
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.max_tokens = inner.max_tokens
+        self._queries: dict[tuple[str, ...], npt.NDArray[np.float32]] = {}
+        self._passages: dict[tuple[str, ...], npt.NDArray[np.float32]] = {}
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        key = tuple(texts)
+        if key not in self._queries:
+            self._queries[key] = self.inner.encode_queries(texts)
+        return self._queries[key].copy()
+
+    def encode_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        key = tuple(texts)
+        if key not in self._passages:
+            self._passages[key] = self.inner.encode_passages(texts)
+        return self._passages[key].copy()

@@ -12,18 +12,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from corpus import big_file
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import seedqa
+from tests.corpus import big_file
 
 
 def index(seeds: Path, *flags: str, terminal: bool) -> tuple[int, str]:
     """Run ``seedqa index`` with its standard error on a terminal (a pty) or a pipe."""
-    command = [sys.executable, "-m", "bot", "index", "--model", "none", "--seeds", str(seeds)]
-    command += ["--index", str(seeds.parent / "index"), *flags]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = ["index", "--model", "none", "--seeds", str(seeds), "--index", str(seeds.parent / "index")]
     if not terminal:
-        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        done = seedqa.run(*argv, *flags)
         return done.returncode, done.stderr
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
@@ -41,7 +39,7 @@ def index(seeds: Path, *flags: str, terminal: bool) -> tuple[int, str]:
 
     reader = threading.Thread(target=drain)
     reader.start()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, env=env)
+    process = seedqa.start(*argv, *flags, stdout=subprocess.DEVNULL, stderr=follower)
     os.close(follower)
     process.wait(timeout=300)
     reader.join()
@@ -70,13 +68,13 @@ def test_a_50_mb_seed_file_indexes_in_bounded_memory(tmp_path: Path) -> None:
         "code = subprocess.run(sys.argv[1:]).returncode; "
         "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    command = [sys.executable, "-m", "bot", "index", "--model", "none", "-q", "--json"]
-    command += ["--seeds", str(seeds), "--index", str(tmp_path / "index")]
+    command = seedqa.command("index", "--model", "none", "-q", "--json", "--seeds", str(seeds))
+    command += ["--index", str(tmp_path / "index")]
     done = subprocess.run(
         [sys.executable, "-c", measure, *command],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=seedqa.environment(),
         timeout=1200,
     )
     report, result = done.stdout.splitlines()
@@ -84,11 +82,6 @@ def test_a_50_mb_seed_file_indexes_in_bounded_memory(tmp_path: Path) -> None:
     assert code == 0, done.stderr
     assert json.loads(report)["paragraphs"] == paragraphs
     assert peak_kib < 2 * 1024 * 1024, f"peak RSS {peak_kib // 1024} MiB"  # measured: ~1.3 GiB
-    ask = [sys.executable, "-m", "bot", "ask", "--json", "--index", str(tmp_path / "index")]
-    asked = subprocess.run(
-        [*ask, "--seeds", str(seeds), "第70000号说了什么？"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "SEEDQA_MODEL": "none"},
-    )
+    ask = ["ask", "--json", "--index", str(tmp_path / "index"), "--seeds", str(seeds)]
+    asked = seedqa.run(*ask, "第70000号说了什么？", env=seedqa.environment(SEEDQA_MODEL="none"))
     assert asked.returncode == 0 and json.loads(asked.stdout)["hits"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests import seedqa
 
 LEXICAL = {"SEEDQA_MODEL": "none"}
 
@@ -193,13 +194,7 @@ def test_k_out_of_range_is_a_usage_error(workdir: Path, capsys) -> None:
 
 
 def test_the_entry_point_never_shows_a_traceback(workdir: Path) -> None:
-    root = Path(__file__).resolve().parent.parent
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", ""],
-        capture_output=True,
-        text=True,
-        env={"SEEDQA_MODEL": "none", "PYTHONPATH": str(root)},
-    )
+    result = seedqa.run("ask", "", env=seedqa.environment({}, SEEDQA_MODEL="none"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "error: The question is empty." in result.stderr
 

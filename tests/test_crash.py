@@ -4,19 +4,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from corpus import write_corpus
 
 from bot.cli import main
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index
 from retrieval.index.store import build_lock, build_running
+from tests.corpus import write_corpus
+from tests.seedqa import environment, start
 
-ROOT = Path(__file__).resolve().parent.parent
 LEXICAL = {"SEEDQA_MODEL": "none"}
 QUESTIONS = [
     "南伊乡有多少户农牧民群众自发举行升国旗活动？",
@@ -27,14 +26,7 @@ QUESTIONS = [
 
 def seedqa(*argv: str, model: str = "none") -> subprocess.Popen[str]:
     """``seedqa`` in a subprocess of its own."""
-    env = {**os.environ, "SEEDQA_MODEL": model, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", *argv],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    return start(*argv, env=environment(SEEDQA_MODEL=model))
 
 
 def answers(seeds: Path, root: Path, capsys, model: str = "none") -> list[dict]:

@@ -5,13 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
-from tinymodel import build_tiny_model
 
 from bot import runtime
 from bot.settings import Settings
 from embeddings import load_encoder
 from retrieval import IndexMismatchError, Searcher, build_index, read_index
 from retrieval.index.dense import DenseIndex
+from tests.tinymodel import build_tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +174,7 @@ def test_appending_windows_extends_a_copy_of_the_graph() -> None:
 
 
 def test_an_appending_rebuild_reuses_the_graph(seeds: Path, tmp_path: Path, monkeypatch) -> None:
-    from encoders import CharEncoder
+    from tests.encoders import CharEncoder
 
     extended = []
     original = DenseIndex.extended

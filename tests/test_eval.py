@@ -1,13 +1,12 @@
 """``seedqa eval``: the figures of a labelled question file, each miss, and bad question files."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from tests import seedqa
 
 LEXICAL = {"SEEDQA_MODEL": "none"}
 
@@ -129,13 +128,7 @@ def test_a_missing_question_file_is_a_clear_error(workdir: Path, capsys) -> None
 
 def test_the_entry_point_never_shows_a_traceback(workdir: Path) -> None:
     (workdir / "bad.jsonl").write_bytes(b"\xff\xfe not utf-8\n")
-    root = Path(__file__).resolve().parent.parent
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "eval", "bad.jsonl"],
-        capture_output=True,
-        text=True,
-        env={"SEEDQA_MODEL": "none", "PYTHONPATH": str(root)},
-    )
+    result = seedqa.run("eval", "bad.jsonl", env=seedqa.environment({}, SEEDQA_MODEL="none"))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: Cannot read the question file bad.jsonl")

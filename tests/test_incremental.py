@@ -5,12 +5,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from encoders import CharEncoder, Recording
 
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index
-from retrieval.lifecycle.cache import Cached, read_cache, write_cache
 from retrieval.index.lexical import Postings
+from retrieval.lifecycle.cache import Cached, read_cache, write_cache
+from tests.encoders import CharEncoder, Recording
 
 LIBRARY = """# 拉孜县新建图书馆
 

@@ -14,6 +14,7 @@ import pytest
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index
 from retrieval.search.evaluation import HIGHER_IS_WORSE, EvalReport, evaluate, load_questions
+from tests.encoders import Memo
 
 DATA = Path(__file__).resolve().parent / "data"
 QUESTIONS = DATA / "seed_questions.jsonl"
@@ -39,7 +40,8 @@ def hybrid(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Search
     encoder = load_encoder(str(tiny_model))
     root = tmp_path_factory.mktemp("hybrid") / "index"
     build_index(SEEDS, root, encoder, encoder.name)
-    return Searcher(read_index(root), encoder)
+    # Every test here asks the same questions over 27 paragraphs: each model call is made once.
+    return Searcher(read_index(root), Memo(encoder))
 
 
 def test_the_question_set_is_big_enough_and_labelled() -> None:

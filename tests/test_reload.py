@@ -2,20 +2,17 @@
 
 import json
 import logging
-import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from encoders import CharEncoder
-
 from bot import runtime
 from bot.settings import Settings
 from retrieval import Engine, build_index
+from tests import seedqa
+from tests.encoders import CharEncoder
 
-ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = "# 拉孜县新建图书馆\n\n拉孜县新建的图书馆共有藏书三万册，向农牧民群众免费开放。\n"
 QUESTION = "拉孜县图书馆有多少册藏书？"
 STEADY = "南伊乡有多少户农牧民群众自发举行升国旗活动？"  # answered by the sample page throughout
@@ -152,21 +149,23 @@ def test_a_rebuild_from_inside_uses_the_engines_model_and_switches_at_once(
 def test_a_running_ask_batch_picks_up_a_new_index(seeds: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     build_index(seeds, root, None, None)
-    env = {**os.environ, "SEEDQA_MODEL": "none", "PYTHONPATH": str(ROOT)}
-    batch = subprocess.Popen(
-        [sys.executable, "-m", "bot", "ask", "--json", "--seeds", str(seeds), "--index", str(root)],
+    batch = seedqa.start(
+        "ask",
+        "--json",
+        "--seeds",
+        str(seeds),
+        "--index",
+        str(root),
         stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+        env=seedqa.environment(SEEDQA_MODEL="none"),
     )
-    assert batch.stdin is not None and batch.stdout is not None
+    stdin, stdout = batch.stdin, batch.stdout
+    assert stdin is not None and stdout is not None
 
     def ask(question: str) -> dict:
-        batch.stdin.write(question + "\n")
-        batch.stdin.flush()
-        return json.loads(batch.stdout.readline())
+        stdin.write(question + "\n")
+        stdin.flush()
+        return json.loads(stdout.readline())
 
     try:
         assert ask(QUESTION)["hits"] == []
@@ -179,9 +178,9 @@ def test_a_running_ask_batch_picks_up_a_new_index(seeds: Path, tmp_path: Path) -
         assert took < 5
         assert ask(STEADY)["hits"][0]["source"]["path"] == "000_ebe6c6a426d89a77.txt"
     finally:
-        batch.stdin.close()
+        stdin.close()
         assert batch.wait(timeout=30) == 0
-        batch.stdout.close()
+        stdout.close()
         assert batch.stderr is not None
         assert "Traceback" not in batch.stderr.read()
         batch.stderr.close()

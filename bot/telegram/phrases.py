@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..citations import Language
-from ..render import NOTHING_FOUND
+from ..citations import NOTHING_FOUND, Language
 
 __all__ = ["COMMANDS", "Phrases", "language_of_user", "phrases"]
 

@@ -1,1 +1,1 @@
-"""Seed files to paragraphs: finding and decoding files, reading each format, the paragraph types."""
+"""Seed files to paragraphs: finding, decoding and reading each format, and the paragraph parser."""

@@ -14,6 +14,8 @@ import codecs
 import unicodedata
 from dataclasses import dataclass
 
+from ..text.normalize import is_cjk
+
 __all__ = ["Decoded", "decode"]
 
 _BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
@@ -138,7 +140,7 @@ def _reads_as_chinese(text: str) -> bool:
     usual = sum(1 for ch in letters if _usual(ch))
     if usual < 0.9 * len(letters):
         return False
-    hanzi = [ch for ch in letters if "\u3400" <= ch <= "\u9fff"]
+    hanzi = [ch for ch in letters if is_cjk(ch)]
     if len(hanzi) < 20:
         return True
     common = sum(1 for ch in hanzi if _common(ch))
@@ -149,7 +151,7 @@ def _usual(ch: str) -> bool:
     """ASCII, Chinese characters, and the punctuation and full-width forms Chinese text uses."""
     return (
         ch < "\x80"
-        or "\u3400" <= ch <= "\u9fff"
+        or is_cjk(ch)
         or "\u3000" <= ch <= "\u303f"
         or "\uff00" <= ch <= "\uffef"
         or "\u2000" <= ch <= "\u206f"

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..text.normalize import HAN
 from .decoding import Decoded, decode
 from .paragraphs import Document, Paragraph, Source
 
@@ -31,7 +32,8 @@ FORMATS = {".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html", ".xh
 """Seed file suffixes read by a library rather than as plain text, and the format of each."""
 
 _SPACES = re.compile(r"\s+")
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef])\s*\n\s*(?=[\u3400-\u9fff])")
+# Chinese, or its punctuation and full-width forms, before; Chinese after.
+_CJK_GAP = re.compile(rf"(?<=[{HAN}\u3000-\u303f\uff00-\uffef])\s*\n\s*(?=[{HAN}])")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,1 +1,1 @@
-"""Answering over a loaded index: both legs, fusion and its calibration, abstention, highlights."""
+"""Answering: both legs fused as calibrated, abstention, highlights, hot reload, and evaluation."""

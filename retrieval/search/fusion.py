@@ -3,9 +3,9 @@
 Reciprocal rank fusion treats both legs as equally trustworthy: on the CMRC 2018 benchmark an
 English-only model fused with equal weight drops R@1 from 0.98 to 0.32, because RRF with k=60
 barely separates the ranks near the top. Instead, at build time each leg answers a few hundred
-pseudo-questions made from the corpus (see :mod:`retrieval.search.calibration`), which tells, for each
-leg, how often the right paragraph sits at each rank. A paragraph then scores the sum over the
-legs of the log-likelihood ratio of its rank — how much likelier that rank is for the right
+pseudo-questions made from the corpus (see :mod:`retrieval.search.calibration`), which tells,
+for each leg, how often the right paragraph sits at each rank. A paragraph then scores the sum
+over the legs of the log-likelihood ratio of its rank — how much likelier that rank is for the right
 paragraph than for a wrong one (Bayes-fuse, Aslam & Montague, SIGIR 2001). A rank the leg rarely
 gives the right paragraph, or no rank at all (not retrieved), counts against it.
 

@@ -21,11 +21,14 @@ from ..text.terms import terms
 __all__ = ["COVERAGE_FLOOR", "Answer", "Hit", "Searcher"]
 
 COVERAGE_FLOOR = 0.3
-"""Share of a question's IDF mass the best paragraph must hold for the question to be answered.
+"""Share of a question's IDF mass a paragraph must hold to be shown for its words.
 
-The threshold with the best accuracy on the labelled question set in
-``tests/data/seed_questions.jsonl``; ``docs/abstention.md`` has the sweep and the trade-off it
-shows. Every passage shown must clear it, not only the first.
+In hybrid mode a paragraph below it is still shown for its meaning: when its similarity to the
+question reaches the calibrated ``dense_floor`` (see :class:`~retrieval.search.fusion.Calibration`).
+A question none of whose paragraphs clears either bar is not answered. Every passage shown must
+clear one, not only the first. The threshold with the best accuracy on the labelled question set
+in ``tests/data/seed_questions.jsonl``; ``docs/abstention.md`` has the sweep and the trade-off it
+shows.
 """
 
 EVIDENCE_FLOOR = COVERAGE_FLOOR / 2
@@ -47,7 +50,12 @@ class Hit:
     rank: int
     """1-based rank in the answer."""
     score: float
-    """Fused chance of being right (hybrid) or BM25 score (lexical)."""
+    """How strongly the paragraph is ranked; higher is better. Not a probability.
+
+    Hybrid mode: the fused score, the sum over both legs of the log-likelihood ratio of the rank
+    each leg gave it (natural log, any sign: see :mod:`retrieval.search.fusion`). Lexical mode (or
+    an index without calibration): its BM25 score.
+    """
     paragraph: Paragraph
     highlight: Span
     """Character span of the answering sentence in ``paragraph.text``."""

@@ -13,10 +13,16 @@ from functools import cache
 
 import opencc
 
-__all__ = ["is_cjk", "normalize"]
+__all__ = ["HAN", "is_cjk", "normalize"]
+
+HAN = "\u3400-\u9fff\uf900-\ufaff"
+"""Chinese characters as the inside of a regex ``[…]``: CJK unified, extension A, compatibility.
+
+The one definition of "Chinese" in seedqa: :func:`is_cjk` tests a character against it.
+"""
 
 # Line breaks inside Chinese text are layout, not word boundaries: 整体\n素质 is one word.
-_CJK_LINE_BREAK = re.compile(r"(?<=[\u3400-\u9fff])[ \t]*\n[ \t]*(?=[\u3400-\u9fff])")
+_CJK_LINE_BREAK = re.compile(rf"(?<=[{HAN}])[ \t]*\n[ \t]*(?=[{HAN}])")
 
 
 @cache
@@ -32,5 +38,7 @@ def normalize(text: str) -> str:
 
 
 def is_cjk(char: str) -> bool:
-    """True for a Chinese character (CJK unified ideographs and their extension A)."""
+    """True for a Chinese character (one in :data:`HAN`)."""
+    # HAN's ranges spelled out: terms() asks this of every character indexed, and comparisons are
+    # several times faster than a regex match (a test checks that the two agree).
     return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"

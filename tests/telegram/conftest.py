@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakebotapi import FakeBotAPI
 
 from bot.runtime import build
 from bot.settings import Settings
@@ -24,8 +23,8 @@ from bot.telegram.config import BotConfig
 from bot.telegram.feedback import FeedbackStore
 from bot.telegram.librarian import Librarian
 from retrieval import Engine
-
-SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_ebe6c6a426d89a77.txt"
+from tests.corpus import SEED
+from tests.telegram.fakebotapi import FakeBotAPI
 
 
 def quiet(message: str) -> None:

@@ -26,7 +26,8 @@ import httpx
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
-from telegramhtml import TelegramHTMLError, parse_html, utf16_length
+
+from tests.telegram.telegramhtml import TelegramHTMLError, parse_html, utf16_length
 
 TOKEN = "4242424242:AAF-fake_token_for_seedqa_tests_0123456"
 BOT_ID = 4242424242
@@ -382,7 +383,7 @@ class FakeBotAPI:
             *self._replies.get((self.migrated.get(chat), message["message_id"]), []),
         ]
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
+    async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 10.0) -> T:
         """The first true value of ``predicate``, checked after every call and update."""
         deadline = time.monotonic() + timeout
         while True:
@@ -571,7 +572,8 @@ class FakeBotAPI:
 
     async def _editMessageText(self, params: dict[str, Any]) -> Any:
         chat_id = self._reachable(params.get("chat_id"))
-        sent = self._messages.get((chat_id, params.get("message_id")))
+        message_id: Any = params.get("message_id")  # the bot's JSON: an int, or missing
+        sent = self._messages.get((chat_id, message_id))
         if sent is None:
             raise ApiError(400, "Bad Request: message to edit not found")
         text, entities = _text(params.get("text"), params.get("parse_mode"))
@@ -671,6 +673,7 @@ def _params(handler: _Endpoint) -> dict[str, Any]:
 def _text(text: Any, parse_mode: Any) -> tuple[str, list[dict[str, Any]]]:
     if not isinstance(text, str):
         raise ApiError(400, "Bad Request: message text is empty")
+    entities: list[dict[str, Any]]
     if parse_mode is None:
         visible, entities = text, []
     elif str(parse_mode).upper() == "HTML":

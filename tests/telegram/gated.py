@@ -16,7 +16,7 @@ class GatedEncoder:
 
     name = "gated-encoder"
     dimension = 32
-    max_tokens = None
+    max_tokens: int | None = None
 
     def __init__(self, slow: str = "\0") -> None:
         self.slow = slow
@@ -48,4 +48,5 @@ class GatedEncoder:
             for ch in text:
                 vectors[row, zlib.crc32(ch.encode()) % self.dimension] += 1.0
         norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-        return (vectors / norms).astype(np.float32)
+        unit: npt.NDArray[np.float32] = (vectors / norms).astype(np.float32)
+        return unit

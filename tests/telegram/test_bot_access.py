@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import lexical_index, quiet
-from fakebotapi import FakeBotAPI
-from gated import GatedEncoder
-
 from bot.settings import Settings
 from retrieval import Engine, build_index
 from retrieval.index.store import build_lock
+from tests.telegram.conftest import lexical_index, quiet
+from tests.telegram.fakebotapi import FakeBotAPI
+from tests.telegram.gated import GatedEncoder
 
 QUESTION = "在流动人口聚居区建立了多少个临时党支部？"
 GULLS = "# The lighthouse\n\nThe keeper of the lighthouse counted 4711 gulls in the spring.\n"

@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEED
-from fakebotapi import FakeBotAPI
 
 from bot.cli import main
+from tests import seedqa
+from tests.corpus import SEED
+from tests.telegram.fakebotapi import FakeBotAPI
 
 QUESTION = "在流动人口聚居区建立了多少个临时党支部？"
 
@@ -37,13 +38,9 @@ def environment(fake: FakeBotAPI, token: str) -> dict[str, str]:
 
 async def seedqa_bot(workdir: Path, environ: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "bot",
-        "-v",
+        *seedqa.command("bot", "-v"),
         cwd=workdir,
-        env=environ,
+        env=seedqa.environment(environ),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -64,6 +61,7 @@ async def test_seedqa_bot_answers_and_stops_cleanly_on_a_signal(
     finally:
         if process.returncode is None:
             process.kill()
+    assert process.stderr is not None
     err = (await process.stderr.read()).decode()
     assert code == 0, err
     assert "No index in index yet: building it from seeds" in err
@@ -83,6 +81,7 @@ async def test_a_token_the_server_refuses_is_a_clear_error(fake: FakeBotAPI, wor
     finally:
         if process.returncode is None:
             process.kill()
+    assert process.stderr is not None
     err = (await process.stderr.read()).decode()
     assert code == 2
     assert f"error: The Bot API at {fake.base_url} refused the token" in err

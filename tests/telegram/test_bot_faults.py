@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fakebotapi import FakeBotAPI
+
+from tests.telegram.fakebotapi import FakeBotAPI
 
 QUESTION = "在流动人口聚居区建立了多少个临时党支部？"
 ANSWERED = "临时党支部16个"
@@ -92,7 +93,7 @@ async def test_a_migration_message_moves_the_chat(fake: FakeBotAPI, start_bot) -
     service = fake.message(None, chat_id=-100600, migrate_from_chat_id=-100500)
     await fake.wait_for(lambda: bot.librarian.access.allows(-100600))
     moved = dict(reply.message, chat=fake.chat(-100600))
-    from fakebotapi import Sent
+    from tests.telegram.fakebotapi import Sent
 
     thanks = await fake.answer_to(
         fake.press(Sent(moved, None, None, 0.0), reply.button("👍")["callback_data"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fakebotapi import USERNAME, FakeBotAPI
+from tests.telegram.fakebotapi import USERNAME, FakeBotAPI
 
 GROUP = -100500
 QUESTION = "在流动人口聚居区建立了多少个临时党支部？"

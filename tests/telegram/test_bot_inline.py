@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from fakebotapi import USERNAME, FakeBotAPI
-from telegramhtml import parse_html
 
 from bot.citations import citation_label
+from tests.telegram.fakebotapi import USERNAME, FakeBotAPI
+from tests.telegram.telegramhtml import parse_html
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import quiet
-from fakebotapi import FakeBotAPI
-from gated import GatedEncoder
 
 from bot.settings import Settings
 from bot.telegram.config import BotConfig
 from bot.telegram.throttle import Throttle, Verdict
 from retrieval import ConfigError, Engine, build_index
+from tests.telegram.conftest import quiet
+from tests.telegram.fakebotapi import FakeBotAPI
+from tests.telegram.gated import GatedEncoder
 
 QUESTION = "在流动人口聚居区建立了多少个临时党支部？"
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from telegramhtml import TelegramHTMLError, parse_html, utf16_length
 
 from bot.telegram.markup import MESSAGE_LIMIT, Run, paginate, render
 from bot.telegram.replies import answer_messages, excerpt, paragraph_messages
 from retrieval import Answer, Hit, Paragraph, Source
+from tests.telegram.telegramhtml import TelegramHTMLError, parse_html, utf16_length
 
 
 def test_text_is_escaped_and_styles_become_tags() -> None:

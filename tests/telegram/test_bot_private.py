@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from fakebotapi import USERNAME, FakeBotAPI
-
-from bot.render import NOTHING_FOUND
+from bot.citations import NOTHING_FOUND
 from bot.telegram.keyboards import MAX_CALLBACK_BYTES
+from tests.telegram.fakebotapi import USERNAME, FakeBotAPI
 
 QUESTION = "在流动人口聚居区建立了多少个临时党支部？"
 BROAD = "边境党员干部受到了哪些教育？"
@@ -105,7 +104,7 @@ async def test_a_vote_is_kept_with_time_chat_and_question(fake: FakeBotAPI, bot)
 async def test_a_button_from_another_chat_has_expired(fake: FakeBotAPI, bot) -> None:
     reply = await fake.reply(fake.message(QUESTION))
     forged = dict(reply.message, chat=fake.chat(2002))
-    from fakebotapi import Sent
+    from tests.telegram.fakebotapi import Sent
 
     answer = await fake.answer_to(
         fake.press(Sent(forged, None, None, 0.0), reply.button("👍")["callback_data"], user_id=2002)

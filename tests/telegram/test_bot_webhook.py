@@ -7,9 +7,9 @@ import socket
 
 import httpx
 import pytest
-from fakebotapi import FakeBotAPI
 
 from bot.telegram.config import Webhook
+from tests.telegram.fakebotapi import FakeBotAPI
 
 QUESTION = "在流动人口聚居区建立了多少个临时党支部？"
 
