@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from embeddings import DEFAULT_MODEL, ModelUnavailableError, load_encoder
 from retrieval import (
@@ -16,6 +17,7 @@ from retrieval import (
     Meter,
     SeedQAError,
     build_index,
+    check_seeds_folder,
     read_manifest,
     up_to_date,
 )
@@ -42,10 +44,12 @@ def model_for_query(settings: Settings, manifest: Manifest) -> str | None:
     if asked is not None and asked.lower() == NO_MODEL:
         return None
     if asked is not None and asked != manifest.model:
-        raise IndexMismatchError(
-            f"The index in {settings.index} was built with model {manifest.model or NO_MODEL}, "
-            f"not {asked}. Rebuild it: seedqa index --model {asked}"
-        )
+        built = f"The index in {settings.index} was built with model {manifest.model or NO_MODEL}"
+        if _missing_folder(asked):
+            raise IndexMismatchError(
+                f"There is no model folder at {asked}. {built}: ask without --model to use it."
+            )
+        raise IndexMismatchError(f"{built}, not {asked}. Rebuild it: seedqa index --model {asked}")
     return manifest.model if manifest.dense else None
 
 
@@ -56,8 +60,23 @@ def load_model(name: str | None, warn: Say) -> Encoder | None:
     try:
         return load_encoder(name)
     except ModelUnavailableError as error:
-        warn(f"{error}; answering from the lexical index only.")
+        how = "" if _missing_folder(name) else OFFLINE_MODEL.format(name=name, folder=name.rstrip("/").rsplit("/", 1)[-1])
+        warn(f"{error}; answering from the lexical index only.{how}")
         return None
+
+
+OFFLINE_MODEL = (
+    " To use it on a machine without network: on one with network run "
+    "`huggingface-cli download {name} --local-dir {folder}`, copy the folder {folder} here, "
+    "and pass --model /path/to/{folder} (or set SEEDQA_MODEL)."
+)
+
+
+def _missing_folder(name: str) -> bool:
+    """Whether a model name is a local path (not a hub name) where there is no folder."""
+    path = Path(name).expanduser()
+    local = path.is_absolute() or name.startswith((".", "~")) or name.count("/") > 1
+    return local and not path.is_dir()
 
 
 def build(
@@ -80,6 +99,8 @@ def build(
         manifest = None
     except SeedQAError:  # a damaged index is rebuilt from scratch
         manifest, full = None, True
+    if manifest is None:
+        check_seeds_folder(settings.seeds)  # a wrong --seeds is said before any model warning
     model = model_for_build(settings, manifest)
     fresh = manifest is not None and not full and up_to_date(settings.seeds, settings.index, model)
     if fresh and (model is None or (manifest is not None and manifest.dense)):

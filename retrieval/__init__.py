@@ -5,7 +5,6 @@ from .lifecycle.changes import SeedChanges, seed_changes
 from .encoder import Encoder
 from .search.engine import Engine
 from .errors import (
-    ConfigError,
     IndexCorruptError,
     IndexLockedError,
     IndexMismatchError,
@@ -16,6 +15,7 @@ from .errors import (
     SeedsNotFoundError,
 )
 from .ingest.paragraphs import Paragraph, Source
+from .ingest.seeds import check_seeds_folder
 from .progress import SILENT, Meter
 from .search.question import MAX_QUESTION_CHARS, clean_question
 from .search.searcher import Answer, Hit, Searcher
@@ -26,7 +26,6 @@ __all__ = [
     "SILENT",
     "Answer",
     "BuildReport",
-    "ConfigError",
     "Encoder",
     "Engine",
     "Hit",
@@ -46,6 +45,7 @@ __all__ = [
     "Source",
     "build_index",
     "build_running",
+    "check_seeds_folder",
     "clean_question",
     "read_index",
     "read_manifest",

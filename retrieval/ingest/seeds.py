@@ -1,7 +1,10 @@
-"""Finding and reading seed files: text, Markdown, Word, PDF and HTML under the seeds folder.
+"""Finding and reading seed files: text, Markdown, Word, PDF, HTML, CSV and JSON under the seeds
+folder.
 
-A file that cannot be read, decoded or parsed is reported with the reason and skipped; the others
-are indexed. Hidden files and folders (``.git``, ``.DS_Store``) are not seeds.
+Every file under the folder is found, links to folders followed (a link back to a folder above
+it, which would loop, is not). A file that is not read — a format seedqa does not read, a hidden
+file, one that cannot be decoded or parsed — is reported with the reason and skipped; the others
+are indexed.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from .decoding import decode
 from ..errors import SeedsNotFoundError
+from .decoding import decode
 from .formats import FORMATS, layout, relocate
 from .paragraphs import Document, parse
+from .records import RECORDS, records_layout
 
 __all__ = [
     "SEED_SUFFIXES",
@@ -24,13 +28,34 @@ __all__ = [
     "SeedFile",
     "Skipped",
     "file_hash",
+    "check_seeds_folder",
     "file_hashes",
     "find_seeds",
+    "not_read",
     "read_seed",
 ]
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
-SEED_SUFFIXES = TEXT_SUFFIXES | frozenset(FORMATS)
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+SEED_SUFFIXES = TEXT_SUFFIXES | frozenset(FORMATS) | frozenset(RECORDS)
+
+_SAVE_AS = {
+    ".doc": "save it as .docx",
+    ".rtf": "save it as .docx",
+    ".odt": "save it as .docx",
+    ".wps": "save it as .docx",
+    ".pages": "export it as .docx",
+    ".xls": "save it as .csv",
+    ".xlsx": "save it as .csv",
+    ".ods": "save it as .csv",
+    ".numbers": "export it as .csv",
+    ".ppt": "save it as .pdf",
+    ".pptx": "save it as .pdf",
+    ".odp": "save it as .pdf",
+    ".key": "export it as .pdf",
+    ".epub": "convert it to .html or .txt",
+    ".xml": "convert it to .html or .txt",
+}
+_IMAGES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,26 +80,102 @@ class Skipped:
     """Content hash, when the file could be read: a fixed file is noticed by its new hash."""
 
 
-def find_seeds(folder: Path) -> Iterator[Path]:
-    """Seed files under ``folder``, recursively, in a stable (sorted) order.
+def check_seeds_folder(folder: Path) -> None:
+    """Raise :class:`SeedsNotFoundError` saying what is wrong unless ``folder`` is a folder."""
+    if folder.is_dir():
+        return
+    if folder.exists():
+        parent = str(folder.parent)
+        raise SeedsNotFoundError(
+            f"{folder} is a file, not a folder: pass the folder of seed documents (--seeds "
+            f"{parent if parent != '.' else 'DIR'})."
+        )
+    raise SeedsNotFoundError(
+        f"Seeds folder {folder} does not exist: pass the folder of your documents with "
+        "--seeds DIR (or set SEEDQA_SEEDS)."
+    )
 
-    Whatever has a seed file's name and is not a folder is listed — a broken link or a pipe too —
-    so that it is reported instead of silently left out.
+
+def find_seeds(folder: Path) -> Iterator[Path]:
+    """Every file under ``folder``, recursively, in a stable order: real files first (sorted),
+    then those reached through a link, so that a paragraph found in both is cited at the real file.
+
+    Links to folders are followed; a link back to a folder above it (a loop) and a folder that
+    cannot be listed are yielded themselves, and so is a hidden folder (``.git``), without what is
+    in it: :func:`not_read` says why each is not read. Whatever is not a folder is yielded — a
+    broken link or a pipe too — so that it is reported instead of silently left out.
     """
-    if not folder.is_dir():
-        raise SeedsNotFoundError(f"Seeds folder {folder} does not exist. Pass --seeds DIR.")
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
+    check_seeds_folder(folder)
+    real: list[Path] = []
+    linked: list[Path] = []
+    for path, through_link in _walk(folder, folder, frozenset({_key(folder)}), False):
+        (linked if through_link else real).append(path)
+    yield from sorted(real)
+    yield from sorted(linked)
+
+
+def _key(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
+def _walk(
+    root: Path, folder: Path, above: frozenset[tuple[int, int]], through_link: bool
+) -> Iterator[tuple[Path, bool]]:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        if folder != root:
+            yield folder, through_link  # reported: the folder cannot be listed
+            return
+        raise
+    for entry in entries:
+        linked = through_link or entry.is_symlink()
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if not is_folder or entry.name.startswith("."):
+            yield entry, linked
             continue
-        if path.suffix.lower() in SEED_SUFFIXES and not path.is_dir():
-            yield path
+        try:
+            key = _key(entry)
+        except OSError:
+            yield entry, linked
+            continue
+        if key in above:
+            yield entry, linked  # a loop: reported, not followed
+            continue
+        yield from _walk(root, entry, above | {key}, linked)
+
+
+def not_read(path: Path) -> str | None:
+    """Why a file found under the seeds folder is not read, from its name and kind (None: it is)."""
+    if path.is_dir():
+        if path.name.startswith("."):
+            return "a hidden folder (its name starts with a dot): not read"
+        if path.is_symlink():
+            return f"a link to a folder above it ({os.readlink(path)}), which would loop: not followed"
+        return "a folder that cannot be listed (permission denied?)"
+    name = PurePosixPath(path.name)
+    if path.name.startswith("."):
+        return "a hidden file (its name starts with a dot): rename it to have it read"
+    suffix = name.suffix.lower()
+    if suffix in SEED_SUFFIXES:
+        return None
+    if not suffix:
+        return "no file extension: rename it to say its format (.txt if it is plain text)"
+    if suffix in _IMAGES:
+        return f"an image ({suffix}): seedqa reads text; save the text of it (OCR) as .txt"
+    readable = ", ".join(sorted(SEED_SUFFIXES))
+    advice = _SAVE_AS.get(suffix, f"seedqa reads {readable}")
+    return f"not a supported format: {suffix} — {advice}"
 
 
 def file_hash(path: Path) -> str:
-    """SHA-256 of a regular file's content, read in blocks; '' when it cannot be read."""
+    """SHA-256 of a seed file's content, read in blocks; '' when it cannot be or is not read."""
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
+        if not stat.S_ISREG(path.stat().st_mode) or not_read(path) is not None:
             return ""
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
@@ -83,7 +184,7 @@ def file_hash(path: Path) -> str:
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
-    """SHA-256 of every seed file under ``folder`` by relative path ('' if it cannot be read)."""
+    """SHA-256 of every file under ``folder`` by relative path ('' if it cannot be or is not read)."""
     return {path.relative_to(folder).as_posix(): file_hash(path) for path in find_seeds(folder)}
 
 
@@ -102,11 +203,19 @@ def _read_bytes(path: Path) -> bytes:
 
 def read_seed(folder: Path, path: Path) -> tuple[SeedFile, Document]:
     """Read, decode and parse one seed file; raises ValueError or OSError with the reason."""
+    reason = None if path.is_symlink() and not path.exists() else not_read(path)
+    if reason is not None:
+        raise ValueError(reason)
     data = _read_bytes(path)
     relative = path.relative_to(folder).as_posix()
     digest, size = hashlib.sha256(data).hexdigest(), len(data)
-    kind = FORMATS.get(path.suffix.lower())
-    if kind is None:
+    suffix = path.suffix.lower()
+    kind = FORMATS.get(suffix)
+    if suffix in RECORDS:
+        read = records_layout(data, RECORDS[suffix])
+        document = relocate(parse(read.text, relative, joins=read.joins), read.lines)
+        encoding = read.encoding
+    elif kind is None:
         decoded = decode(data)
         del data  # a 50 MB file: keep its text, not its bytes too, while it is parsed
         encoding, document = decoded.encoding, parse(decoded.text, relative)

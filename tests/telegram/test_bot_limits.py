@@ -15,7 +15,8 @@ from gated import GatedEncoder
 from bot.settings import Settings
 from bot.telegram.config import BotConfig
 from bot.telegram.throttle import Throttle, Verdict
-from retrieval import ConfigError, Engine, build_index
+from bot.errors import ConfigError
+from retrieval import Engine, build_index
 
 QUESTION = "在流动人口聚居区建立了多少个临时党支部？"
 
