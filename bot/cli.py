@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines hold the bot token
     command: Command = args.command_object
-    console = Console(args.quiet or getattr(args, "json", False) and command is INDEX)
+    console = Console(args.quiet or (getattr(args, "json", False) and command is INDEX))
     try:
         values = resolve(command.settings, args, environ)
         console.hint_flags = values.flags(WHERE)

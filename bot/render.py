@@ -55,7 +55,12 @@ def answer_text(
         )
         indented = "\n".join("    " + line for line in body.splitlines())
         places = [location(source, root) for source in hit.paragraph.sources[1:]]
-        also = "\n    " + ALSO_IN[language].format("，".join(places) if language == "zh" else ", ".join(places)) if places else ""
+        also = (
+            "\n    "
+            + ALSO_IN[language].format("，".join(places) if language == "zh" else ", ".join(places))
+            if places
+            else ""
+        )
         blocks.append(f"[{hit.rank}] {_citation(hit, root, language)}{also}\n{indented}")
     return "\n\n".join(blocks)
 

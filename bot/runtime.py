@@ -60,7 +60,8 @@ def load_model(name: str | None, warn: Say) -> Encoder | None:
     try:
         return load_encoder(name)
     except ModelUnavailableError as error:
-        how = "" if _missing_folder(name) else OFFLINE_MODEL.format(name=name, folder=name.rstrip("/").rsplit("/", 1)[-1])
+        folder = name.rstrip("/").rsplit("/", 1)[-1]
+        how = "" if _missing_folder(name) else OFFLINE_MODEL.format(name=name, folder=folder)
         warn(f"{error}; answering from the lexical index only.{how}")
         return None
 

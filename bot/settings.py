@@ -10,6 +10,7 @@ library code never reads the environment.
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,7 @@ class Setting(Generic[T]):
     flag: str | None = None
     env: str | None = None
     default: T | None = None
-    parse: Callable[[str], T] = cast(Callable[[str], T], text)
+    parse: Callable[[str], T] = text  # type: ignore[assignment]  # str is one T
     metavar: str | None = None
     shown_default: str | None = None
     short: str | None = None
@@ -121,13 +122,18 @@ def environment_help(settings: Iterable[Setting[Any]], title: str = "environment
         if setting.flag:
             about += f" ({setting.flag})"
         if setting.default_text:
-            about += f", default {setting.default_text}"
+            about += f"; default {setting.default_text}"
         name = f"  {setting.env}"
-        if len(name) > 24:
-            lines += [name, " " * 25 + about]
+        wrapped = textwrap.wrap(about, width=_WIDTH - _COLUMN)
+        if len(name) >= _COLUMN:
+            lines.append(name)
         else:
-            lines.append(f"{name:<24} {about}")
+            lines.append(f"{name:<{_COLUMN}}{wrapped.pop(0)}")
+        lines += [" " * _COLUMN + line for line in wrapped]
     return "\n".join(lines) + "\n"
+
+
+_WIDTH, _COLUMN = 96, 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +148,7 @@ class Values:
         return cast("T | None", self.values[setting.name])
 
     def flags(self, settings: Iterable[Setting[Any]]) -> list[str]:
-        """The flags among ``settings`` that the user gave, with their values, to repeat in a hint."""
+        """The flags among ``settings`` the user gave, with their values, to repeat in a hint."""
         given = []
         for setting in settings:
             if setting.name in self.flagged and setting.flag:
@@ -177,11 +183,23 @@ def resolve(
 
 
 SEEDS: Setting[Path] = Setting(
-    "seeds", "folder of seed documents", "--seeds", "SEEDQA_SEEDS", Path("seeds"), path, "DIR",
+    "seeds",
+    "folder of seed documents",
+    "--seeds",
+    "SEEDQA_SEEDS",
+    Path("seeds"),
+    path,
+    "DIR",
     shown_default="./seeds",
 )
 INDEX: Setting[Path] = Setting(
-    "index", "index folder", "--index", "SEEDQA_INDEX", Path("index"), path, "DIR",
+    "index",
+    "index folder",
+    "--index",
+    "SEEDQA_INDEX",
+    Path("index"),
+    path,
+    "DIR",
     shown_default="./index",
 )
 MODEL: Setting[str] = Setting(

@@ -9,6 +9,8 @@ from typing import Any
 
 from retrieval import Manifest, SeedChanges
 
+from .console import count
+
 __all__ = ["status_json", "status_text"]
 
 
@@ -23,10 +25,6 @@ def _when(built_at: float, now: float) -> str:
     else:
         ago = f"{minutes // 1440} days ago"
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(built_at)) + f" ({ago})"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _mode(manifest: Manifest) -> str:
@@ -44,8 +42,8 @@ def status_text(
     kinds = Counter(PurePosixPath(path).suffix.lower() or "(none)" for path in manifest.files)
     by_kind = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
     lines = [
-        f"Index in {index}: {_count(len(manifest.files), 'file')} ({by_kind}), "
-        f"{_count(manifest.paragraphs, 'paragraph')}, {_count(manifest.windows, 'window')} "
+        f"Index in {index}: {count(len(manifest.files), 'file')} ({by_kind}), "
+        f"{count(manifest.paragraphs, 'paragraph')}, {count(manifest.windows, 'window')} "
         f"({_mode(manifest)})",
         f"  built {_when(manifest.built_at, time.time())}, version {manifest.version}",
     ]

@@ -4,6 +4,7 @@ terminal (a prompt, history, trimmed passages)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,10 +110,8 @@ def _terminal(history: Path | None) -> Iterator[str]:
     keep = readline is not None and history is not None and history.name.lower() != "none"
     if keep:
         assert readline is not None and history is not None
-        try:
+        with contextlib.suppress(OSError):  # none yet
             readline.read_history_file(history)
-        except OSError:
-            pass  # none yet
         readline.set_history_length(1000)
     try:
         while True:
@@ -125,10 +124,9 @@ def _terminal(history: Path | None) -> Iterator[str]:
     finally:
         if keep:
             assert readline is not None and history is not None
-            try:
+            # A read-only home: the history of this run is lost, nothing else.
+            with contextlib.suppress(OSError):
                 readline.write_history_file(history)
-            except OSError:
-                pass  # a read-only home: the history of this run is lost, nothing else
 
 
 def _batch(

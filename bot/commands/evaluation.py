@@ -53,7 +53,9 @@ def run(call: Invocation) -> int:
     if args.json:
         console.print(dumps(scorecard_json(report, mode)))
     else:
-        console.print(scorecard_text(report, mode, display_root(engine.searcher.index.manifest.seeds)))
+        console.print(
+            scorecard_text(report, mode, display_root(engine.searcher.index.manifest.seeds))
+        )
     return 0
 
 

@@ -34,7 +34,9 @@ def run(call: Invocation) -> int:
         manifest = read_manifest(settings.index)
         if args.json:
             seconds = time.perf_counter() - started
-            console.print(dumps(_up_to_date_json(manifest.paragraphs, list(manifest.files), seconds)))
+            console.print(
+                dumps(_up_to_date_json(manifest.paragraphs, list(manifest.files), seconds))
+            )
         else:
             mode = "hybrid" if manifest.dense else "lexical"
             console.print(

@@ -78,7 +78,7 @@ def _port(text: str) -> int:
 
 TOKEN: Setting[str] = Setting(
     "token",
-    "the bot's token from @BotFather (the variable is better: other users cannot see it in ps)",
+    "the bot's token from @BotFather (better in the variable: other users cannot see it in ps)",
     "--token",
     "TELEGRAM_BOT_TOKEN",
     metavar="TOKEN",
@@ -126,8 +126,12 @@ ADMINS: Setting[frozenset[int]] = Setting(
     shown_default="nobody",
 )
 MAX_RATE_SETTING: Setting[float] = Setting(
-    "max_rate", "messages per second across all chats", env="SEEDQA_MAX_RATE", default=MAX_RATE,
-    parse=_rate, shown_default=f"{MAX_RATE:g}",
+    "max_rate",
+    "messages per second across all chats",
+    env="SEEDQA_MAX_RATE",
+    default=MAX_RATE,
+    parse=_rate,
+    shown_default=f"{MAX_RATE:g}",
 )
 WEBHOOK_URL: Setting[str] = Setting(
     "webhook_url",
@@ -139,11 +143,18 @@ WEBHOOK_URL: Setting[str] = Setting(
     metavar="URL",
 )
 LISTEN: Setting[str] = Setting(
-    "listen", "address the webhook server listens on", "--listen", default="127.0.0.1",
+    "listen",
+    "address the webhook server listens on",
+    "--listen",
+    default="127.0.0.1",
     metavar="ADDR",
 )
 PORT: Setting[int] = Setting(
-    "port", "port the webhook server listens on", "--port", default=8443, parse=_port,
+    "port",
+    "port the webhook server listens on",
+    "--port",
+    default=8443,
+    parse=_port,
     metavar="PORT",
 )
 SECRET_TOKEN: Setting[str] = Setting(
@@ -236,7 +247,9 @@ class BotConfig:
                     "(--secret-token or TELEGRAM_SECRET_TOKEN), so that only Telegram can post "
                     "updates to it."
                 )
-            webhook = Webhook(webhook_url, values[LISTEN] or "127.0.0.1", values[PORT] or 8443, secret)
+            webhook = Webhook(
+                webhook_url, values[LISTEN] or "127.0.0.1", values[PORT] or 8443, secret
+            )
         questions = values[QUESTIONS]
         max_rate = values[MAX_RATE_SETTING]
         return cls(

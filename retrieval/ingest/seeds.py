@@ -27,8 +27,8 @@ __all__ = [
     "TEXT_SUFFIXES",
     "SeedFile",
     "Skipped",
-    "file_hash",
     "check_seeds_folder",
+    "file_hash",
     "file_hashes",
     "find_seeds",
     "not_read",
@@ -155,7 +155,9 @@ def not_read(path: Path) -> str | None:
         if path.name.startswith("."):
             return "a hidden folder (its name starts with a dot): not read"
         if path.is_symlink():
-            return f"a link to a folder above it ({os.readlink(path)}), which would loop: not followed"
+            return (
+                f"a link to a folder above it ({os.readlink(path)}), which would loop: not followed"
+            )
         return "a folder that cannot be listed (permission denied?)"
     name = PurePosixPath(path.name)
     if path.name.startswith("."):
@@ -184,7 +186,7 @@ def file_hash(path: Path) -> str:
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``folder`` by relative path ('' if it cannot be or is not read)."""
+    """SHA-256 of every file under ``folder`` by relative path ('' if it is not read)."""
     return {path.relative_to(folder).as_posix(): file_hash(path) for path in find_seeds(folder)}
 
 
