@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import SEED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,7 +279,7 @@ def test_at_a_terminal_ask_prompts_trims_and_keeps_history(workdir: Path, tmp_pa
     trimmed = _passages(shown)
     assert len(trimmed) == 2 and any("…" in line for line in trimmed)
     for line in trimmed:  # at most AROUND characters on either side of the answering sentence
-        before, sentence, after = line.strip().split("**")
+        before, _, after = line.strip().split("**")
         assert len(before.lstrip("…")) <= 80 and len(after.rstrip("…")) <= 80
     history = (tmp_path / ".seedqa_history").read_text(encoding="utf-8")
     assert QUESTION in history and OTHER in history
