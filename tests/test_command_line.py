@@ -290,3 +290,32 @@ def test_at_a_terminal_ask_prompts_trims_and_keeps_history(workdir: Path, tmp_pa
 
 def _passages(shown: str) -> list[str]:
     return [line for line in shown.splitlines() if line.startswith("    ") and "**" in line]
+
+
+def test_eval_warms_up_before_it_times_anything(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-time cost of the first question (model, index pages) is not counted as latency."""
+    from bot.cli import main
+    from bot.commands import evaluation
+    from retrieval import Engine
+
+    events: list[str] = []
+    real_evaluate, real_ask = evaluation.evaluate, Engine.ask
+
+    def evaluate(*args, **kwargs):  # type: ignore[no-untyped-def]
+        events.append("timing starts")
+        return real_evaluate(*args, **kwargs)
+
+    def ask(self, question: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        events.append(question)
+        return real_ask(self, question, *args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "evaluate", evaluate)
+    monkeypatch.setattr(Engine, "ask", ask)
+    monkeypatch.chdir(workdir)
+    questions = workdir / "one.jsonl"
+    line = json.dumps({"question": QUESTION, "answer": "70"}, ensure_ascii=False)
+    questions.write_text(line + "\n", encoding="utf-8")
+    assert main(["eval", str(questions), "--json", "-q"], environ={"SEEDQA_MODEL": "none"}) == 0
+    assert events == [QUESTION, "timing starts", QUESTION]
