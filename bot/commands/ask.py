@@ -94,7 +94,7 @@ def run(call: Invocation) -> int:
         lines: Iterator[str] = _terminal(call.values[HISTORY])
     else:
         lines = _lines(sys.stdin)
-    return _batch(lines, answer, args.json, call)
+    return _batch(lines, answer, args.json, call, interactive)
 
 
 def _lines(stream: TextIO) -> Iterator[str]:
@@ -116,9 +116,9 @@ def _terminal(history: Path | None) -> Iterator[str]:
     try:
         while True:
             try:
-                line = input("? ")
+                line = _prompted("? ")
             except EOFError:
-                print()
+                print(file=sys.stderr)
                 return
             yield line
     finally:
@@ -129,8 +129,20 @@ def _terminal(history: Path | None) -> Iterator[str]:
                 readline.write_history_file(history)
 
 
+def _prompted(prompt: str) -> str:
+    """A line typed at the terminal; the prompt on standard error when the output is a file."""
+    if sys.stdout.isatty():
+        return input(prompt)
+    print(prompt, end="", file=sys.stderr, flush=True)
+    return input()
+
+
 def _batch(
-    lines: Iterator[str], answer: Callable[[str], bool], as_json: bool, call: Invocation
+    lines: Iterator[str],
+    answer: Callable[[str], bool],
+    as_json: bool,
+    call: Invocation,
+    interactive: bool = False,
 ) -> int:
     """Answer one question per line; a rejected line is reported and the rest go on.
 
@@ -144,7 +156,7 @@ def _batch(
         question = line.strip()
         if not question:
             continue
-        if not as_json and not first:
+        if not as_json and not first and not interactive:
             console.print()  # a blank line between answers
         first = False
         try:
@@ -157,6 +169,8 @@ def _batch(
             )
         if not written:
             return 1
+        if interactive and not as_json:
+            console.print()  # a blank line before the next prompt
     return 2 if rejected else 0
 
 
