@@ -155,3 +155,13 @@ def test_csv_and_json_answers_are_cited_at_their_line(tmp_path: Path) -> None:
     assert (hit.source.path, hit.source.line) == ("staff.csv", 2)
     hit = searcher.ask("What are the opening hours?", k=1).hits[0]
     assert (hit.source.path, hit.source.line) == ("faq.jsonl", 1)
+
+
+def test_an_index_kept_inside_the_seeds_folder_is_not_read_as_seeds(seeds: Path) -> None:
+    first = build_index(seeds, seeds / "index", None, None)
+    assert first.files == 1 and reasons(first) == {
+        "index": "a seedqa index folder: not read as seeds"
+    }
+    again = build_index(seeds, seeds / "index", None, None, full=True)
+    assert again.files == 1 and again.paragraphs == first.paragraphs
+    assert reasons(again)["index"] == "a seedqa index folder: not read as seeds"

@@ -143,10 +143,18 @@ def _walk(
         except OSError:
             yield entry, linked
             continue
-        if key in above:
-            yield entry, linked  # a loop: reported, not followed
+        if key in above or _is_index(entry):
+            yield entry, linked  # a loop, or an index kept among the seeds: reported, not read
             continue
         yield from _walk(root, entry, above | {key}, linked)
+
+
+def _is_index(folder: Path) -> bool:
+    """Whether a folder is a seedqa index (``--index`` inside the seeds folder): not seeds."""
+    if not (folder / ".lock").is_file():
+        return False
+    # CURRENT names the version in use; before the first build ends there is only the lock.
+    return (folder / "CURRENT").is_file() or all(p.name.startswith(".") for p in folder.iterdir())
 
 
 def not_read(path: Path) -> str | None:
@@ -154,6 +162,8 @@ def not_read(path: Path) -> str | None:
     if path.is_dir():
         if path.name.startswith("."):
             return "a hidden folder (its name starts with a dot): not read"
+        if _is_index(path):
+            return "a seedqa index folder: not read as seeds"
         if path.is_symlink():
             return (
                 f"a link to a folder above it ({os.readlink(path)}), which would loop: not followed"
