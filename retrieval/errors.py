@@ -33,4 +33,3 @@ class IndexWriteError(SeedQAError):
 
 class QuestionError(SeedQAError):
     """The question cannot be searched as given (too long, for instance)."""
-
