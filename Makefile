@@ -18,8 +18,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# The question reaches seedqa through the environment, never through the shell: quotes,
+# backticks and $HOME in it are asked as written.
+unexport Q
+ask: export SEEDQA_ASK = $(value Q)
 ask: $(VENV)/.installed
-	@$(BIN)/seedqa ask "$(Q)"
+	@$(BIN)/seedqa ask "$$SEEDQA_ASK"
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,1 +1,2 @@
-"""The front-ends of seedqa: the ``seedqa`` command line and the Telegram bot."""
+"""The front-ends of seedqa: the ``seedqa`` command line (``cli``, one module of ``commands`` a
+subcommand, each declaring its ``settings``) and the Telegram bot (``telegram``)."""

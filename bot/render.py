@@ -9,11 +9,25 @@ from retrieval import Answer, Hit
 
 from .citations import NOTHING_FOUND, Language, citation_label, language_of, line_note, location
 
-__all__ = ["answer_json", "answer_text"]
+__all__ = ["AROUND", "answer_json", "answer_text", "dumps"]
 
 
-def answer_text(answer: Answer, root: str, emphasis: tuple[str, str] = ("**", "**")) -> str:
-    """Numbered passages, each under its citation line, with the answering sentence emphasised."""
+AROUND = 80
+"""Characters of context shown on each side of the answering sentence in a trimmed passage."""
+
+
+def answer_text(
+    answer: Answer,
+    root: str,
+    emphasis: tuple[str, str] = ("**", "**"),
+    around: int | None = None,
+) -> str:
+    """Numbered passages, each under its citation line, with the answering sentence emphasised.
+
+    ``around``: show only that many characters on each side of the answering sentence (``…``
+    where the paragraph was cut); None shows the whole paragraph. The other places the same
+    paragraph stands follow its citation (``also in: …``).
+    """
     language = language_of(answer.question)
     if answer.abstained:
         return NOTHING_FOUND[language]
@@ -21,10 +35,31 @@ def answer_text(answer: Answer, root: str, emphasis: tuple[str, str] = ("**", "*
     for hit in answer.hits:
         start, end = hit.highlight
         text = hit.paragraph.text
-        body = text[:start] + emphasis[0] + text[start:end] + emphasis[1] + text[end:]
+        first, last = 0, len(text)
+        if around is not None:
+            first, last = max(0, start - around), min(len(text), end + around)
+        body = (
+            ("…" if first > 0 else "")
+            + text[first:start]
+            + emphasis[0]
+            + text[start:end]
+            + emphasis[1]
+            + text[end:last]
+            + ("…" if last < len(text) else "")
+        )
         indented = "\n".join("    " + line for line in body.splitlines())
-        blocks.append(f"[{hit.rank}] {_citation(hit, root, language)}\n{indented}")
+        places = [location(source, root) for source in hit.paragraph.sources[1:]]
+        also = (
+            "\n    "
+            + ALSO_IN[language].format("，".join(places) if language == "zh" else ", ".join(places))
+            if places
+            else ""
+        )
+        blocks.append(f"[{hit.rank}] {_citation(hit, root, language)}{also}\n{indented}")
     return "\n\n".join(blocks)
+
+
+ALSO_IN: dict[Language, str] = {"zh": "（又见：{}）", "en": "(also in {})"}
 
 
 def _citation(hit: Hit, root: str, language: Language) -> str:

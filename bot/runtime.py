@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from embeddings import DEFAULT_MODEL, ModelUnavailableError, load_encoder
 from retrieval import (
@@ -17,6 +18,7 @@ from retrieval import (
     Manifest,
     Meter,
     build_index,
+    check_seeds_folder,
     model_key,
     read_manifest,
     reuse,
@@ -45,10 +47,12 @@ def model_for_query(settings: Settings, manifest: Manifest) -> str | None:
         return None
     built = manifest.built_with
     if asked is not None and not reuse(built, BuildRecord.now(asked, None, FORMAT, built)).model:
-        raise IndexMismatchError(
-            f"The index in {settings.index} was built with model {manifest.model or NO_MODEL}, "
-            f"not {asked}. Rebuild it: seedqa index --model {asked}"
-        )
+        where = f"The index in {settings.index} was built with model {manifest.model or NO_MODEL}"
+        if _missing_folder(asked):
+            raise IndexMismatchError(
+                f"There is no model folder at {asked}. {where}: ask without --model to use it."
+            )
+        raise IndexMismatchError(f"{where}, not {asked}. Rebuild it: seedqa index --model {asked}")
     return manifest.model if manifest.dense else None
 
 
@@ -59,7 +63,9 @@ def load_model(name: str | None, warn: Say) -> Encoder | None:
     try:
         return load_encoder(name)
     except ModelUnavailableError as error:
-        warn(f"{error}; answering from the lexical index only.")
+        folder = name.rstrip("/").rsplit("/", 1)[-1]
+        how = "" if _missing_folder(name) else OFFLINE_MODEL.format(name=name, folder=folder)
+        warn(f"{error}; answering from the lexical index only.{how}")
         return None
 
 
@@ -82,6 +88,20 @@ class _Models:
         return self.used
 
 
+OFFLINE_MODEL = (
+    " To use it on a machine without network: on one with network run "
+    "`huggingface-cli download {name} --local-dir {folder}`, copy the folder {folder} here, "
+    "and pass --model /path/to/{folder} (or set SEEDQA_MODEL)."
+)
+
+
+def _missing_folder(name: str) -> bool:
+    """Whether a model name is a local path (not a hub name) where there is no folder."""
+    path = Path(name).expanduser()
+    local = path.is_absolute() or name.startswith((".", "~")) or name.count("/") > 1
+    return local and not path.is_dir()
+
+
 def build(
     settings: Settings,
     warn: Say,
@@ -96,6 +116,7 @@ def build(
     ``loaded`` is an encoder already in memory (a running bot's), used when it is the model wanted.
     ``meter`` shows the progress of the long steps.
     """
+    check_seeds_folder(settings.seeds)  # a wrong --seeds is said before any model warning
     models = _Models(settings, warn, loaded)
     report = build_index(
         settings.seeds, settings.index, full=full, progress=say, meter=meter, models=models

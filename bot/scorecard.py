@@ -7,6 +7,7 @@ from typing import Any
 from retrieval.search.evaluation import DEPTH, SNIPPET, EvalReport, Miss
 
 from .citations import location
+from .console import count
 
 __all__ = ["scorecard_json", "scorecard_text"]
 
@@ -16,7 +17,7 @@ def scorecard_text(report: EvalReport, mode: str, root: str) -> str:
     figures = report.figures()
     answerable, unanswerable = report.answerable, report.unanswerable
     lines = [
-        f"{_count(report.n, 'question')} ({answerable} answerable, {unanswerable} unanswerable), "
+        f"{count(report.n, 'question')} ({answerable} answerable, {unanswerable} unanswerable), "
         f"{mode} search:",
         "",
     ]
@@ -44,7 +45,7 @@ def scorecard_text(report: EvalReport, mode: str, root: str) -> str:
     if not report.misses:
         lines.append("No misses.")
         return "\n".join(lines)
-    lines.append(f"{_count(len(report.misses), 'miss')}, each with what came first instead:")
+    lines.append(f"{count(len(report.misses), 'miss')}, each with what came first instead:")
     for miss in report.misses:
         lines.append(f"  {miss.question}")
         lines.append(f"    {_verdict(miss)}")
@@ -62,11 +63,6 @@ def _verdict(miss: Miss) -> str:
     if miss.rank is None:
         return f"expected “{miss.answer}”; not in the first {DEPTH} passages"
     return f"expected “{miss.answer}”; first found at rank {miss.rank}"
-
-
-def _count(n: int, noun: str) -> str:
-    plural = noun + ("es" if noun.endswith("s") else "s")
-    return f"{n} {noun if n == 1 else plural}"
 
 
 def scorecard_json(report: EvalReport, mode: str) -> dict[str, Any]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import shlex
 import time
 from collections import Counter
 from pathlib import PurePosixPath
 from typing import Any
 
 from retrieval import Manifest, Status
+
+from .console import count
 
 __all__ = ["stale_warning", "status_json", "status_text"]
 
@@ -26,10 +27,6 @@ def _when(built_at: float, now: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(built_at)) + f" ({ago})"
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _mode(manifest: Manifest) -> str:
     if manifest.dense:
         return f"hybrid, model {manifest.model}"
@@ -44,8 +41,8 @@ def status_text(index: str, seeds: str, status: Status) -> str:
     kinds = Counter(PurePosixPath(path).suffix.lower() or "(none)" for path in manifest.files)
     by_kind = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
     lines = [
-        f"Index in {index}: {_count(len(manifest.files), 'file')} ({by_kind}), "
-        f"{_count(manifest.paragraphs, 'paragraph')}, {_count(manifest.windows, 'window')} "
+        f"Index in {index}: {count(len(manifest.files), 'file')} ({by_kind}), "
+        f"{count(manifest.paragraphs, 'paragraph')}, {count(manifest.windows, 'window')} "
         f"({_mode(manifest)})",
         f"  built {_when(manifest.built_at, time.time())}, version {manifest.version}",
     ]
@@ -94,16 +91,12 @@ def status_json(index: str, seeds: str, status: Status) -> dict[str, Any]:
     }
 
 
-def stale_warning(seeds: str | None, index: str | None, model: str | None) -> str:
+def stale_warning() -> str:
     """The warning that the seeds changed since the index was built, with the command to run.
 
-    The command repeats the folders and model the user named (those not named are the defaults).
+    The command is completed by the flags the user gave (``Console.hint``).
     """
-    command = ["seedqa", "index"]
-    for flag, value in (("--seeds", seeds), ("--index", index), ("--model", model)):
-        if value is not None:
-            command += [flag, shlex.quote(value)]
     return (
         "the seed files changed since the index was built; answering from the index as it is. "
-        f"Update it: {' '.join(command)}"
+        "Update it: seedqa index"
     )

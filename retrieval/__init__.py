@@ -2,7 +2,6 @@
 
 from .encoder import Encoder
 from .errors import (
-    ConfigError,
     IndexCorruptError,
     IndexLockedError,
     IndexMismatchError,
@@ -14,9 +13,9 @@ from .errors import (
 )
 from .index.manifest import Manifest
 from .index.record import BuildRecord, Reuse, model_key, reuse
-from .index.store import FORMAT, Manifest, build_running, read_index, read_manifest
+from .index.store import FORMAT, build_running, read_index, read_manifest
 from .ingest.paragraphs import Paragraph, Source
-from .ingest.seeds import SeedFile
+from .ingest.seeds import SeedFile, check_seeds_folder
 from .lifecycle.build import BuildReport, Models, build_index, up_to_date
 from .lifecycle.changes import SeedChanges, seed_changes, seeds_changed
 from .lifecycle.status import Status, status
@@ -33,7 +32,6 @@ __all__ = [
     "Answer",
     "BuildRecord",
     "BuildReport",
-    "ConfigError",
     "Encoder",
     "Engine",
     "Hit",
@@ -57,6 +55,7 @@ __all__ = [
     "Status",
     "build_index",
     "build_running",
+    "check_seeds_folder",
     "clean_question",
     "is_cjk",
     "model_key",

@@ -33,7 +33,3 @@ class IndexWriteError(SeedQAError):
 
 class QuestionError(SeedQAError):
     """The question cannot be searched as given (too long, for instance)."""
-
-
-class ConfigError(SeedQAError):
-    """A setting (flag or environment variable) is missing or malformed."""

@@ -218,7 +218,7 @@ def test_an_unchanged_index_run_writes_nothing_and_loads_no_model(
 
 
 def test_an_index_written_before_build_records_is_read_and_reused(seeds: Path, tmp_path: Path):
-    from encoders import CharEncoder
+    from tests.encoders import CharEncoder
 
     encoder, root = CharEncoder(), tmp_path / "index"
     build_index(seeds, root, encoder, encoder.name)

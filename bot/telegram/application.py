@@ -6,23 +6,23 @@ and closes its event loop), so the same code runs under ``seedqa bot`` and insid
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import datetime as dt
 import logging
 import os
 import signal
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from retrieval import ConfigError, SeedQAError
+from retrieval import SeedQAError
 
 from .. import runtime
+from ..errors import ConfigError
 from ..settings import Settings
 from .config import BotConfig
 from .feedback import FeedbackStore
@@ -115,11 +115,9 @@ def _polling_failed(error: TelegramError) -> None:
     logger.warning("Polling for updates failed (%s); trying again", error.message)
 
 
-def run(args: argparse.Namespace, environ: Mapping[str, str], warn: Say, say: Say) -> int:
+def run(settings: Settings, config: BotConfig, warn: Say, say: Say) -> int:
     """``seedqa bot``: check the token, open the index (building it if needed), serve until a
     signal."""
-    settings = Settings.resolve(args.seeds, args.index, args.model, environ)
-    config = BotConfig.resolve(args, environ, settings.index)
     # python-telegram-bot warns on every 429 about the type of its own retry_after unless the
     # process opts in to the timedelta of its next major version (nothing here reads it).
     os.environ.setdefault("PTB_TIMEDELTA", "true")

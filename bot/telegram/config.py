@@ -6,16 +6,17 @@ bot's flags without loading the Telegram library for ``seedqa ask``.
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from retrieval import ConfigError
+from ..errors import ConfigError
+from ..settings import Setting, Values, path, resolve
 
-__all__ = ["ENVIRONMENT", "BotConfig", "Webhook", "add_arguments"]
+__all__ = ["SETTINGS", "BotConfig", "Webhook", "configure"]
 
 TELEGRAM = "https://api.telegram.org"
 QUESTIONS_PER_MINUTE = 10
@@ -25,20 +26,150 @@ MAX_RATE = 30.0
 _TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
-ENVIRONMENT = f"""\
-environment:
-  TELEGRAM_BOT_TOKEN     the bot's token from @BotFather (--token)
-  TELEGRAM_BASE_URL      Bot API server (--base-url), default {TELEGRAM}
-  TELEGRAM_WEBHOOK_URL   public URL of the webhook (--webhook-url); polling when unset
-  TELEGRAM_SECRET_TOKEN  webhook secret (--secret-token)
-  SEEDQA_ALLOWED_CHATS   comma-separated chat ids the bot answers in; default: every chat
-  SEEDQA_ADMINS          comma-separated user ids allowed to /reindex
-  SEEDQA_QUESTIONS_PER_MINUTE
-                         per-user limit (--questions-per-minute), default {QUESTIONS_PER_MINUTE}
-  SEEDQA_MAX_RATE        messages per second across all chats, default {MAX_RATE:g}
-  SEEDQA_DATA            folder of the bot's database (--data), default: the index folder
-  SEEDQA_SEEDS, SEEDQA_INDEX, SEEDQA_MODEL  as for seedqa ask
-"""
+
+def _url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http:// or https:// URL, not {value!r}.")
+    return value.strip().rstrip("/")
+
+
+def _ids(value: str) -> frozenset[int]:
+    ids = set()
+    for item in value.replace(" ", "").split(","):
+        if not item:
+            continue
+        try:
+            ids.add(int(item))
+        except ValueError:
+            raise ValueError(
+                f"{item!r} is not a Telegram id (a whole number such as 123456789, or "
+                "-1001234567890 for a group)."
+            ) from None
+    return frozenset(ids)
+
+
+def _rate(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError(f"must be a number, 0 or more, not {value.strip()!r}.")
+    return number
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a whole number") from None
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _count(text)
+    if not 1 <= value <= 65535:
+        raise ValueError("must be between 1 and 65535")
+    return value
+
+
+TOKEN: Setting[str] = Setting(
+    "token",
+    "the bot's token from @BotFather (better in the variable: other users cannot see it in ps)",
+    "--token",
+    "TELEGRAM_BOT_TOKEN",
+    metavar="TOKEN",
+)
+BASE_URL: Setting[str] = Setting(
+    "base_url",
+    "Bot API server, for a self-hosted one",
+    "--base-url",
+    "TELEGRAM_BASE_URL",
+    TELEGRAM,
+    _url,
+    "URL",
+)
+DATA: Setting[Path] = Setting(
+    "data",
+    "folder of the bot's database of questions and 👍/👎 feedback",
+    "--data",
+    "SEEDQA_DATA",
+    parse=path,
+    metavar="DIR",
+    shown_default="the index folder",
+)
+QUESTIONS: Setting[int] = Setting(
+    "questions_per_minute",
+    "questions a user may ask per minute, 0 for no limit",
+    "--questions-per-minute",
+    "SEEDQA_QUESTIONS_PER_MINUTE",
+    QUESTIONS_PER_MINUTE,
+    _count,
+    "N",
+)
+ALLOWED_CHATS: Setting[frozenset[int]] = Setting(
+    "allowed_chats",
+    "comma-separated chat ids the bot answers in",
+    env="SEEDQA_ALLOWED_CHATS",
+    parse=_ids,
+    shown_default="every chat",
+)
+ADMINS: Setting[frozenset[int]] = Setting(
+    "admins",
+    "comma-separated user ids allowed to /reindex",
+    env="SEEDQA_ADMINS",
+    default=frozenset(),
+    parse=_ids,
+    shown_default="nobody",
+)
+MAX_RATE_SETTING: Setting[float] = Setting(
+    "max_rate",
+    "messages per second across all chats",
+    env="SEEDQA_MAX_RATE",
+    default=MAX_RATE,
+    parse=_rate,
+    shown_default=f"{MAX_RATE:g}",
+)
+WEBHOOK_URL: Setting[str] = Setting(
+    "webhook_url",
+    "public URL Telegram posts updates to (the local server answers on its path); polling when "
+    "unset",
+    "--webhook-url",
+    "TELEGRAM_WEBHOOK_URL",
+    parse=_url,
+    metavar="URL",
+)
+LISTEN: Setting[str] = Setting(
+    "listen",
+    "address the webhook server listens on",
+    "--listen",
+    default="127.0.0.1",
+    metavar="ADDR",
+)
+PORT: Setting[int] = Setting(
+    "port",
+    "port the webhook server listens on",
+    "--port",
+    default=8443,
+    parse=_port,
+    metavar="PORT",
+)
+SECRET_TOKEN: Setting[str] = Setting(
+    "secret_token",
+    "secret Telegram sends with every update to the webhook; other requests are refused",
+    "--secret-token",
+    "TELEGRAM_SECRET_TOKEN",
+    metavar="S",
+)
+
+TELEGRAM_SETTINGS: tuple[Setting[Any], ...] = (TOKEN, BASE_URL, DATA, QUESTIONS)
+WEBHOOK_SETTINGS: tuple[Setting[Any], ...] = (WEBHOOK_URL, LISTEN, PORT, SECRET_TOKEN)
+ACCESS_SETTINGS: tuple[Setting[Any], ...] = (ALLOWED_CHATS, ADMINS, MAX_RATE_SETTING)
+SETTINGS = TELEGRAM_SETTINGS + WEBHOOK_SETTINGS + ACCESS_SETTINGS
+"""Every setting of ``seedqa bot`` besides where the seeds and the index are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +220,13 @@ class BotConfig:
         return f"{self.base_url}/file/bot"
 
     @classmethod
-    def resolve(
-        cls, args: argparse.Namespace, environ: Mapping[str, str], index: Path
-    ) -> BotConfig:
-        """The configuration from ``seedqa bot``'s flags, then the environment, then defaults."""
-        token = (args.token or environ.get("TELEGRAM_BOT_TOKEN") or "").strip()
+    def of(cls, values: Values, index: Path) -> BotConfig:
+        """The configuration from resolved settings; ``index`` is where the data goes by default.
+
+        Raises :class:`ConfigError` for a missing or malformed token, or a webhook without a
+        secret.
+        """
+        token = (values[TOKEN] or "").strip()
         if not token:
             raise ConfigError(
                 "No bot token. Set TELEGRAM_BOT_TOKEN (or pass --token) to the token @BotFather "
@@ -104,129 +237,33 @@ class BotConfig:
                 "The bot token is malformed: a token looks like 123456789:AAH… (digits, a colon, "
                 "then letters, digits, - and _). Copy it again from @BotFather."
             )
-        webhook_url = args.webhook_url or environ.get("TELEGRAM_WEBHOOK_URL")
         webhook = None
+        webhook_url = values[WEBHOOK_URL]
         if webhook_url:
-            secret = args.secret_token or environ.get("TELEGRAM_SECRET_TOKEN") or ""
+            secret = values[SECRET_TOKEN] or ""
             if not _SECRET.fullmatch(secret):
                 raise ConfigError(
                     "A webhook needs a secret token of 1-256 letters, digits, - and _ "
                     "(--secret-token or TELEGRAM_SECRET_TOKEN), so that only Telegram can post "
                     "updates to it."
                 )
-            webhook = Webhook(_url(webhook_url, "--webhook-url"), args.listen, args.port, secret)
-        data = args.data or environ.get("SEEDQA_DATA")
-        per_minute = args.questions_per_minute
-        if per_minute is None:
-            per_minute = _number(environ, "SEEDQA_QUESTIONS_PER_MINUTE", QUESTIONS_PER_MINUTE)
-        allowed = environ.get("SEEDQA_ALLOWED_CHATS", "").strip()
+            webhook = Webhook(
+                webhook_url, values[LISTEN] or "127.0.0.1", values[PORT] or 8443, secret
+            )
+        questions = values[QUESTIONS]
+        max_rate = values[MAX_RATE_SETTING]
         return cls(
             token=token,
-            data=Path(data).expanduser() if data else index,
-            base_url=_url(
-                args.base_url or environ.get("TELEGRAM_BASE_URL") or TELEGRAM, "--base-url"
-            ).removesuffix("/bot"),
+            data=values[DATA] or index,
+            base_url=(values[BASE_URL] or TELEGRAM).removesuffix("/bot"),
             webhook=webhook,
-            allowed_chats=_ids(allowed, "SEEDQA_ALLOWED_CHATS") if allowed else None,
-            admins=_ids(environ.get("SEEDQA_ADMINS", ""), "SEEDQA_ADMINS"),
-            questions_per_minute=int(per_minute),
-            max_rate=_number(environ, "SEEDQA_MAX_RATE", MAX_RATE),
+            allowed_chats=values[ALLOWED_CHATS],
+            admins=values[ADMINS] or frozenset(),
+            questions_per_minute=QUESTIONS_PER_MINUTE if questions is None else questions,
+            max_rate=MAX_RATE if max_rate is None else max_rate,
         )
 
 
-def _url(value: str, name: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{name} must be an http:// or https:// URL, not {value!r}.")
-    return value.strip().rstrip("/")
-
-
-def _ids(value: str, name: str) -> frozenset[int]:
-    ids = set()
-    for item in value.replace(" ", "").split(","):
-        if not item:
-            continue
-        try:
-            ids.add(int(item))
-        except ValueError:
-            raise ConfigError(
-                f"{name}: {item!r} is not a Telegram id (a whole number such as 123456789, or "
-                "-1001234567890 for a group)."
-            ) from None
-    return frozenset(ids)
-
-
-def _number(environ: Mapping[str, str], name: str, default: float) -> float:
-    value = environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise ConfigError(f"{name} must be a number, 0 or more, not {value!r}.")
-    return number
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _count(text)
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError("must be between 1 and 65535")
-    return value
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``seedqa bot``'s own flags to its parser."""
-    telegram = parser.add_argument_group("telegram")
-    telegram.add_argument(
-        "--token",
-        help="the bot's token (default $TELEGRAM_BOT_TOKEN, which other users cannot see in ps)",
-    )
-    telegram.add_argument(
-        "--base-url",
-        metavar="URL",
-        help=f"Bot API server, for a self-hosted one (default $TELEGRAM_BASE_URL, else {TELEGRAM})",
-    )
-    telegram.add_argument(
-        "--data",
-        metavar="DIR",
-        help="folder of the bot's database of questions and 👍/👎 feedback "
-        "(default $SEEDQA_DATA, else the index folder)",
-    )
-    telegram.add_argument(
-        "--questions-per-minute",
-        type=_count,
-        metavar="N",
-        help=f"questions a user may ask per minute, 0 for no limit "
-        f"(default $SEEDQA_QUESTIONS_PER_MINUTE, else {QUESTIONS_PER_MINUTE})",
-    )
-    webhook = parser.add_argument_group(
-        "webhook", "Receive updates on a webhook instead of polling for them."
-    )
-    webhook.add_argument(
-        "--webhook-url",
-        metavar="URL",
-        help="public URL Telegram posts updates to (default $TELEGRAM_WEBHOOK_URL); the local "
-        "server answers on its path",
-    )
-    webhook.add_argument(
-        "--listen", metavar="ADDR", default="127.0.0.1", help="address to listen on (127.0.0.1)"
-    )
-    webhook.add_argument("--port", type=_port, default=8443, help="port to listen on (8443)")
-    webhook.add_argument(
-        "--secret-token",
-        metavar="S",
-        help="secret Telegram sends with every update; other requests are refused "
-        "(default $TELEGRAM_SECRET_TOKEN)",
-    )
+def configure(flags: Mapping[str, Any], environ: Mapping[str, str], index: Path) -> BotConfig:
+    """The configuration from flags given as plain values (by setting name), then ``environ``."""
+    return BotConfig.of(resolve(SETTINGS, flags, environ), index)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval import ConfigError
+from ..errors import ConfigError
 
 __all__ = ["Asked", "FeedbackStore"]
 

@@ -24,7 +24,7 @@ from ..text.normalize import HAN
 from .decoding import Decoded, decode
 from .paragraphs import Document, Paragraph, Source
 
-__all__ = ["FORMATS", "Layout", "Line", "layout", "relocate"]
+__all__ = ["FORMATS", "Layout", "Line", "layout", "one_line", "relocate"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def _docx_lines(data: bytes) -> Iterator[Line]:
             yield Line("", number)
             continue
         number += 1
-        text = _one_line(block.text)
+        text = one_line(block.text)
         if text:
             style = block.style.name if block.style is not None else ""
             yield Line(_docx_heading(style, titled) + text, number)
@@ -168,11 +168,11 @@ def _distinct_cells(cells: Any) -> list[str]:
         if any(cell._tc is other for other in seen):
             continue
         seen.append(cell._tc)
-        texts.append(_one_line(cell.text))
+        texts.append(one_line(cell.text))
     return texts
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """A paragraph's text on one line: a line break inside Chinese text vanishes, else a space."""
     return _SPACES.sub(" ", _CJK_GAP.sub("", text)).strip()
 
@@ -221,7 +221,7 @@ def _html_lines(text: str) -> list[Line]:
     soup = BeautifulSoup(text, "html.parser")
     walker = _HtmlWalker()
     if soup.find("h1") is None and soup.title is not None and soup.title.get_text(strip=True):
-        walker.emit("# " + _one_line(soup.title.get_text(" ")), soup.title.sourceline or 1)
+        walker.emit("# " + one_line(soup.title.get_text(" ")), soup.title.sourceline or 1)
     walker.walk(soup.body if soup.body is not None else soup)
     walker.flush()
     return walker.lines
@@ -246,7 +246,7 @@ class _HtmlWalker:
         text = "".join(self.parts)
         self.parts = []
         if not self.preformatted:
-            text = _one_line(text)
+            text = one_line(text)
         if not text.strip():
             return
         for offset, part in enumerate(text.split("\n")):
@@ -267,7 +267,7 @@ class _HtmlWalker:
             line = child.sourceline or self.start
             if child.name in _HEADINGS:
                 self.flush()
-                title = _one_line(child.get_text(" "))
+                title = one_line(child.get_text(" "))
                 if title:
                     self.emit(_marks(_HEADINGS[child.name]) + title, line)
             elif child.name == "br":  # a soft break: the paragraph goes on
@@ -275,7 +275,7 @@ class _HtmlWalker:
             elif child.name == "tr":
                 self.flush()
                 cells = [
-                    _one_line(cell.get_text(" "))
+                    one_line(cell.get_text(" "))
                     for cell in child.find_all(["td", "th"], recursive=False)
                 ]
                 if any(cells):

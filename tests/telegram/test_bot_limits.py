@@ -3,16 +3,16 @@ chat actions give way to answers when the flood budget is spent; settings are ch
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from pathlib import Path
 
 import pytest
 
+from bot.errors import ConfigError
 from bot.settings import Settings
-from bot.telegram.config import BotConfig
+from bot.telegram.config import configure
 from bot.telegram.throttle import Throttle, Verdict
-from retrieval import ConfigError, Engine, build_index
+from retrieval import Engine, build_index
 from tests.telegram.conftest import quiet
 from tests.telegram.fakebotapi import FakeBotAPI
 from tests.telegram.gated import GatedEncoder
@@ -64,13 +64,6 @@ def test_the_per_user_window_slides() -> None:
     assert Throttle(0).check(1) is Verdict.ALLOW
 
 
-def args(**given: object) -> argparse.Namespace:
-    fields = dict.fromkeys(
-        ("token", "base_url", "webhook_url", "secret_token", "data", "questions_per_minute")
-    )
-    return argparse.Namespace(**{**fields, "listen": "127.0.0.1", "port": 8443, **given})
-
-
 TOKEN = "123456:" + "A" * 35
 
 
@@ -82,13 +75,13 @@ def test_settings_come_from_flags_then_the_environment() -> None:
         "SEEDQA_ADMINS": "1001",
         "SEEDQA_QUESTIONS_PER_MINUTE": "5",
     }
-    config = BotConfig.resolve(args(questions_per_minute=7), environ, Path("index"))
+    config = configure({"questions_per_minute": 7}, environ, Path("index"))
     assert config.api_url == "http://127.0.0.1:8081/bot"
     assert config.allowed_chats == {1001, -100500} and config.admins == {1001}
     assert config.questions_per_minute == 7 and config.data == Path("index")
     assert config.webhook is None
-    hook = BotConfig.resolve(
-        args(webhook_url="https://example.org/tg/hook", secret_token="s"), environ, Path("i")
+    hook = configure(
+        {"webhook_url": "https://example.org/tg/hook", "secret_token": "s"}, environ, Path("i")
     )
     assert hook.webhook is not None and hook.webhook.path == "tg/hook"
 
@@ -97,10 +90,10 @@ def test_settings_come_from_flags_then_the_environment() -> None:
     ("environ", "message"),
     [
         ({"SEEDQA_ALLOWED_CHATS": "1001,abc"}, "SEEDQA_ALLOWED_CHATS: 'abc' is not a Telegram id"),
-        ({"SEEDQA_MAX_RATE": "fast"}, "SEEDQA_MAX_RATE must be a number"),
-        ({"TELEGRAM_BASE_URL": "api.telegram.org"}, "--base-url must be an http:// or https://"),
+        ({"SEEDQA_MAX_RATE": "fast"}, "SEEDQA_MAX_RATE: must be a number"),
+        ({"TELEGRAM_BASE_URL": "api.telegram.org"}, "TELEGRAM_BASE_URL: must be an http:// or"),
     ],
 )
 def test_malformed_settings_are_clear_errors(environ: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        BotConfig.resolve(args(), {"TELEGRAM_BOT_TOKEN": TOKEN, **environ}, Path("index"))
+        configure({}, {"TELEGRAM_BOT_TOKEN": TOKEN, **environ}, Path("index"))

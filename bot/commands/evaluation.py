@@ -1,0 +1,69 @@
+"""``seedqa eval``: ask every question of a labelled file and measure the answers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from retrieval.search.evaluation import evaluate, load_questions
+
+from .. import runtime
+from ..citations import display_root
+from ..console import count
+from ..render import dumps
+from ..scorecard import scorecard_json, scorecard_text
+from . import Command, Invocation
+
+__all__ = ["COMMAND"]
+
+DESCRIPTION = """\
+Ask every question of QUESTIONS and measure the answers: recall@1, @3 and @5 and MRR@10
+(a passage is right when it contains the answer text), how often the first passage's
+picked-out sentence holds the answer, abstention on unanswerable questions, false abstention
+on answerable ones, and latency. Recall, MRR and highlight are shares of the answerable
+questions. Lists every miss with the passage that came first instead. Builds the index
+first if there is none. Latency is measured after one untimed question has warmed up the
+model and the index.
+"""
+
+FORMAT = """\
+QUESTIONS holds one JSON object a line:
+  {"question": "阿里地区创建的党建品牌叫什么？", "answer": "藏西先锋·红色阿里"}
+  {"question": "明天北京会下雨吗？", "unanswerable": true}
+"""
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "questions", type=Path, metavar="QUESTIONS", help="labelled questions (JSON lines)"
+    )
+
+
+def run(call: Invocation) -> int:
+    """Evaluate; the scorecard on standard output."""
+    args, console = call.args, call.console
+    questions = load_questions(args.questions)  # a bad file is refused before anything loads
+    engine = runtime.open_engine(call.settings, console.warn, console.say)
+    console.say(f"Asking {count(len(questions), 'question')} from {args.questions}")
+    if questions:
+        # The first question pays for loading the model and mapping the index: untimed.
+        engine.ask(questions[0].question)
+    report = evaluate(engine.ask, questions)
+    mode = engine.searcher.mode
+    if args.json:
+        console.print(dumps(scorecard_json(report, mode)))
+    else:
+        console.print(
+            scorecard_text(report, mode, display_root(engine.searcher.index.manifest.seeds))
+        )
+    return 0
+
+
+COMMAND = Command(
+    name="eval",
+    help="measure the answers against a file of labelled questions",
+    description=DESCRIPTION,
+    run=run,
+    arguments=_arguments,
+    epilog=FORMAT,
+)
