@@ -31,6 +31,8 @@ from .citations import display_root
 from .progress import TerminalMeter
 from .render import answer_json, answer_text, dumps
 from .scorecard import scorecard_json, scorecard_text
+from .serve import ENVIRONMENT as SERVE_ENVIRONMENT
+from .serve import add_arguments as add_serve_arguments
 from .settings import Settings
 from .status import status_json, status_text
 from .telegram.config import ENVIRONMENT as BOT_ENVIRONMENT
@@ -49,6 +51,7 @@ citation (article, section, paragraph, file and line) for every passage.
   seedqa ask "边境党员受到了哪些教育？"   answer a question (builds the index first if needed)
   seedqa ask < questions.txt        answer one question per line
   seedqa bot                        answer in Telegram (token in $TELEGRAM_BOT_TOKEN)
+  seedqa serve                      serve an HTTP API: JSON search, Dify, OpenAI chat
   seedqa eval questions.jsonl       measure the answers against labelled questions
 """
 
@@ -176,6 +179,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_bot_arguments(bot)
     bot.set_defaults(handler=run_bot)
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="serve an HTTP API: JSON search, Dify's external knowledge, OpenAI-compatible chat",
+        description="Serve the answers over HTTP: POST /v1/search (JSON), POST /retrieval (Dify's\n"
+        "External Knowledge API), /v1/chat/completions (OpenAI); described at /docs. Builds\n"
+        "the index first if there is none and follows new versions. Stop with Ctrl-C or SIGTERM.",
+        epilog=SERVE_ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_serve_arguments(serve)
+    serve.set_defaults(handler=run_serve)
     eval_parser = commands.add_parser(
         "eval",
         parents=[common],
@@ -314,6 +329,14 @@ def run_bot(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
     console = _Console(args.quiet, sys.stderr)
     return run(args, environ, console.warn, console.say)
+
+
+def run_serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """``seedqa serve`` (imports the web framework only now)."""
+    from .serve.server import run
+
+    console = _Console(args.quiet, sys.stderr)
+    return run(args, environ, console.warn, console.say, args.verbose)
 
 
 def _batch(lines: TextIO, answer: Callable[[str], None], as_json: bool, console: _Console) -> int:
