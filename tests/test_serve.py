@@ -511,3 +511,19 @@ def test_every_answer_names_the_index_version(client: TestClient, engine: Engine
         ("/v1/chat/completions", chat(QUESTION)),
     ):
         assert client.post(path, json=body).headers[VERSION_HEADER] == engine.version
+
+
+def test_the_chat_answer_shows_markdown_characters_as_written(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "notes.md").write_text(
+        "# 说明\n\n图书馆规定 *借阅* 期限为 [30] 天，逾期 <罚款> 每天一元。\n", encoding="utf-8"
+    )
+    build_index(seeds, tmp_path / "index", None, None)
+    engine = Engine(tmp_path / "index", watch=False)
+    client = TestClient(create_app(engine, ServeConfig()))
+    body = client.post("/v1/chat/completions", json=chat("图书馆借阅期限是多少天？")).json()
+    content = body["choices"][0]["message"]["content"]
+    assert r"**图书馆规定 \*借阅\* 期限为 \[30\] 天，逾期 \<罚款\> 每天一元。**" in content
+    assert "`seeds/notes.md:3`" in content and body["citations"][0]["path"] == "notes.md"
+    engine.close()

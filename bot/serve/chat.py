@@ -145,13 +145,12 @@ def extractive_reply(answer: Answer, seeds: str) -> Reply:
     for hit in answer.hits:
         start, end = hit.highlight
         text = hit.paragraph.text
-        body = (
-            _escape(text[:start])
-            + "**"
-            + _escape(text[start:end]).strip()
-            + "**"
-            + _escape(text[end:])
-        )
+        sentence = text[start:end]
+        lead = sentence[: len(sentence) - len(sentence.lstrip())]
+        trail = sentence[len(sentence.rstrip()) :]
+        # Markdown ignores ** that touch a space on their inner side: keep spaces outside.
+        bold = f"{lead}**{_escape(sentence.strip())}**{trail}" if sentence.strip() else sentence
+        body = _escape(text[:start]) + bold + _escape(text[end:])
         quoted = "\n".join("> " + line if line.strip() else ">" for line in body.splitlines())
         where = location(hit.source, root)
         note = line_note(hit.source, hit.highlight_line, language)
