@@ -172,13 +172,14 @@ def create_app(
                 param="model",
                 code="model_not_found",
             )
+        # Both seams run in a worker thread: an LLM behind either may take seconds.
         try:
-            question = resolve(body.messages)
+            question = await run_in_threadpool(resolve, body.messages)
         except QuestionError as error:
             raise ApiError(400, str(error), param="messages", code="invalid_question") from None
         searcher = engine.searcher
         answer = await _ask(searcher, question, 3, 0, "messages")
-        answered = reply(answer, searcher.index.manifest.seeds)
+        answered = await run_in_threadpool(reply, answer, searcher.index.manifest.seeds)
         version = {VERSION_HEADER: searcher.index.manifest.version}
         if body.stream:
             return StreamingResponse(
