@@ -348,6 +348,14 @@ def test_every_endpoint_but_healthz_wants_the_key(
     assert keyed.get("/healthz").status_code == 200
 
 
+def test_the_api_description_is_open_and_names_every_endpoint(keyed: TestClient) -> None:
+    described = keyed.get("/openapi.json")
+    assert described.status_code == 200
+    paths = set(described.json()["paths"])
+    assert paths == {"/healthz", "/v1/search", "/retrieval", "/v1/models", "/v1/chat/completions"}
+    assert keyed.get("/docs").status_code == 200
+
+
 def test_the_key_is_checked_before_the_body(keyed: TestClient) -> None:
     refused = keyed.post("/v1/search", content=b"{not json", headers={"Content-Type": "x"})
     assert refused.status_code == 401
