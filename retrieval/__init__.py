@@ -21,17 +21,20 @@ from .lifecycle.changes import SeedChanges, seed_changes, seeds_changed
 from .lifecycle.status import Status, status
 from .progress import SILENT, Meter
 from .search.engine import Engine
+from .search.fusion import Calibration
 from .search.question import MAX_QUESTION_CHARS, clean_question
-from .search.searcher import Answer, Hit, Searcher
+from .search.searcher import COVERAGE_FLOOR, Answer, Hit, Searcher
 from .text.normalize import is_cjk
 
 __all__ = [
+    "COVERAGE_FLOOR",
     "FORMAT",
     "MAX_QUESTION_CHARS",
     "SILENT",
     "Answer",
     "BuildRecord",
     "BuildReport",
+    "Calibration",
     "Encoder",
     "Engine",
     "Hit",

@@ -1,0 +1,214 @@
+"""OpenAI-compatible chat: a conversation to a question, an answer to the assistant's message.
+
+Two seams, each one function with a Protocol beside it, for later work to replace:
+:func:`last_user_question` (a :class:`Resolver`: the conversation to the question searched; a
+follow-up resolver will read the earlier turns) and :func:`extractive_reply` (a
+:class:`Replier`: the answer to the assistant's text and citations; an LLM will write a checked
+answer from the same passages).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retrieval import Answer, Hit, QuestionError
+
+from ..citations import Language, citation_label, language_of, line_note, location
+from ..render import NOTHING_FOUND
+
+__all__ = [
+    "MODEL_ID",
+    "ChatMessage",
+    "ChatRequest",
+    "Replier",
+    "Reply",
+    "Resolver",
+    "completion",
+    "completion_chunks",
+    "extractive_reply",
+    "last_user_question",
+    "model_list",
+]
+
+MODEL_ID = "seedqa"
+OWNER = "seedqa"
+
+
+class ContentPart(BaseModel):
+    """One part of a message's content; only text parts carry a question."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    """One turn of the conversation, as OpenAI's API sends it."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+    role: str
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        """The message's text: the string, or its text parts joined."""
+        if isinstance(self.content, str):
+            return self.content
+        parts = self.content or []
+        return "\n".join(part.text for part in parts if part.type == "text" and part.text)
+
+
+class ChatRequest(BaseModel):
+    """``POST /v1/chat/completions``: sampling parameters and tools are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+    model: str
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+class Resolver(Protocol):
+    """Turns a conversation into the question to search."""
+
+    def __call__(self, messages: Sequence[ChatMessage]) -> str: ...
+
+
+def last_user_question(messages: Sequence[ChatMessage]) -> str:
+    """The last user message's text; the earlier turns are not read yet.
+
+    Raises :class:`QuestionError` when no message is the user's.
+    """
+    for message in reversed(messages):
+        if message.role == "user":
+            return message.text()
+    raise QuestionError("The conversation has no user message to answer.")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The assistant's message and the passages it cites."""
+
+    text: str
+    """Markdown."""
+    citations: tuple[dict[str, Any], ...]
+
+
+class Replier(Protocol):
+    """Turns an answer into the assistant's reply (``seeds``: the seeds folder as cited)."""
+
+    def __call__(self, answer: Answer, seeds: str) -> Reply: ...
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>~|#])")
+
+
+def _escape(text: str) -> str:
+    """Text shown as itself in Markdown: its emphasis, link and heading characters escaped."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def citation(hit: Hit, root: str, language: Language) -> dict[str, Any]:
+    """One entry of the ``citations`` array: where the passage is, and the sentence it gives."""
+    source = hit.source
+    return {
+        "index": hit.rank,
+        "label": citation_label(source, language),
+        "location": location(source, root),
+        "path": source.path,
+        "line": source.line,
+        "highlight_line": hit.highlight_line,
+        "title": source.title,
+        "section": source.section,
+        "ordinal": source.ordinal,
+        "page": source.page,
+        "id": hit.paragraph.id,
+        "quote": hit.highlight_text,
+    }
+
+
+def extractive_reply(answer: Answer, seeds: str) -> Reply:
+    """Each passage as a quote with its answering sentence in bold, under its numbered citation;
+    or the CLI's "nothing found" sentence."""
+    language = language_of(answer.question)
+    if answer.abstained:
+        return Reply(NOTHING_FOUND[language], ())
+    root = PurePath(seeds).name  # cite the seeds folder by name, never by its server path
+    blocks = []
+    for hit in answer.hits:
+        start, end = hit.highlight
+        text = hit.paragraph.text
+        sentence = text[start:end]
+        lead = sentence[: len(sentence) - len(sentence.lstrip())]
+        trail = sentence[len(sentence.rstrip()) :]
+        # Markdown ignores ** that touch a space on their inner side: keep spaces outside.
+        bold = f"{lead}**{_escape(sentence.strip())}**{trail}" if sentence.strip() else sentence
+        body = _escape(text[:start]) + bold + _escape(text[end:])
+        quoted = "\n".join("> " + line if line.strip() else ">" for line in body.splitlines())
+        where = location(hit.source, root)
+        note = line_note(hit.source, hit.highlight_line, language)
+        label = _escape(citation_label(hit.source, language))
+        blocks.append(f"**[{hit.rank}]** {label} — `{where}`{_escape(note)}\n\n{quoted}")
+    return Reply("\n\n".join(blocks), tuple(citation(hit, root, language) for hit in answer.hits))
+
+
+def model_list(created: int) -> dict[str, Any]:
+    """``GET /v1/models``: the one model."""
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_ID, "object": "model", "created": created, "owned_by": OWNER}],
+    }
+
+
+def _ids() -> tuple[str, int]:
+    return f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+
+
+def completion(reply: Reply) -> dict[str, Any]:
+    """A whole ``chat.completion`` object (no token usage: no tokens are generated)."""
+    identifier, created = _ids()
+    return {
+        "id": identifier,
+        "object": "chat.completion",
+        "created": created,
+        "model": MODEL_ID,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": reply.text},
+                "finish_reason": "stop",
+            }
+        ],
+        "citations": list(reply.citations),
+    }
+
+
+def completion_chunks(reply: Reply) -> Iterator[str]:
+    """The reply as server-sent events: the role, a delta per passage, the stop (with the
+    citations), then ``data: [DONE]``."""
+    identifier, created = _ids()
+
+    def event(delta: dict[str, str], finish: Literal["stop"] | None, **extra: Any) -> str:
+        chunk = {
+            "id": identifier,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+
+    yield event({"role": "assistant", "content": ""}, None)
+    pieces = reply.text.split("\n\n**[")
+    for number, piece in enumerate(pieces):
+        yield event({"content": piece if number == 0 else "\n\n**[" + piece}, None)
+    yield event({}, "stop", citations=list(reply.citations))
+    yield "data: [DONE]\n\n"
