@@ -236,3 +236,22 @@ def test_an_index_written_before_build_records_is_read_and_reused(seeds: Path, t
     (seeds / "new.md").write_text(NEW, encoding="utf-8")
     report = build_index(seeds, root, encoder, encoder.name)
     assert report.paragraphs_embedded == 1 and report.paragraphs_reused == report.paragraphs - 1
+
+
+def test_a_manifest_that_cannot_be_parsed_fails_when_read_and_says_to_rebuild(
+    seeds: Path, tmp_path: Path
+) -> None:
+    from retrieval import IndexCorruptError
+
+    root = tmp_path / "index"
+    build_index(seeds, root, None, None)
+    path = root / read_manifest(root).version / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["calibration"] = {"method": "rrf/0"}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=r"calibration method 'rrf/0'.*seedqa index --full"):
+        read_manifest(root)
+    data["calibration"], data["skipped"] = None, [{"reason": "no path"}]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=r"manifest cannot be read.*seedqa index --full"):
+        read_manifest(root)

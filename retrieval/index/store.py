@@ -283,7 +283,9 @@ def _read_manifest(folder: Path) -> Manifest:
     try:
         return Manifest.from_json(data)
     except (KeyError, TypeError, ValueError) as error:
-        raise IndexCorruptError(_damaged(folder, "its manifest cannot be read")) from error
+        # A value error names what is wrong (a calibration of another method, say).
+        detail = f": {error}" if type(error) is ValueError else ""
+        raise IndexCorruptError(_damaged(folder, "its manifest cannot be read" + detail)) from error
 
 
 def _damaged(folder: Path, what: str) -> str:
