@@ -19,7 +19,8 @@ from tests.corpus import big_file
 
 def index(seeds: Path, *flags: str, terminal: bool) -> tuple[int, str]:
     """Run ``seedqa index`` with its standard error on a terminal (a pty) or a pipe."""
-    argv = ["index", "--model", "none", "--seeds", str(seeds), "--index", str(seeds.parent / "index")]
+    argv = ["index", "--model", "none", "--seeds", str(seeds)]
+    argv += ["--index", str(seeds.parent / "index")]
     if not terminal:
         done = seedqa.run(*argv, *flags)
         return done.returncode, done.stderr
