@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
@@ -14,6 +13,7 @@ from .highlight import best_sentence
 from ..ingest.paragraphs import Paragraph, Source
 from .question import clean_question
 from ..text.sentences import Span, sentences
+from ..index.info import IndexInfo, Mode, index_info
 from ..index.store import StoredIndex
 from ..text.terms import terms
 
@@ -35,9 +35,6 @@ what the dense leg found. ``bench/fusion_sweep.py`` measures floors from 0 to 0.
 0.20 both the English paraphrase set (a model that reads the text) and CMRC (one that cannot) are
 at their best; half the answer bar lies there. See ``docs/fusion.md``.
 """
-
-Mode = Literal["hybrid", "lexical"]
-
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -80,6 +77,8 @@ class Answer:
     hits: tuple[Hit, ...]
     more: bool = False
     """Whether more relevant paragraphs follow these (ask again with a larger offset)."""
+    info: IndexInfo | None = None
+    """The index version that answered (what to cite it from)."""
 
     @property
     def abstained(self) -> bool:
@@ -132,6 +131,8 @@ class Searcher:
                     f"The index in {index.folder.parent} was built by an older seedqa ({error}). "
                     "Run: seedqa index --full"
                 ) from error
+        self.info = index_info(manifest, self.mode)
+        """The version this searcher answers from."""
 
     @property
     def mode(self) -> Mode:
@@ -154,7 +155,7 @@ class Searcher:
             self._hit(offset + i + 1, candidate, question_terms, weights, vector)
             for i, candidate in enumerate(candidates[offset : offset + k])
         )
-        return Answer(question, self.mode, hits, more=len(candidates) > offset + k)
+        return Answer(question, self.mode, hits, len(candidates) > offset + k, self.info)
 
     def rank(self, question: str, k: int = 10) -> list[str]:
         """The ids of the ``k`` best-ranked paragraphs, relevant or not.
