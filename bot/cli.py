@@ -21,10 +21,11 @@ from retrieval import (
     SeedQAError,
     build_running,
     clean_question,
+    evaluate,
+    load_questions,
     read_manifest,
     seed_changes,
 )
-from retrieval.search.evaluation import evaluate, load_questions
 
 from . import runtime
 from .citations import display_root
@@ -294,7 +295,7 @@ def run_ask(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if single:
         clean_question(args.question)  # a bad question is refused before anything loads
     engine = runtime.open_engine(settings, console.warn, console.say)
-    root = display_root(engine.searcher.index.manifest.seeds)
+    root = display_root(engine.info.seeds)
     colour = sys.stdout.isatty() and "NO_COLOR" not in environ
     emphasis = ("\033[1;4m", "\033[0m") if colour else ("**", "**")
 
@@ -349,11 +350,11 @@ def run_eval(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     engine = runtime.open_engine(settings, console.warn, console.say)
     console.say(f"Asking {_count(len(questions), 'question')} from {args.questions}")
     report = evaluate(engine.ask, questions)
-    mode = engine.searcher.mode
+    mode = engine.info.mode
     if args.json:
         print(dumps(scorecard_json(report, mode)))
     else:
-        print(scorecard_text(report, mode, display_root(engine.searcher.index.manifest.seeds)))
+        print(scorecard_text(report, mode, display_root(engine.info.seeds)))
     return 0
 
 

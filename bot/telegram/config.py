@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from retrieval import ConfigError
 
+from ..citations import Language
+
 __all__ = ["ENVIRONMENT", "BotConfig", "Webhook", "add_arguments"]
 
 TELEGRAM = "https://api.telegram.org"
@@ -37,6 +39,7 @@ environment:
                          per-user limit (--questions-per-minute), default {QUESTIONS_PER_MINUTE}
   SEEDQA_MAX_RATE        messages per second across all chats, default {MAX_RATE:g}
   SEEDQA_DATA            folder of the bot's database (--data), default: the index folder
+  SEEDQA_LANGUAGE        zh or en: for users whose app sends no language; default: the corpus's
   SEEDQA_SEEDS, SEEDQA_INDEX, SEEDQA_MODEL  as for seedqa ask
 """
 
@@ -77,6 +80,8 @@ class BotConfig:
     """Retries of a request that failed on the network, a timeout or a 5xx, and of a 429."""
     workers: int = 4
     """Threads that search, so that one slow question does not hold up the others."""
+    language: Language | None = None
+    """Language of users whose app sends none (and of text with no words); None: the corpus's."""
 
     @property
     def api_url(self) -> str:
@@ -131,7 +136,17 @@ class BotConfig:
             admins=_ids(environ.get("SEEDQA_ADMINS", ""), "SEEDQA_ADMINS"),
             questions_per_minute=int(per_minute),
             max_rate=_number(environ, "SEEDQA_MAX_RATE", MAX_RATE),
+            language=_language(environ.get("SEEDQA_LANGUAGE", "")),
         )
+
+
+def _language(value: str) -> Language | None:
+    value = value.strip().lower()
+    if not value:
+        return None
+    if value not in ("zh", "en"):
+        raise ConfigError(f"SEEDQA_LANGUAGE must be zh or en, not {value!r}.")
+    return "zh" if value == "zh" else "en"
 
 
 def _url(value: str, name: str) -> str:

@@ -140,13 +140,20 @@ class Engine:
         before, after = searcher.neighbours(paragraph_id)
         return Context(paragraph, before, after, searcher.info)
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> str | None:
         """Answer one question now: the tokenizer's dictionary and the model load lazily, and the
-        first user's question would otherwise wait a second or more for them."""
+        first user's question would otherwise wait a second or more for them.
+
+        Returns the text it asked — the start of the first paragraph, a sample of the corpus's
+        language — or None for an empty index.
+        """
         searcher = self._searcher
         paragraphs = searcher.index.paragraphs
-        if len(paragraphs):
-            searcher.ask(paragraphs[0].text[:100])
+        if not len(paragraphs):
+            return None
+        sample = paragraphs[0].text[:100]
+        searcher.ask(sample)
+        return sample
 
 
 def _watch(engine_ref: weakref.ReferenceType[Engine], stop: threading.Event) -> None:
