@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from encoders import CharEncoder
 
 from bot import runtime
@@ -265,3 +266,46 @@ def test_the_context_of_a_paragraph_comes_from_one_version(seeds: Path, tmp_path
     assert engine.context("0123456789abcdef") is None
     sample = engine.warm_up()  # the start of a paragraph, asked once
     assert sample and engine.ask(sample).hits[0].paragraph.text.startswith(sample)
+
+
+@pytest.mark.slow  # two model loads in subprocesses: minutes on a busy machine
+def test_a_running_hybrid_ask_batch_says_it_keeps_its_version_over_a_lexical_rebuild(
+    seeds: Path, tmp_path: Path, tiny_model: Path
+) -> None:
+    root = tmp_path / "index"
+    flags = ["--seeds", str(seeds), "--index", str(root)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("SEEDQA_MODEL", None)
+    command = [sys.executable, "-m", "bot"]
+    hybrid = [*command, "index", "-q", "--model", str(tiny_model), *flags]
+    subprocess.run(hybrid, env=env, check=True)
+    batch = subprocess.Popen(
+        [*command, "ask", "--json", *flags],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert batch.stdin is not None and batch.stdout is not None and batch.stderr is not None
+
+    def ask(question: str) -> dict:
+        batch.stdin.write(question + "\n")
+        batch.stdin.flush()
+        return json.loads(batch.stdout.readline())
+
+    try:
+        assert ask(STEADY)["mode"] == "hybrid"
+        (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+        lexical = [*command, "index", "-q", "--full", "--model", "none", *flags]
+        subprocess.run(lexical, env=env, check=True, capture_output=True)
+        time.sleep(3)  # the watcher looks every second
+        answer = ask(QUESTION)
+        assert answer["mode"] == "hybrid" and "library.md" not in str(answer["hits"])
+    finally:
+        batch.stdin.close()
+        assert batch.wait(timeout=30) == 0
+        stderr = batch.stderr.read()
+        batch.stdout.close()
+        batch.stderr.close()
+    assert stderr.count("Keeping index") == 1 and "no vectors" in stderr and "restart" in stderr
