@@ -26,9 +26,12 @@ def _library_imports(path: Path) -> list[tuple[int, str, str | None]]:
                 for alias in node.names
                 if alias.name.split(".")[0] in LIBRARIES
             ]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.split(".")[0] in LIBRARIES:
-                found += [(node.lineno, node.module, alias.name) for alias in node.names]
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and (node.module or "").split(".")[0] in LIBRARIES
+        ):
+            found += [(node.lineno, str(node.module), alias.name) for alias in node.names]
     return found
 
 
