@@ -9,6 +9,7 @@ however soon a rebuilt one replaces it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from .replies import (
     inline_articles,
     paragraph_messages,
     questions_messages,
+    real_file_first,
     real_files_first,
     text_messages,
 )
@@ -190,6 +192,13 @@ class Librarian:
         context = self.engine.context(paragraph_id)
         if context is None:
             return False
+        seeds = self.settings.seeds
+        context = dataclasses.replace(
+            context,
+            paragraph=real_file_first(context.paragraph, seeds),
+            before=context.before and real_file_first(context.before, seeds),
+            after=context.after and real_file_first(context.after, seeds),
+        )
         chunks = paragraph_messages(context, language)
         await self.outbox.send(request.bot, request.chat, chunks, None, request.message)
         return True

@@ -34,6 +34,7 @@ __all__ = [
     "paragraph_messages",
     "passage",
     "questions_messages",
+    "real_file_first",
     "real_files_first",
     "text_messages",
 ]
@@ -58,20 +59,26 @@ def real_files_first(answer: Answer, seeds: Path) -> Answer:
     the least useful place to cite first (it moves, and it names the same text twice).
     """
 
+    hits = tuple(
+        dataclasses.replace(hit, paragraph=real_file_first(hit.paragraph, seeds))
+        for hit in answer.hits
+    )
+    return dataclasses.replace(answer, hits=hits)
+
+
+def real_file_first(paragraph: Paragraph, seeds: Path) -> Paragraph:
+    """The paragraph with its places in seed files before its places through symlinks."""
+    if len(paragraph.sources) < 2:
+        return paragraph
+
     def linked(source: Source) -> bool:
         try:
             return (seeds / source.path).is_symlink()
         except OSError:
             return False
 
-    hits = []
-    for hit in answer.hits:
-        paragraph = hit.paragraph
-        if len(paragraph.sources) > 1:
-            ordered = tuple(sorted(paragraph.sources, key=linked))  # stable: file order kept
-            paragraph = dataclasses.replace(paragraph, sources=ordered)
-        hits.append(dataclasses.replace(hit, paragraph=paragraph))
-    return dataclasses.replace(answer, hits=tuple(hits))
+    ordered = tuple(sorted(paragraph.sources, key=linked))  # stable: the files' order is kept
+    return dataclasses.replace(paragraph, sources=ordered)
 
 
 def text_messages(text: str) -> list[Chunk]:

@@ -192,3 +192,33 @@ async def test_every_place_of_a_paragraph_is_shown_real_files_first(
     also = re.search(r"同见：(.*)", first)
     assert also is not None
     assert re.findall(r"seeds/(\S+?):\d+", also[1]) == ["z_real.txt", "a_link.txt"]
+
+
+# -- hot reload --
+
+
+async def test_a_reply_during_a_reload_is_cited_from_the_version_that_answered(
+    fake: FakeBotAPI, start_bot, tmp_path: Path
+) -> None:
+    from gated import GatedEncoder
+
+    library, archive = tmp_path / "library", tmp_path / "archive"
+    for folder in (library, archive):
+        folder.mkdir()
+        shutil.copy(SEED, folder / SEED.name)
+    index = tmp_path / "index"
+    model = GatedEncoder(slow="⌛")
+    build_index(library, index, model, model.name, progress=quiet)
+    engine = Engine(index, model, watch=False)
+    await start_bot(settings=Settings(library, index, None), engine=engine)
+    model.gate.clear()
+    asked = fake.message(QUESTION + "⌛")
+    assert await asyncio.to_thread(model.waiting.wait, 30)  # answering from the first version
+    builder = GatedEncoder()  # the same model, not held at the gate
+    await asyncio.to_thread(build_index, archive, index, builder, builder.name, full=True)
+    assert await asyncio.to_thread(engine.reload)  # the next version is built from archive/
+    model.gate.set()
+    during = await fake.reply(asked)
+    assert f"↳ library/{SEED.name}:" in during.text and "archive/" not in during.text
+    after = await fake.reply(fake.message(QUESTION))
+    assert f"↳ archive/{SEED.name}:" in after.text
