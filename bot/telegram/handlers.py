@@ -33,7 +33,6 @@ from telegram.ext import (
 
 from retrieval import QuestionError, clean_question
 
-from ..citations import Language
 from .admission import Kind
 from .keyboards import More, Show, Vote, decode, paragraph_from_payload
 from .librarian import Librarian
@@ -225,6 +224,38 @@ class Handlers:
             results = await librarian.inline_results(question, language, username, html=False)
             await _inline_answer(query, results, None, personal)
 
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log any error with its traceback, and apologise to the user it happened to, in the
+        language of what they wrote."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, Forbidden):
+            logger.info("Update %s: the bot cannot write there (%s)", update_id, error.message)
+            return
+        logger.error("Update %s failed", update_id, exc_info=error)
+        if not isinstance(update, Update):
+            return
+        request = self.request(update, context)
+        language = reply_language(request, _written(update)) if request else self.librarian.language
+        apology = phrases(language).apology
+        chat = update.effective_chat
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(apology)
+            elif chat is not None and chat.type != ChatType.CHANNEL:
+                await context.bot.send_message(chat.id, apology)
+        except TelegramError as apology_error:
+            logger.warning("Could not apologise for update %s: %s", update_id, apology_error)
+
+
+def _written(update: Update) -> str:
+    """What the user wrote, without the command: the text that tells their language."""
+    if update.inline_query is not None:
+        return update.inline_query.query
+    message = update.effective_message
+    written = (message.text or message.caption or "") if message is not None else ""
+    return _COMMAND.sub("", written, count=1)
+
 
 async def _inline_answer(
     query: InlineQuery,
@@ -271,47 +302,9 @@ async def _toast(query: CallbackQuery, text: str | None) -> None:
         logger.debug("Could not answer a button press: %s", error)
 
 
-async def on_error(update: object, context: Context) -> None:
-    """Log any error with its traceback, and apologise to the user it happened to."""
-    error = context.error
-    update_id = update.update_id if isinstance(update, Update) else None
-    if isinstance(error, Forbidden):
-        logger.info("Update %s: the bot cannot write there (%s)", update_id, error.message)
-        return
-    logger.error("Update %s failed", update_id, exc_info=error)
-    if not isinstance(update, Update):
-        return
-    language = _apology_language(update, context)
-    try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(phrases(language).apology)
-        elif update.effective_chat is not None and update.effective_chat.type != ChatType.CHANNEL:
-            await context.bot.send_message(update.effective_chat.id, phrases(language).apology)
-    except TelegramError as apology_error:
-        logger.warning("Could not apologise for update %s: %s", update_id, apology_error)
-
-
-def _apology_language(update: Update, context: Context) -> Language:
-    """The apology is in the language of what the user wrote, else the request's."""
-    handlers = context.application.bot_data.get(_HANDLERS)
-    default: Language = handlers.librarian.language if isinstance(handlers, Handlers) else "en"
-    request = Request.of(update, context.bot, default)
-    if request is None:
-        return default
-    message = update.effective_message
-    written = (message.text or message.caption or "") if message is not None else ""
-    if update.inline_query is not None:
-        written = update.inline_query.query
-    return reply_language(request, _COMMAND.sub("", written, count=1))
-
-
-_HANDLERS = "seedqa.handlers"
-
-
 def register(application: Application, librarian: Librarian) -> None:  # type: ignore[type-arg]
     """Register every handler, and the error handler, on the application."""
     handlers = Handlers(librarian)
-    application.bot_data[_HANDLERS] = handlers
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     new_message = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
@@ -337,4 +330,4 @@ def register(application: Application, librarian: Librarian) -> None:  # type: i
             InlineQueryHandler(handlers.inline),
         ]
     )
-    application.add_error_handler(on_error)
+    application.add_error_handler(handlers.on_error)
