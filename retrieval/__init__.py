@@ -17,7 +17,7 @@ from .errors import (
     SeedQAError,
     SeedsNotFoundError,
 )
-from .index.info import IndexInfo, Mode, Skipped, index_info, model_name
+from .index.info import IndexInfo, Mode, Skipped, index_info
 from .index.store import Manifest, build_running, read_index, read_manifest
 from .ingest.paragraphs import Paragraph, Source
 from .lifecycle.build import BuildReport, build_index, up_to_date
@@ -68,7 +68,6 @@ __all__ = [
     "evaluate",
     "index_info",
     "load_questions",
-    "model_name",
     "read_index",
     "read_manifest",
     "seed_changes",

@@ -1,8 +1,8 @@
-"""Thin handlers: read what an update asks, hand it to the librarian, and register them all.
+"""Thin handlers: read an update into a request, hand it to the librarian, and register them all.
 
-Private chats: every text message is a question. Groups: ``/ask``, replies to the bot's own
-messages and messages that mention it; everything else, and commands addressed to other bots,
-are left alone. Inline mode: ``@bot question`` anywhere.
+Private chats: every text message is a question (and the caption of a photo or a file). Groups:
+``/ask``, replies to the bot's own messages and messages that mention it; everything else, and
+commands addressed to other bots, are left alone. Inline mode: ``@bot question`` anywhere.
 """
 
 from __future__ import annotations

@@ -7,10 +7,9 @@ the bot answers in follows one rule, :func:`reply_language`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from telegram import Bot, Update
-from telegram.constants import ChatType
 
 from ..citations import Language, language_of
 
@@ -29,8 +28,6 @@ class Request:
     """The message to reply to, if any."""
     language: Language
     """The user's app language, or the bot's default language when the app sends none."""
-    private: bool = True
-    """Whether the chat is a private one (inline queries count as private)."""
 
     @classmethod
     def of(cls, update: Update, bot: Bot, default: Language) -> Request | None:
@@ -43,18 +40,7 @@ class Request:
         message = update.effective_message
         if message is None:
             return None
-        return cls(
-            bot,
-            message.chat_id,
-            user.id if user else None,
-            message.message_id,
-            language,
-            message.chat.type == ChatType.PRIVATE,
-        )
-
-    def moved(self, chat: int) -> Request:
-        """The same request, answered in another chat (a group that became a supergroup)."""
-        return replace(self, chat=chat)
+        return cls(bot, message.chat_id, user.id if user else None, message.message_id, language)
 
 
 def ui_language(language_code: str | None, default: Language) -> Language:
