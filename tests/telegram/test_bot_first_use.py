@@ -10,9 +10,11 @@ from pathlib import Path
 
 from conftest import SEED, quiet
 from fakebotapi import USERNAME, FakeBotAPI
+from test_bot_limits import args
 
 from bot import runtime
 from bot.settings import Settings
+from bot.telegram.config import BotConfig
 from retrieval import Engine, build_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +78,17 @@ async def test_a_user_whose_app_sends_no_language_gets_the_corpus_language(
     assert about.text.startswith("资料库")
     english = await fake.reply(fake.message("Who won the 2018 World Cup?", language=None))
     assert english.text.startswith("Nothing in the documents")
+
+
+async def test_the_default_language_may_be_set(fake: FakeBotAPI, start_bot) -> None:
+    await start_bot(language="en")  # SEEDQA_LANGUAGE=en, over a Chinese corpus
+    start = await fake.reply(fake.message("/start", language=None))
+    assert start.text.startswith("Hello")
+    chinese = await fake.reply(fake.message(QUESTION, language=None))
+    assert any(ANSWERED in bold for bold in chinese.bold())
+    assert BotConfig.resolve(
+        args(), {"TELEGRAM_BOT_TOKEN": fake.token, "SEEDQA_LANGUAGE": " ZH "}, Path("i")
+    ).language == "zh"
 
 
 async def test_an_apology_is_in_the_language_the_user_wrote(fake: FakeBotAPI, bot) -> None:
