@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrieval.search.evaluation import DEPTH, SNIPPET, EvalReport, Miss
+from retrieval import EVAL_DEPTH, EVAL_SNIPPET, EvalReport, Miss
 
 from .citations import location
 from .console import count
@@ -39,7 +39,7 @@ def scorecard_text(report: EvalReport, mode: str, root: str) -> str:
     latency = report.latency_ms
     lines.append(
         f"  {'latency':<17} median {latency['median']:.1f} ms, p95 {latency['p95']:.1f} ms "
-        f"({DEPTH} passages a question)"
+        f"({EVAL_DEPTH} passages a question)"
     )
     lines.append("")
     if not report.misses:
@@ -50,7 +50,7 @@ def scorecard_text(report: EvalReport, mode: str, root: str) -> str:
         lines.append(f"  {miss.question}")
         lines.append(f"    {_verdict(miss)}")
         if miss.first is not None and miss.first_source is not None:
-            more = "…" if len(miss.first) >= SNIPPET else ""
+            more = "…" if len(miss.first) >= EVAL_SNIPPET else ""
             lines.append(f"    first: {location(miss.first_source, root)}  {miss.first}{more}")
     return "\n".join(lines)
 
@@ -61,7 +61,7 @@ def _verdict(miss: Miss) -> str:
     if miss.first is None:
         return f"expected “{miss.answer}”; answered 'nothing found'"
     if miss.rank is None:
-        return f"expected “{miss.answer}”; not in the first {DEPTH} passages"
+        return f"expected “{miss.answer}”; not in the first {EVAL_DEPTH} passages"
     return f"expected “{miss.answer}”; first found at rank {miss.rank}"
 
 

@@ -1,4 +1,9 @@
-"""Seeds to cited answers: paragraphs, a jieba BM25 leg, a FAISS dense leg, fusion, abstention."""
+"""Seeds to cited answers: paragraphs, a jieba BM25 leg, a FAISS dense leg, fusion, abstention.
+
+Front-ends use the names in ``__all__`` and nothing else: :class:`Engine` answers and describes
+the version in use (:class:`IndexInfo`), ``build_index`` and the manifest readers build and
+inspect, ``evaluate`` measures.
+"""
 
 from .encoder import Encoder
 from .errors import (
@@ -11,6 +16,7 @@ from .errors import (
     SeedQAError,
     SeedsNotFoundError,
 )
+from .index.info import IndexInfo, Mode, index_info
 from .index.manifest import Manifest
 from .index.record import BuildRecord, Reuse, model_key, reuse
 from .index.store import FORMAT, build_running, read_index, read_manifest
@@ -20,7 +26,10 @@ from .lifecycle.build import BuildReport, Models, build_index, up_to_date
 from .lifecycle.changes import SeedChanges, seed_changes, seeds_changed
 from .lifecycle.status import Status, status
 from .progress import SILENT, Meter
-from .search.engine import Engine
+from .search.engine import Context, Engine
+from .search.evaluation import DEPTH as EVAL_DEPTH
+from .search.evaluation import SNIPPET as EVAL_SNIPPET
+from .search.evaluation import EvalQuestion, EvalReport, Miss, evaluate, load_questions
 from .search.fusion import Calibration
 from .search.question import MAX_QUESTION_CHARS, clean_question
 from .search.searcher import COVERAGE_FLOOR, Answer, Hit, Searcher
@@ -28,6 +37,8 @@ from .text.normalize import is_cjk
 
 __all__ = [
     "COVERAGE_FLOOR",
+    "EVAL_DEPTH",
+    "EVAL_SNIPPET",
     "FORMAT",
     "MAX_QUESTION_CHARS",
     "SILENT",
@@ -35,16 +46,22 @@ __all__ = [
     "BuildRecord",
     "BuildReport",
     "Calibration",
+    "Context",
     "Encoder",
     "Engine",
+    "EvalQuestion",
+    "EvalReport",
     "Hit",
     "IndexCorruptError",
+    "IndexInfo",
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexWriteError",
     "Manifest",
     "Meter",
+    "Miss",
+    "Mode",
     "Models",
     "Paragraph",
     "QuestionError",
@@ -60,7 +77,10 @@ __all__ = [
     "build_running",
     "check_seeds_folder",
     "clean_question",
+    "evaluate",
+    "index_info",
     "is_cjk",
+    "load_questions",
     "model_key",
     "read_index",
     "read_manifest",

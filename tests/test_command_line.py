@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import SEED
+
+from tests.corpus import SEED
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "招聘了多少名医护人员？"

@@ -7,6 +7,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from bot import runtime
 from bot.settings import Settings
 from retrieval import Engine, build_index
@@ -184,3 +186,126 @@ def test_a_running_ask_batch_picks_up_a_new_index(seeds: Path, tmp_path: Path) -
         assert batch.stderr is not None
         assert "Traceback" not in batch.stderr.read()
         batch.stderr.close()
+
+
+def test_a_hybrid_engine_keeps_its_version_when_one_without_vectors_is_built(
+    seeds: Path, tmp_path: Path, caplog
+) -> None:
+    # README: a version built with another model is not switched to; "none" is another model,
+    # and switching would quietly make every answer lexical.
+    root = tmp_path / "index"
+    model = CharEncoder("model-a")
+    build_index(seeds, root, model, model.name)
+    engine = Engine(root, model, watch=False)
+    first = engine.version
+    (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+    build_index(seeds, root, None, None)  # seedqa index --model none
+    with caplog.at_level(logging.WARNING, logger="retrieval.search.engine"):
+        assert not engine.reload()
+    assert "Keeping index" in caplog.text and "no vectors" in caplog.text
+    assert "restart" in caplog.text
+    assert engine.version == first and engine.info.mode == "hybrid"
+    assert engine.ask(STEADY).mode == "hybrid"
+    assert Engine(root, watch=False).ask(QUESTION).mode == "lexical"  # a restart may use it
+
+
+def test_a_lexical_engine_follows_any_new_version(seeds: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    build_index(seeds, root, None, None)
+    engine = Engine(root, watch=False)
+    model = CharEncoder("model-a")
+    (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+    build_index(seeds, root, model, model.name)
+    assert engine.reload() and engine.info.mode == "lexical"
+    assert paths(engine.ask(QUESTION)) == ["library.md"]
+
+
+def test_an_answer_given_during_a_reload_carries_the_version_that_gave_it(
+    seeds: Path, tmp_path: Path
+) -> None:
+    class Held(CharEncoder):
+        """Holds a question marked ⌛ until the gate opens."""
+
+        gate, waiting = threading.Event(), threading.Event()
+
+        def encode_queries(self, texts):
+            if any("⌛" in text for text in texts):
+                self.waiting.set()
+                assert self.gate.wait(10)
+            return super().encode_queries(texts)
+
+    root = tmp_path / "index"
+    model = Held("model-a")
+    build_index(seeds, root, model, model.name)
+    engine = Engine(root, model, watch=False)
+    first = engine.info
+    answers = []
+    asking = threading.Thread(target=lambda: answers.append(engine.ask(STEADY + "⌛")))
+    asking.start()
+    assert model.waiting.wait(10)  # the question is being answered by the first version
+    (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+    second = build_index(seeds, root, model, model.name).version
+    assert engine.reload() and engine.info.version == second != first.version
+    model.gate.set()
+    asking.join(10)
+    (answer,) = answers
+    assert answer.info == first and "library.md" not in answer.info.files
+    assert engine.info.files == ("000_ebe6c6a426d89a77.txt", "library.md")
+
+
+def test_the_context_of_a_paragraph_comes_from_one_version(seeds: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    build_index(seeds, root, None, None)
+    engine = Engine(root, watch=False)
+    hit = engine.ask(STEADY).hits[0]
+    context = engine.context(hit.paragraph.id)
+    assert context is not None and context.paragraph == hit.paragraph
+    assert context.info == engine.info
+    assert context.before is not None and context.after is not None
+    assert context.before.source.line < hit.source.line < context.after.source.line
+    assert engine.context("0123456789abcdef") is None
+    sample = engine.warm_up()  # the start of a paragraph, asked once
+    assert sample and engine.ask(sample).hits[0].paragraph.text.startswith(sample)
+
+
+@pytest.mark.slow  # two model loads in subprocesses: minutes on a busy machine
+def test_a_running_hybrid_ask_batch_says_it_keeps_its_version_over_a_lexical_rebuild(
+    seeds: Path, tmp_path: Path, tiny_model: Path
+) -> None:
+    root = tmp_path / "index"
+    flags = ["--seeds", str(seeds), "--index", str(root)]
+    env = seedqa.environment()
+    env.pop("SEEDQA_MODEL", None)
+    command = seedqa.command()
+    hybrid = [*command, "index", "-q", "--model", str(tiny_model), *flags]
+    subprocess.run(hybrid, env=env, check=True)
+    batch = subprocess.Popen(
+        [*command, "ask", "--json", *flags],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert batch.stdin is not None and batch.stdout is not None and batch.stderr is not None
+
+    def ask(question: str) -> dict:
+        batch.stdin.write(question + "\n")
+        batch.stdin.flush()
+        return json.loads(batch.stdout.readline())
+
+    try:
+        assert ask(STEADY)["mode"] == "hybrid"
+        (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
+        lexical = [*command, "index", "-q", "--full", "--model", "none", *flags]
+        subprocess.run(lexical, env=env, check=True, capture_output=True)
+        time.sleep(3)  # the watcher looks every second
+        answer = ask(QUESTION)
+        assert answer["mode"] == "hybrid" and "library.md" not in str(answer["hits"])
+    finally:
+        batch.stdin.close()
+        assert batch.wait(timeout=30) == 0
+        stderr = batch.stderr.read()
+        batch.stdout.close()
+        batch.stderr.close()
+    assert stderr.count("Keeping index") == 1 and "no vectors" in stderr and "restart" in stderr

@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import SEED
 
 from retrieval import (
     Searcher,
@@ -16,6 +15,7 @@ from retrieval import (
     seed_changes,
 )
 from retrieval.ingest.seeds import find_seeds, read_seed
+from tests.corpus import SEED
 
 
 def build(seeds: Path, tmp_path: Path):

@@ -5,16 +5,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.encoders import CharEncoder
 from fastapi.testclient import TestClient
 
+from bot.citations import NOTHING_FOUND
 from bot.cli import main
-from bot.render import NOTHING_FOUND
 from bot.serve.app import VERSION_HEADER, create_app
 from bot.serve.chat import Reply
 from bot.serve.config import ServeConfig
 from retrieval import Engine, QuestionError, build_index, clean_question
 from retrieval.search.searcher import COVERAGE_FLOOR
+from tests.encoders import CharEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_ebe6c6a426d89a77.txt"

@@ -10,11 +10,11 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 import pytest
-from tests.encoders import CharEncoder
 
 from bot.serve.app import VERSION_HEADER, create_app
 from bot.serve.config import ServeConfig
 from retrieval import Engine, build_index
+from tests.encoders import CharEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_ebe6c6a426d89a77.txt"

@@ -73,9 +73,9 @@ def run(call: Invocation) -> int:
     if single:
         clean_question(args.question)  # a bad question is refused before anything loads
     engine = runtime.open_engine(call.settings, console.warn, console.say)
-    if seeds_changed(call.settings.seeds, engine.searcher.index.manifest):  # once, and cheap
+    if seeds_changed(call.settings.seeds, call.settings.index, engine.info.version):  # once
         console.warn(stale_warning())
-    root = display_root(engine.searcher.index.manifest.seeds)
+    root = display_root(engine.info.seeds)
     colour = sys.stdout.isatty() and not call.values[NO_COLOR]
     emphasis = ("\033[1;4m", "\033[0m") if colour else ("**", "**")
     interactive = not single and sys.stdin.isatty()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from retrieval.search.evaluation import evaluate, load_questions
+from retrieval import evaluate, load_questions
 
 from .. import runtime
 from ..citations import display_root
@@ -49,12 +49,12 @@ def run(call: Invocation) -> int:
         # The first question pays for loading the model and mapping the index: untimed.
         engine.ask(questions[0].question)
     report = evaluate(engine.ask, questions)
-    mode = engine.searcher.mode
+    mode = engine.info.mode
     if args.json:
         console.print(dumps(scorecard_json(report, mode)))
     else:
         console.print(
-            scorecard_text(report, mode, display_root(engine.searcher.index.manifest.seeds))
+            scorecard_text(report, mode, display_root(engine.info.seeds))
         )
     return 0
 

@@ -36,7 +36,7 @@ from .chat import (
     model_list,
 )
 from .config import ServeConfig
-from .dify import MAX_TOP_K, dense_floor_of, records
+from .dify import MAX_TOP_K, records
 from .guard import OPEN_PATHS, Guard, error_body
 
 __all__ = ["VERSION_HEADER", "create_app"]
@@ -88,7 +88,7 @@ class ApiError(Exception):
 
 
 def _answered(searcher: Searcher, payload: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(payload, headers={VERSION_HEADER: searcher.index.manifest.version})
+    return JSONResponse(payload, headers={VERSION_HEADER: searcher.info.version})
 
 
 async def _ask(searcher: Searcher, question: str, k: int, offset: int, field: str) -> Any:
@@ -117,17 +117,16 @@ def create_app(
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
         """Whether the server answers, and the index version it answers from."""
-        searcher = engine.searcher
-        manifest = searcher.index.manifest
-        built = dt.datetime.fromtimestamp(manifest.built_at, dt.UTC)
+        info = engine.info
+        built = dt.datetime.fromtimestamp(info.built_at, dt.UTC)
         return {
             "status": "ok",
             "index": {
-                "version": manifest.version,
+                "version": info.version,
                 "built": built.isoformat(timespec="seconds"),
-                "files": len(manifest.files),
-                "paragraphs": manifest.paragraphs,
-                "mode": searcher.mode,
+                "files": len(info.files),
+                "paragraphs": info.paragraphs,
+                "mode": info.mode,
             },
         }
 
@@ -152,9 +151,9 @@ def create_app(
         searcher = engine.searcher
         setting = body.retrieval_setting
         answer = await _ask(searcher, body.query, min(setting.top_k, MAX_TOP_K), 0, "query")
-        manifest = searcher.index.manifest
-        floor = dense_floor_of(manifest.calibration) if searcher.mode == "hybrid" else None
-        found = records(answer, manifest.seeds, floor, setting.score_threshold)
+        info = answer.info
+        floor = info.dense_floor if info.mode == "hybrid" else None
+        found = records(answer, info.seeds, floor, setting.score_threshold)
         return _answered(searcher, {"records": found})
 
     @app.get("/v1/models")
@@ -179,8 +178,8 @@ def create_app(
             raise ApiError(400, str(error), param="messages", code="invalid_question") from None
         searcher = engine.searcher
         answer = await _ask(searcher, question, 3, 0, "messages")
-        answered = await run_in_threadpool(reply, answer, searcher.index.manifest.seeds)
-        version = {VERSION_HEADER: searcher.index.manifest.version}
+        answered = await run_in_threadpool(reply, answer, answer.info.seeds)
+        version = {VERSION_HEADER: answer.info.version}
         if body.stream:
             return StreamingResponse(
                 completion_chunks(answered),

@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
-from retrieval import COVERAGE_FLOOR, Answer, Calibration, Hit
+from retrieval import COVERAGE_FLOOR, Answer, Hit
 
 from ..citations import citation_label, language_of, location
 
@@ -46,11 +46,6 @@ def evidence(hit: Hit, dense_floor: float | None) -> float:
             meaning = COVERAGE_FLOOR * similarity / dense_floor
         score = max(score, meaning)
     return score
-
-
-def dense_floor_of(calibration: Calibration | None) -> float | None:
-    """The dense floor an index was calibrated with, if it has one."""
-    return None if calibration is None else calibration.dense_floor
 
 
 def records(

@@ -80,9 +80,7 @@ def run(settings: Settings, config: ServeConfig, warn: Say, say: Say, verbose: b
 
 def _warm_up(engine: Engine) -> None:
     """Ask once before the first caller does: the tokenizer's dictionary loads lazily."""
-    paragraphs = engine.searcher.index.paragraphs
-    if len(paragraphs):
-        engine.ask(paragraphs[0].text[:100])
+    engine.warm_up()
 
 
 def _announce(server: uvicorn.Server, engine: Engine, config: ServeConfig, say: Say) -> None:
@@ -95,11 +93,11 @@ def _announce(server: uvicorn.Server, engine: Engine, config: ServeConfig, say: 
     for listener in server.servers:
         for sock in listener.sockets:
             port = sock.getsockname()[1]
-    manifest = engine.searcher.index.manifest
+    info = engine.info
     host = f"[{config.host}]" if ":" in config.host else config.host
     key = "the API key in SEEDQA_API_KEY" if config.api_key else "no API key (loopback only)"
     say(
-        f"Serving index {manifest.version} ({manifest.paragraphs} paragraphs, "
-        f"{engine.searcher.mode}) on http://{host}:{port} with {key}. "
+        f"Serving index {info.version} ({info.paragraphs} paragraphs, "
+        f"{info.mode}) on http://{host}:{port} with {key}. "
         f"API description: http://{host}:{port}/docs. Stop with Ctrl-C."
     )

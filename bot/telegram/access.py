@@ -17,6 +17,11 @@ class Access:
         self._allowed = None if allowed_chats is None else set(allowed_chats)
         self._admins = frozenset(admins)
 
+    @property
+    def restricted(self) -> bool:
+        """Whether there is an allowlist (answers then depend on who asks)."""
+        return self._allowed is not None
+
     def allows(self, chat_id: int) -> bool:
         """Whether the bot answers in this chat (every chat when there is no allowlist)."""
         return self._allowed is None or chat_id in self._allowed

@@ -96,10 +96,10 @@ async def serve(
                 allowed_updates=ALLOWED_UPDATES,
             )
             how = f"webhook on {webhook.listen}:{webhook.port}/{webhook.path}"
-        manifest = librarian.engine.searcher.index.manifest
+        info = librarian.engine.info
         ready(
-            f"@{application.bot.username} is answering from index {manifest.version} "
-            f"({manifest.paragraphs} paragraphs, {librarian.engine.searcher.mode}), {how}."
+            f"@{application.bot.username} is answering from index {info.version} "
+            f"({info.paragraphs} paragraphs, {info.mode}), {how}."
         )
         await stop.wait()
         logger.info("Stopping")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..citations import Language
 from ..errors import ConfigError
 from ..settings import Setting, Values, path, resolve
 
@@ -125,6 +126,20 @@ ADMINS: Setting[frozenset[int]] = Setting(
     parse=_ids,
     shown_default="nobody",
 )
+def _language(value: str) -> Language:
+    value = value.strip().lower()
+    if value not in ("zh", "en"):
+        raise ValueError(f"must be zh or en, not {value!r}")
+    return "zh" if value == "zh" else "en"
+
+
+LANGUAGE: Setting[Language] = Setting(
+    "language",
+    "zh or en: the language for users whose app sends none",
+    env="SEEDQA_LANGUAGE",
+    parse=_language,
+    shown_default="the corpus's",
+)
 MAX_RATE_SETTING: Setting[float] = Setting(
     "max_rate",
     "messages per second across all chats",
@@ -167,7 +182,7 @@ SECRET_TOKEN: Setting[str] = Setting(
 
 TELEGRAM_SETTINGS: tuple[Setting[Any], ...] = (TOKEN, BASE_URL, DATA, QUESTIONS)
 WEBHOOK_SETTINGS: tuple[Setting[Any], ...] = (WEBHOOK_URL, LISTEN, PORT, SECRET_TOKEN)
-ACCESS_SETTINGS: tuple[Setting[Any], ...] = (ALLOWED_CHATS, ADMINS, MAX_RATE_SETTING)
+ACCESS_SETTINGS: tuple[Setting[Any], ...] = (ALLOWED_CHATS, ADMINS, MAX_RATE_SETTING, LANGUAGE)
 SETTINGS = TELEGRAM_SETTINGS + WEBHOOK_SETTINGS + ACCESS_SETTINGS
 """Every setting of ``seedqa bot`` besides where the seeds and the index are."""
 
@@ -200,6 +215,8 @@ class BotConfig:
     admins: frozenset[int] = frozenset()
     questions_per_minute: int = QUESTIONS_PER_MINUTE
     max_rate: float = MAX_RATE
+    language: Language | None = None
+    """Language of users whose app sends none (and of text with no words); None: the corpus's."""
     request_timeout: float = 10.0
     """Seconds to wait for the Bot API to answer a request."""
     poll_timeout: float = 10.0
@@ -261,6 +278,7 @@ class BotConfig:
             admins=values[ADMINS] or frozenset(),
             questions_per_minute=QUESTIONS_PER_MINUTE if questions is None else questions,
             max_rate=MAX_RATE if max_rate is None else max_rate,
+            language=values[LANGUAGE],
         )
 
 

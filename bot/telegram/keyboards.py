@@ -28,12 +28,13 @@ __all__ = [
     "deep_link",
     "encode",
     "paragraph_from_payload",
+    "questions_keyboard",
 ]
 
 MAX_CALLBACK_BYTES = 64
 
 _DATA = re.compile(r"(m):(\d{1,12}):(\d{1,4})|(p):([0-9a-f]{16}):(zh|en)|(v):(\d{1,12}):([ud])")
-_PAYLOAD = re.compile(r"p_([0-9a-f]{16})")
+_PAYLOAD = re.compile(r"p_([0-9a-f]{16})(?:_(zh|en))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +119,36 @@ def answer_keyboard(
     return InlineKeyboardMarkup([row for row in (passages, paging + votes) if row])
 
 
-def deep_link(username: str, paragraph_id: str) -> str:
-    """A ``t.me`` link that opens a private chat with the bot on this paragraph."""
-    return f"https://t.me/{username}?start=p_{paragraph_id}"
+def questions_keyboard(answers: list[Answer], language: Language) -> InlineKeyboardMarkup | None:
+    """Under several answers in one reply: a row of 📄 per question (``📄 2.1``: the second
+    question's first passage). Paging and votes stay with single questions: one message cannot
+    carry a pager per question."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"📄 {number}.{hit.rank}", callback_data=encode(Show(hit.paragraph.id, language))
+            )
+            for hit in answer.hits
+        ]
+        for number, answer in enumerate(answers, 1)
+    ]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
-def paragraph_from_payload(payload: str) -> str | None:
-    """The paragraph id a ``/start`` deep-link payload names, if it names one."""
+def deep_link(username: str, paragraph_id: str, language: Language) -> str:
+    """A ``t.me`` link that opens a private chat with the bot on this paragraph, cited in
+    ``language`` — the language of the answer the link came with, whatever the app's."""
+    return f"https://t.me/{username}?start=p_{paragraph_id}_{language}"
+
+
+def paragraph_from_payload(payload: str) -> tuple[str, Language | None] | None:
+    """The paragraph a ``/start`` deep-link payload names, and the language to cite it in
+    (None in links made before the language was part of them)."""
     match = _PAYLOAD.fullmatch(payload)
-    return match[1] if match else None
+    if match is None:
+        return None
+    language: Language | None = None
+    if match[2]:
+        language = "zh" if match[2] == "zh" else "en"
+    return match[1], language

@@ -1,72 +1,60 @@
-"""What the bot does, in terms of chats, users and texts: answer, page, show, vote, rebuild.
+"""What the bot does for a request: answer, page, show, vote, describe, rebuild.
 
 Searching is synchronous and CPU-bound, so it runs on a pool of worker threads; so do the short
 database calls. The event loop only waits for them, and goes on handling other chats meanwhile.
+What a reply cites comes with the answer (``Answer.info``), from the version that answered it,
+however soon a rebuilt one replaces it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
+from collections.abc import Sequence
 from concurrent.futures import Executor
 
-from telegram import (
-    Bot,
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InlineQueryResultArticle,
-    InputTextMessageContent,
-    LinkPreviewOptions,
-)
-from telegram.constants import ParseMode
+from telegram import Bot, BotCommand, InlineQueryResultArticle
 from telegram.error import TelegramError
 
-from retrieval import (
-    MAX_QUESTION_CHARS,
-    Answer,
-    Engine,
-    QuestionError,
-    SeedQAError,
-    clean_question,
-)
+from retrieval import MAX_QUESTION_CHARS, Answer, Engine, QuestionError, SeedQAError, clean_question
 
 from .. import runtime
-from ..citations import Language, citation_label, language_of
+from ..citations import Language, language_of
 from ..settings import Settings
-from .access import Access
+from .admission import Admission, Kind
 from .config import BotConfig
 from .feedback import FeedbackStore
-from .keyboards import answer_keyboard, deep_link
-from .markup import paginate
+from .keyboards import answer_keyboard, questions_keyboard
 from .outbox import Outbox
 from .phrases import COMMANDS, phrases
 from .replies import (
     about_messages,
     answer_messages,
-    clip,
+    inline_articles,
     paragraph_messages,
-    passage,
-    seeds_root,
+    questions_messages,
+    real_file_first,
+    real_files_first,
     text_messages,
 )
-from .throttle import Throttle, Verdict
+from .request import Request, reply_language
 
-__all__ = ["INLINE_RESULTS", "PAGE", "Librarian"]
+__all__ = ["INLINE_RESULTS", "MAX_QUESTIONS", "PAGE", "Librarian"]
 
 logger = logging.getLogger(__name__)
 
 PAGE = 3
 """Passages per answer; "more" shows the next three."""
 INLINE_RESULTS = 5
-LIGHT_REQUESTS = 3
-"""Commands, button presses and inline queries (one comes with each keystroke) search less than
-a question, or nothing: a user may make this many times as many of them as questions."""
+MAX_QUESTIONS = 5
+"""Questions of one message (one a line) answered in one reply; the rest are asked to be sent
+again, so that one message cannot cost a user's whole minute of questions unseen."""
 
 
 class Librarian:
-    """The bot's work, shared by every handler: one engine, one database, the limits."""
+    """The bot's work, shared by every handler: one engine, one database, the admission."""
 
     def __init__(
         self,
@@ -79,62 +67,50 @@ class Librarian:
         self.engine = engine
         self.settings = settings
         self.store = store
-        self.access = Access(config.allowed_chats, config.admins)
-        self.questions = Throttle(config.questions_per_minute)
-        self.requests = Throttle(LIGHT_REQUESTS * config.questions_per_minute)
-        self.inline = Throttle(LIGHT_REQUESTS * config.questions_per_minute)
+        self.admission = Admission(config.allowed_chats, config.admins, config.questions_per_minute)
+        self.language: Language = config.language or "zh"
+        """The bot's default language: for users whose app sends none, and text with no words."""
+        self._chosen_language = config.language is not None
         self.outbox = Outbox(self.follow)
         self._pool = pool
         self._rebuilding = False
 
     async def warm_up(self) -> None:
-        """Ask once before the first user does: the tokenizer's dictionary and the model load
-        lazily, and the first question would otherwise wait a second or more for them."""
-        paragraphs = self.engine.searcher.index.paragraphs
-        if len(paragraphs):
-            await self._search(paragraphs[0].text[:100], PAGE)
+        """Answer once before the first user does (see :meth:`Engine.warm_up`), and take the
+        corpus's language as the default one unless it was set."""
+        loop = asyncio.get_running_loop()
+        sample = await loop.run_in_executor(self._pool, self.engine.warm_up)
+        if not self._chosen_language and sample:
+            self.language = language_of(sample)
 
     async def _search(self, question: str, k: int, offset: int = 0) -> Answer:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self.engine.ask, question, k, offset)
+        answer = await loop.run_in_executor(self._pool, self.engine.ask, question, k, offset)
+        return real_files_first(answer, self.settings.seeds)
 
-    def refusal(
-        self, throttle: Throttle, chat_id: int, user_id: int | None, language: Language
-    ) -> str | None:
-        """None to go ahead; else what to tell the user ('' for nothing: they were told)."""
-        if user_id is not None:
-            verdict = throttle.check(user_id)
-            if verdict is not Verdict.ALLOW:
-                return phrases(language).throttled if verdict is Verdict.WARN else ""
-        if not self.access.allows(chat_id):
-            return phrases(language).not_allowed
-        return None
+    async def admit(self, request: Request, kind: Kind, language: Language | None = None) -> bool:
+        """Whether to serve this request; if not, say why (unless the user was told already)."""
+        refusal = self.admission.check(kind, request.chat, request.user)
+        if refusal is None:
+            return True
+        text = refusal.text(language or request.language)
+        if text:
+            await self.say(request, text)
+        return False
 
-    async def admit(
-        self,
-        bot: Bot,
-        throttle: Throttle,
-        chat_id: int,
-        user_id: int | None,
-        language: Language,
-        reply_to: int | None,
-    ) -> bool:
-        """Whether to serve this request; if not, say why (unless already said)."""
-        refusal = self.refusal(throttle, chat_id, user_id, language)
-        if refusal:
-            await self.say(bot, chat_id, refusal, reply_to)
-        return refusal is None
+    async def say(self, request: Request, text: str) -> None:
+        """Send one of the bot's own sentences, in reply to the request's message."""
+        chunks = text_messages(text)
+        await self.outbox.send(request.bot, request.chat, chunks, None, request.message)
 
-    async def say(self, bot: Bot, chat_id: int, text: str, reply_to: int | None = None) -> None:
-        """Send one of the bot's own sentences."""
-        await self.outbox.send(bot, chat_id, text_messages(text), reply_to=reply_to)
-
-    async def answer(
-        self, bot: Bot, chat_id: int, user_id: int | None, text: str, reply_to: int | None
-    ) -> None:
-        """Answer a question in a chat: the first page of passages, with buttons under it."""
-        language = language_of(text)
-        if not await self.admit(bot, self.questions, chat_id, user_id, language, reply_to):
+    async def answer(self, request: Request, text: str) -> None:
+        """Answer a message: one question, or several (one a line) in one reply."""
+        language = reply_language(request, text)
+        if not await self.admit(request, Kind.QUESTION, language):
+            return
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if len(lines) > 1:
+            await self._answer_each(request, lines, language)
             return
         say = phrases(language)
         try:
@@ -142,138 +118,122 @@ class Librarian:
         except QuestionError:
             length = len(text.strip())
             await self.say(
-                bot,
-                chat_id,
+                request,
                 say.too_long.format(length=length, limit=MAX_QUESTION_CHARS)
                 if length
                 else say.ask_usage,
-                reply_to,
             )
             return
         started = time.perf_counter()
-        async with self.outbox.typing(bot, chat_id):
+        async with self.outbox.typing(request.bot, request.chat):
             answer = await self._search(question, PAGE)
-            question_id = await asyncio.to_thread(self.store.ask, chat_id, user_id, question)
-        root = seeds_root(self.engine.searcher.index.manifest)
+            question_id = await self._store(request, question)
         await self.outbox.send(
-            bot,
-            chat_id,
-            answer_messages(answer, root, language),
+            request.bot,
+            request.chat,
+            answer_messages(answer, _root(answer), language),
             answer_keyboard(question_id, answer, 0, PAGE, language),
-            reply_to,
+            request.message,
         )
         logger.info(
             "Answered question %d in chat %s: %d passages (%s) in %.0f ms",
             question_id,
-            chat_id,
+            request.chat,
             len(answer.hits),
             answer.mode,
             (time.perf_counter() - started) * 1000,
         )
 
-    async def page(
-        self,
-        bot: Bot,
-        chat_id: int,
-        message_id: int,
-        question_id: int,
-        offset: int,
-        language: Language,
-    ) -> str | None:
+    async def _answer_each(
+        self, request: Request, lines: Sequence[str], language: Language
+    ) -> None:
+        """Several questions, one a line: each answered, all in one reply."""
+        asked = lines[:MAX_QUESTIONS]
+        answers: list[Answer] = []
+        async with self.outbox.typing(request.bot, request.chat):
+            for line in asked:
+                try:
+                    question = clean_question(line)
+                except QuestionError:  # a line over the limit: cut, as the reply shows it
+                    question = clean_question(line[:MAX_QUESTION_CHARS])
+                answers.append(await self._search(question, PAGE))
+        chunks = questions_messages(answers, _root(answers[0]), language)
+        if len(lines) > MAX_QUESTIONS:
+            rest = len(lines) - MAX_QUESTIONS
+            note = phrases(language).too_many_questions.format(limit=MAX_QUESTIONS, rest=rest)
+            chunks += text_messages(note)
+        keyboard = questions_keyboard(answers, language)
+        await self.outbox.send(request.bot, request.chat, chunks, keyboard, request.message)
+        logger.info("Answered %d questions of one message in chat %s", len(answers), request.chat)
+
+    async def _store(self, request: Request, question: str) -> int:
+        return await asyncio.to_thread(self.store.ask, request.chat, request.user, question)
+
+    async def page(self, request: Request, question_id: int, offset: int) -> str | None:
         """Edit an answer in place to show the page at ``offset``; returns a notice, if any."""
         asked = await asyncio.to_thread(self.store.question, question_id)
-        if asked is None or asked.chat != chat_id:
-            return phrases(language).expired
-        language = language_of(asked.question)
+        if asked is None or asked.chat != request.chat or request.message is None:
+            return phrases(request.language).expired
+        language = reply_language(request, asked.question)
         answer = await self._search(asked.question, PAGE, offset)
         if answer.abstained:
             return phrases(language).no_more
-        root = seeds_root(self.engine.searcher.index.manifest)
         await self.outbox.edit(
-            bot,
-            chat_id,
-            message_id,
-            answer_messages(answer, root, language),
+            request.bot,
+            request.chat,
+            request.message,
+            answer_messages(answer, _root(answer), language),
             answer_keyboard(question_id, answer, offset, PAGE, language),
         )
         return None
 
-    async def show(
-        self, bot: Bot, chat_id: int, paragraph_id: str, language: Language, reply_to: int | None
-    ) -> bool:
+    async def show(self, request: Request, paragraph_id: str, language: Language) -> bool:
         """Send a whole paragraph with its neighbours; False when the index no longer has it."""
-        searcher = self.engine.searcher
-        paragraph = searcher.paragraph(paragraph_id)
-        if paragraph is None:
+        context = self.engine.context(paragraph_id)
+        if context is None:
             return False
-        chunks = paragraph_messages(
-            paragraph,
-            searcher.neighbours(paragraph_id),
-            seeds_root(searcher.index.manifest),
-            language,
+        seeds = self.settings.seeds
+        context = dataclasses.replace(
+            context,
+            paragraph=real_file_first(context.paragraph, seeds),
+            before=context.before and real_file_first(context.before, seeds),
+            after=context.after and real_file_first(context.after, seeds),
         )
-        await self.outbox.send(bot, chat_id, chunks, reply_to=reply_to)
+        chunks = paragraph_messages(context, language)
+        await self.outbox.send(request.bot, request.chat, chunks, None, request.message)
         return True
 
-    async def vote(
-        self, chat_id: int, user_id: int, question_id: int, up: bool, language: Language
-    ) -> str:
+    async def vote(self, request: Request, question_id: int, up: bool) -> str:
         """Record a 👍/👎; returns the notice to show."""
         asked = await asyncio.to_thread(self.store.question, question_id)
-        if asked is None or asked.chat != chat_id:
-            return phrases(language).expired
-        await asyncio.to_thread(self.store.vote, question_id, chat_id, user_id, up)
-        logger.info("Vote on question %d in chat %s: %s", question_id, chat_id, up)
-        return phrases(language_of(asked.question)).thanks
+        if asked is None or asked.chat != request.chat or request.user is None:
+            return phrases(request.language).expired
+        await asyncio.to_thread(self.store.vote, question_id, request.chat, request.user, up)
+        logger.info("Vote on question %d in chat %s: %s", question_id, request.chat, up)
+        return phrases(reply_language(request, asked.question)).thanks
 
-    async def about(self, bot: Bot, chat_id: int, language: Language, reply_to: int | None) -> None:
-        """Say what is indexed."""
-        searcher = self.engine.searcher
-        chunks = about_messages(searcher.index.manifest, searcher.mode, language)
-        await self.outbox.send(bot, chat_id, chunks, reply_to=reply_to)
+    async def about(self, request: Request) -> None:
+        """Say what is indexed (the files' names only to admins)."""
+        admin = self.admission.is_admin(request.user)
+        chunks = about_messages(self.engine.info, request.language, admin)
+        await self.outbox.send(request.bot, request.chat, chunks, None, request.message)
 
     async def inline_results(
-        self, question: str, username: str, html: bool = True
+        self, question: str, language: Language, username: str, html: bool = True
     ) -> list[InlineQueryResultArticle]:
-        """Up to five articles for an inline query: its citation as the title, the answering
-        sentence as the description, the passage as the message, a link to the whole paragraph.
-        """
-        language = language_of(question)
+        """Up to five articles for an inline query (see :func:`replies.inline_articles`)."""
         answer = await self._search(question, INLINE_RESULTS)
-        root = seeds_root(self.engine.searcher.index.manifest)
-        say = phrases(language)
-        results = []
-        for hit in answer.hits:
-            chunk = paginate([passage(hit, root, language, numbered=False)])[0]
-            link = InlineKeyboardButton(
-                say.open_paragraph, url=deep_link(username, hit.paragraph.id)
-            )
-            results.append(
-                InlineQueryResultArticle(
-                    id=hit.paragraph.id,
-                    title=clip(citation_label(hit.source, language), 100),
-                    description=clip(hit.highlight_text, 200),
-                    input_message_content=InputTextMessageContent(
-                        chunk.html if html else chunk.plain,
-                        parse_mode=ParseMode.HTML if html else None,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    ),
-                    reply_markup=InlineKeyboardMarkup([[link]]),
-                )
-            )
-        return results
+        return inline_articles(answer, language, username, html)
 
-    async def reindex(
-        self, bot: Bot, chat_id: int, language: Language, reply_to: int | None
-    ) -> None:
+    async def reindex(self, request: Request) -> None:
         """Rebuild the index from the seeds folder while answering goes on, then switch to it."""
-        say = phrases(language)
+        say = phrases(request.language)
         if self._rebuilding:
-            await self.say(bot, chat_id, say.reindex_busy, reply_to)
+            await self.say(request, say.reindex_busy)
             return
         self._rebuilding = True
         try:
-            await self.say(bot, chat_id, say.reindex_started, reply_to)
+            await self.say(request, say.reindex_started)
             warnings: list[str] = []
             try:
                 report, _ = await asyncio.to_thread(
@@ -286,10 +246,9 @@ class Librarian:
                 )
                 await asyncio.to_thread(self.engine.reload)
             except SeedQAError as error:
-                version = self.engine.searcher.index.manifest.version
+                version = self.engine.info.version
                 logger.warning("Rebuild failed, still on %s: %s", version, error)
-                failed = say.reindex_failed.format(error=error, version=version)
-                await self.say(bot, chat_id, failed, reply_to)
+                await self.say(request, say.reindex_failed.format(error=error, version=version))
                 return
             if report.up_to_date:
                 text = say.reindex_fresh
@@ -299,16 +258,16 @@ class Librarian:
                     paragraphs=report.paragraphs,
                     mode=say.mode_hybrid if report.mode == "hybrid" else say.mode_lexical,
                     seconds=report.seconds,
-                    version=self.engine.searcher.index.manifest.version,
+                    version=self.engine.info.version,
                 )
-            await self.say(bot, chat_id, "\n".join([text, *warnings]), reply_to)
+            await self.say(request, "\n".join([text, *warnings]))
         finally:
             self._rebuilding = False
 
     async def follow(self, old_chat: int, new_chat: int) -> None:
         """A group became a supergroup: answer there, and keep its buttons working."""
         logger.info("Chat %s migrated to %s", old_chat, new_chat)
-        self.access.follow(old_chat, new_chat)
+        self.admission.follow(old_chat, new_chat)
         await asyncio.to_thread(self.store.migrate, old_chat, new_chat)
 
     async def announce(self, bot: Bot) -> None:
@@ -321,3 +280,8 @@ class Librarian:
                 )
             except TelegramError as error:
                 logger.warning("Could not register the %s command menu: %s", language, error)
+
+
+def _root(answer: Answer) -> str:
+    """The seeds folder as cited to users: its name, never the server's path."""
+    return answer.info.seeds_name if answer.info is not None else ""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..citations import NOTHING_FOUND, Language
 
-__all__ = ["COMMANDS", "Phrases", "language_of_user", "phrases"]
+__all__ = ["COMMANDS", "Phrases", "phrases"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +16,7 @@ class Phrases:
     start: str
     help: str
     about: str
+    about_files: str
     mode_hybrid: str
     mode_lexical: str
     no_model: str
@@ -44,6 +45,8 @@ class Phrases:
     inline_nothing: str
     open_paragraph: str
     this_paragraph: str
+    also_in: str
+    too_many_questions: str
 
 
 ZH = Phrases(
@@ -55,12 +58,16 @@ ZH = Phrases(
     "• 任何聊天中输入 @{bot} 问题，再从列表中选一条发送。\n\n"
     "每个回答列出最相关的段落，答句加粗，并附出处。回答下方的按钮：📄 查看整段及前后段，"
     "“更多结果”翻页，👍/👎 告诉我答得好不好。\n\n"
+    "一条消息里可以有多个问题，每行一个，会在同一条回复里逐一回答。\n\n"
+    "群组管理员请注意：机器人默认开启隐私模式，只能看到命令和对它消息的回复；"
+    "要让 @{bot} 提问也能被回答，请在 @BotFather 中用 /setprivacy 关闭隐私模式，"
+    "或把机器人设为群管理员。\n\n"
     "/about 资料库里有什么",
     about="资料库：{files} 个文件，{paragraphs} 个段落\n"
     "模型：{model}（{mode}）\n"
     "建立时间：{built}\n"
-    "索引版本：{version}\n\n"
-    "文件：\n{names}",
+    "索引版本：{version}",
+    about_files="\n\n文件：\n{names}",
     mode_hybrid="词语与语义混合检索",
     mode_lexical="仅按词语检索",
     no_model="无",
@@ -90,6 +97,8 @@ ZH = Phrases(
     inline_nothing="没有找到答案，点此查看用法",
     open_paragraph="📄 查看整段",
     this_paragraph="▶ ",
+    also_in="同见：",
+    too_many_questions="一次最多回答 {limit} 个问题，其余 {rest} 个请另发。",
 )
 
 EN = Phrases(
@@ -103,12 +112,16 @@ EN = Phrases(
     "Each answer lists the most relevant paragraphs with the answering sentence in bold and "
     "where it stands. Buttons under it: 📄 the whole paragraph with its neighbours, “More” for "
     "the next results, 👍/👎 to say whether it helped.\n\n"
+    "Several questions in one message, one a line, are each answered in one reply.\n\n"
+    "For group admins: with privacy mode on (Telegram's default) a bot sees only commands and "
+    "replies to its messages. For @{bot} QUESTION to be answered, turn privacy mode off with "
+    "@BotFather's /setprivacy, or make the bot an admin of the group.\n\n"
     "/about what is in the library",
     about="Library: {files} files, {paragraphs} paragraphs\n"
     "Model: {model} ({mode})\n"
     "Built: {built}\n"
-    "Index version: {version}\n\n"
-    "Files:\n{names}",
+    "Index version: {version}",
+    about_files="\n\nFiles:\n{names}",
     mode_hybrid="hybrid search: words and meaning",
     mode_lexical="word search only",
     no_model="none",
@@ -140,6 +153,9 @@ EN = Phrases(
     inline_nothing="Nothing found; tap for help",
     open_paragraph="📄 Whole paragraph",
     this_paragraph="▶ ",
+    also_in="also in:",
+    too_many_questions="I answer at most {limit} questions a message; send the other {rest} "
+    "again.",
 )
 
 _BY_LANGUAGE: dict[Language, Phrases] = {"zh": ZH, "en": EN}
@@ -165,7 +181,3 @@ def phrases(language: Language) -> Phrases:
     """The phrases in ``language``."""
     return _BY_LANGUAGE[language]
 
-
-def language_of_user(language_code: str | None) -> Language:
-    """Chinese for a Telegram user whose app is in Chinese, else English."""
-    return "zh" if (language_code or "").lower().startswith("zh") else "en"

@@ -3,13 +3,24 @@ paragraph to read it, under a numbered citation (article, section, paragraph, fi
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
-from pathlib import PurePath
+from pathlib import Path
 
-from retrieval import Answer, Hit, Manifest, Paragraph
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+)
+from telegram.constants import ParseMode
+
+from retrieval import Answer, Context, Hit, IndexInfo, Paragraph, Source
 
 from ..citations import Language, citation_label, line_note, location
+from .keyboards import deep_link
 from .markup import Block, Chunk, Run, paginate
 from .phrases import phrases
 
@@ -19,9 +30,12 @@ __all__ = [
     "answer_messages",
     "clip",
     "excerpt",
+    "inline_articles",
     "paragraph_messages",
     "passage",
-    "seeds_root",
+    "questions_messages",
+    "real_file_first",
+    "real_files_first",
     "text_messages",
 ]
 
@@ -35,11 +49,36 @@ LONGEST_SENTENCE = 1000
 LONGEST_LABEL = 200
 _STOPS = "。！？；!?;\n"
 _FILES_LISTED = 20
+_PLACES_LISTED = 3
 
 
-def seeds_root(manifest: Manifest) -> str:
-    """The seeds folder as cited to users: its name only, never the server's absolute path."""
-    return PurePath(manifest.seeds).name
+def real_files_first(answer: Answer, seeds: Path) -> Answer:
+    """The answer with each paragraph's places in seed files before places through symlinks.
+
+    The same paragraph in several files is one paragraph citing every place; a link to a file is
+    the least useful place to cite first (it moves, and it names the same text twice).
+    """
+
+    hits = tuple(
+        dataclasses.replace(hit, paragraph=real_file_first(hit.paragraph, seeds))
+        for hit in answer.hits
+    )
+    return dataclasses.replace(answer, hits=hits)
+
+
+def real_file_first(paragraph: Paragraph, seeds: Path) -> Paragraph:
+    """The paragraph with its places in seed files before its places through symlinks."""
+    if len(paragraph.sources) < 2:
+        return paragraph
+
+    def linked(source: Source) -> bool:
+        try:
+            return (seeds / source.path).is_symlink()
+        except OSError:
+            return False
+
+    ordered = tuple(sorted(paragraph.sources, key=linked))  # stable: the files' order is kept
+    return dataclasses.replace(paragraph, sources=ordered)
 
 
 def text_messages(text: str) -> list[Chunk]:
@@ -54,8 +93,22 @@ def answer_messages(answer: Answer, root: str, language: Language) -> list[Chunk
     return paginate([passage(hit, root, language) for hit in answer.hits])
 
 
+def questions_messages(
+    answers: Sequence[Answer], root: str, language: Language
+) -> list[Chunk]:
+    """Several questions of one message answered in one reply, each under the question."""
+    blocks: list[Block] = []
+    for number, answer in enumerate(answers, 1):
+        blocks.append((Run(f"{number}. {answer.question}", "b"),))
+        if answer.abstained:
+            blocks.append((Run(phrases(language).nothing_found),))
+        blocks.extend(passage(hit, root, language) for hit in answer.hits)
+    return paginate(blocks)
+
+
 def passage(hit: Hit, root: str, language: Language, numbered: bool = True) -> Block:
-    """One passage: its citation (numbered), the answering sentence in bold in its context."""
+    """One passage: its citation (numbered), the answering sentence in bold in its context, and
+    the other places the same paragraph stands."""
     before, sentence, after = excerpt(hit.paragraph.text, hit.highlight)
     return (
         Run(f"[{hit.rank}] " if numbered else ""),
@@ -67,7 +120,21 @@ def passage(hit: Hit, root: str, language: Language, numbered: bool = True) -> B
         Run("\n↳ "),
         Run(location(hit.source, root), "code"),
         Run(line_note(hit.source, hit.highlight_line, language)),
+        *_also_in(hit.paragraph, root, language),
     )
+
+
+def _also_in(paragraph: Paragraph, root: str, language: Language) -> Block:
+    """``also in: a.txt:3, b.txt:9`` for a paragraph that stands in several places."""
+    others = paragraph.sources[1:]
+    if not others:
+        return ()
+    runs: list[Run] = [Run("\n" + phrases(language).also_in)]
+    for number, source in enumerate(others[:_PLACES_LISTED]):
+        runs += [Run(", " if number else " "), Run(location(source, root), "code")]
+    if len(others) > _PLACES_LISTED:
+        runs.append(Run(f" … (+{len(others) - _PLACES_LISTED})"))
+    return tuple(runs)
 
 
 def excerpt(text: str, span: tuple[int, int], context: int = CONTEXT) -> tuple[str, str, str]:
@@ -102,17 +169,12 @@ def clip(text: str, longest: int) -> str:
     return text if len(text) <= longest else text[: longest - 1] + "…"
 
 
-def paragraph_messages(
-    paragraph: Paragraph,
-    neighbours: tuple[Paragraph | None, Paragraph | None],
-    root: str,
-    language: Language,
-) -> list[Chunk]:
+def paragraph_messages(context: Context, language: Language) -> list[Chunk]:
     """A whole paragraph between the paragraphs before and after it, each under its citation."""
-    before, after = neighbours
+    root = context.info.seeds_name
     blocks = [
-        _whole(neighbour, root, language, focal=neighbour is paragraph)
-        for neighbour in (before, paragraph, after)
+        _whole(neighbour, root, language, focal=neighbour is context.paragraph)
+        for neighbour in (context.before, context.paragraph, context.after)
         if neighbour is not None
     ]
     return paginate(blocks)
@@ -129,20 +191,51 @@ def _whole(paragraph: Paragraph, root: str, language: Language, focal: bool) -> 
     )
 
 
-def about_messages(manifest: Manifest, mode: str, language: Language) -> list[Chunk]:
-    """What is indexed: files, paragraphs, model, search mode, when it was built."""
+def about_messages(info: IndexInfo, language: Language, admin: bool) -> list[Chunk]:
+    """What is indexed: counts, the model's name, search mode, when it was built; the files'
+    names for admins only. Never a path on the server: /about answers anyone who asks."""
     say = phrases(language)
-    names: Sequence[str] = sorted(manifest.files)
-    listed = "\n".join(f"• {name}" for name in names[:_FILES_LISTED])
-    if len(names) > _FILES_LISTED:
-        listed += f"\n… (+{len(names) - _FILES_LISTED})"
     text = say.about.format(
-        files=len(names),
-        paragraphs=manifest.paragraphs,
-        model=manifest.model or say.no_model,
-        mode=say.mode_hybrid if mode == "hybrid" else say.mode_lexical,
-        built=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(manifest.built_at)),
-        version=manifest.version,
-        names=listed or "—",
+        files=len(info.files),
+        paragraphs=info.paragraphs,
+        model=info.model_name or say.no_model,
+        mode=say.mode_hybrid if info.mode == "hybrid" else say.mode_lexical,
+        built=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(info.built_at)),
+        version=info.version,
     )
+    if admin:
+        names: Sequence[str] = info.files
+        listed = "\n".join(f"• {name}" for name in names[:_FILES_LISTED])
+        if len(names) > _FILES_LISTED:
+            listed += f"\n… (+{len(names) - _FILES_LISTED})"
+        text += say.about_files.format(names=listed or "—")
     return text_messages(text)
+
+
+def inline_articles(
+    answer: Answer, language: Language, username: str, html: bool = True
+) -> list[InlineQueryResultArticle]:
+    """The results of an inline query: its citation as the title, the answering sentence as the
+    description, the passage as the message, a link to the whole paragraph (cited alike)."""
+    root = answer.info.seeds_name if answer.info else ""
+    say = phrases(language)
+    articles = []
+    for hit in answer.hits:
+        chunk = paginate([passage(hit, root, language, numbered=False)])[0]
+        link = InlineKeyboardButton(
+            say.open_paragraph, url=deep_link(username, hit.paragraph.id, language)
+        )
+        articles.append(
+            InlineQueryResultArticle(
+                id=hit.paragraph.id,
+                title=clip(citation_label(hit.source, language), 100),
+                description=clip(hit.highlight_text, 200),
+                input_message_content=InputTextMessageContent(
+                    chunk.html if html else chunk.plain,
+                    parse_mode=ParseMode.HTML if html else None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
+                reply_markup=InlineKeyboardMarkup([[link]]),
+            )
+        )
+    return articles

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SeedsNotFoundError
+from ..errors import SeedQAError, SeedsNotFoundError
 from ..index.manifest import Manifest
+from ..index.store import read_manifest
 from ..ingest.seeds import SeedFile, file_hash, file_hashes, find_seeds
 
 __all__ = ["SeedChanges", "compare", "seed_changes", "seeds_changed"]
@@ -49,13 +50,24 @@ def seed_changes(seeds: Path, manifest: Manifest) -> SeedChanges:
     return compare(file_hashes(seeds), manifest.known())
 
 
-def seeds_changed(seeds: Path, manifest: Manifest) -> bool:
-    """Whether the seeds differ from the index's, looked at cheaply: names, sizes and times.
+def seeds_changed(seeds: Path, root: Path, version: str | None = None) -> bool:
+    """Whether the seeds differ from those the index in ``root`` was built from, looked at cheaply:
+    names, sizes and times (``version``: of that version, if it is still the one in use).
 
     Only a file whose size or modification time moved is hashed, to tell an edit from a touch;
-    the rest are taken as they were. A missing seeds folder is no change (there is nothing to
-    build from).
+    the rest are taken as they were. A missing seeds folder, or an index that cannot be read, is
+    no change to report (there is nothing to compare).
     """
+    try:
+        manifest = read_manifest(root)
+    except SeedQAError:
+        return False
+    if version is not None and manifest.version != version:
+        return False  # a newer version was built since: from the seeds as they are now
+    return _changed_since(seeds, manifest)
+
+
+def _changed_since(seeds: Path, manifest: Manifest) -> bool:
     then = manifest.known()
     try:
         paths = {path.relative_to(seeds).as_posix(): path for path in find_seeds(seeds)}

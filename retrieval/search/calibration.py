@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..index.dense import DenseIndex
 from ..encoder import Encoder
-from .fusion import DEPTH, Calibration
+from ..index.dense import DenseIndex
 from ..index.lexical import LexicalIndex
 from ..text.sentences import sentences
+from .fusion import DEPTH, Calibration
 
 __all__ = ["QUESTIONS", "calibrate", "pseudo_questions"]
 

@@ -2,10 +2,11 @@
 
 A watcher thread reads the folder's ``CURRENT`` pointer once a second and loads a new version in the
 background while the one in use keeps answering; the switch is one assignment. Each question is
-answered by one :class:`~retrieval.search.searcher.Searcher` — one version — from start to end, so a switch
-in the middle never mixes two; the files of a version in use stay readable even after a later
+answered by one :class:`~retrieval.search.searcher.Searcher` — one version — from start to end, so a
+switch in the middle never mixes two; the files of a version in use stay readable even after a later
 build deletes them (they are memory-mapped or loaded). A version that fails to load, or that was
-built with another model than the engine holds, is logged once and the one in use keeps answering.
+built with another model than the engine holds — or with none, which would quietly turn hybrid
+answers into lexical ones — is logged once and the one in use keeps answering.
 """
 
 from __future__ import annotations
@@ -13,20 +14,34 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..encoder import Encoder
 from ..errors import IndexMismatchError, SeedQAError
-from .searcher import Answer, Searcher
+from ..index.info import IndexInfo
 from ..index.record import BuildRecord, reuse
 from ..index.store import FORMAT, current_version, read_index
+from ..ingest.paragraphs import Paragraph
+from .searcher import Answer, Searcher
 
-__all__ = ["CHECK_INTERVAL", "Engine"]
+__all__ = ["CHECK_INTERVAL", "Context", "Engine"]
 
 logger = logging.getLogger(__name__)
 
 CHECK_INTERVAL = 1.0
 """Seconds between two looks at the index folder's CURRENT pointer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A paragraph with the ones just before and after it in its seed file, from one version."""
+
+    paragraph: Paragraph
+    before: Paragraph | None
+    after: Paragraph | None
+    info: IndexInfo
+    """The version all three were read from."""
 
 
 class Engine:
@@ -51,7 +66,12 @@ class Engine:
     @property
     def version(self) -> str:
         """The index version answering now."""
-        return self._searcher.index.manifest.version
+        return self._searcher.info.version
+
+    @property
+    def info(self) -> IndexInfo:
+        """The index version answering now, as front-ends describe it."""
+        return self._searcher.info
 
     @property
     def searcher(self) -> Searcher:
@@ -76,15 +96,8 @@ class Engine:
                     return False
                 index = read_index(self.root)
                 version = index.manifest.version
-                built = index.manifest.built_with
-                encoder = self.encoder
-                held = None if encoder is None else BuildRecord.now(encoder.name, encoder, FORMAT)
-                if held is not None and built.dense and not reuse(built, held).questions:
-                    raise IndexMismatchError(
-                        f"it was built with model {built.model}, not {held.model}; "
-                        "restart to use it"
-                    )
                 searcher = Searcher(index, self.encoder)
+                self._check_model(searcher)
             except SeedQAError as error:
                 if version != self._refused:
                     logger.warning("Keeping index %s, not %s: %s", self.version, version, error)
@@ -94,6 +107,23 @@ class Engine:
             logger.info("Switched to index %s", version)
             return True
 
+    def _check_model(self, searcher: Searcher) -> None:
+        """Refuse a version that the engine's model cannot answer from as the one in use does."""
+        if self.encoder is None:
+            return  # lexical by choice: any version answers lexically
+        manifest = searcher.index.manifest
+        built, held = manifest.built_with, BuildRecord.now(self.encoder.name, self.encoder, FORMAT)
+        if built.dense and not reuse(built, held).questions:
+            raise IndexMismatchError(
+                f"it was built with model {built.model}, not {held.model}; restart to use it"
+            )
+        if searcher.mode == "lexical" and self._searcher.mode == "hybrid":
+            raise IndexMismatchError(
+                f"it has no vectors (built with model {manifest.model or 'none'}), and answering "
+                f"from it would drop {self.encoder.name}'s half of every answer; rebuild it with "
+                f"--model {self.encoder.name}, or restart to answer from it lexically"
+            )
+
     def close(self) -> None:
         """Stop following the folder (the engine still answers from the version it holds)."""
         self._stop.set()
@@ -101,6 +131,30 @@ class Engine:
     def ask(self, question: str, k: int = 3, offset: int = 0, abstain: bool = True) -> Answer:
         """Answer from the current version (see :meth:`Searcher.ask`)."""
         return self.searcher.ask(question, k, offset, abstain)
+
+    def context(self, paragraph_id: str) -> Context | None:
+        """The paragraph with this id and its neighbours, all from one version; None if gone."""
+        searcher = self._searcher  # one version for the three reads, whatever switches meanwhile
+        paragraph = searcher.paragraph(paragraph_id)
+        if paragraph is None:
+            return None
+        before, after = searcher.neighbours(paragraph_id)
+        return Context(paragraph, before, after, searcher.info)
+
+    def warm_up(self) -> str | None:
+        """Answer one question now: the tokenizer's dictionary and the model load lazily, and the
+        first user's question would otherwise wait a second or more for them.
+
+        Returns the text it asked — the start of the first paragraph, a sample of the corpus's
+        language — or None for an empty index.
+        """
+        searcher = self._searcher
+        paragraphs = searcher.index.paragraphs
+        if not len(paragraphs):
+            return None
+        sample = paragraphs[0].text[:100]
+        searcher.ask(sample)
+        return sample
 
 
 def _watch(engine_ref: weakref.ReferenceType[Engine], stop: threading.Event) -> None:

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from ..encoder import Encoder
 from ..errors import IndexMismatchError
-from .fusion import DEPTH, Fusion
-from .highlight import best_sentence
-from ..ingest.paragraphs import Paragraph, Source
-from .question import clean_question
-from ..text.sentences import Span, sentences
+from ..index.info import IndexInfo, Mode, index_info
 from ..index.record import BuildRecord, reuse
 from ..index.store import StoredIndex
+from ..ingest.paragraphs import Paragraph, Source
+from ..text.sentences import Span, sentences
 from ..text.terms import terms
+from .fusion import DEPTH, Fusion
+from .highlight import best_sentence
+from .question import clean_question
 
 __all__ = ["COVERAGE_FLOOR", "Answer", "Hit", "Searcher"]
 
@@ -39,9 +39,6 @@ what the dense leg found. ``bench/fusion_sweep.py`` measures floors from 0 to 0.
 0.20 both the English paraphrase set (a model that reads the text) and CMRC (one that cannot) are
 at their best; half the answer bar lies there. See ``docs/fusion.md``.
 """
-
-Mode = Literal["hybrid", "lexical"]
-
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -89,6 +86,8 @@ class Answer:
     hits: tuple[Hit, ...]
     more: bool = False
     """Whether more relevant paragraphs follow these (ask again with a larger offset)."""
+    info: IndexInfo | None = None
+    """The index version that answered (what to cite it from)."""
 
     @property
     def abstained(self) -> bool:
@@ -138,6 +137,8 @@ class Searcher:
         self._fusion: Fusion | None = None
         if self.encoder is not None and manifest.calibration is not None:
             self._fusion = Fusion(manifest.calibration)  # checked when the manifest was read
+        self.info = index_info(manifest, self.mode)
+        """The version this searcher answers from."""
 
     @property
     def mode(self) -> Mode:
@@ -160,7 +161,7 @@ class Searcher:
             self._hit(offset + i + 1, candidate, question_terms, weights, vector)
             for i, candidate in enumerate(candidates[offset : offset + k])
         )
-        return Answer(question, self.mode, hits, more=len(candidates) > offset + k)
+        return Answer(question, self.mode, hits, len(candidates) > offset + k, self.info)
 
     def rank(self, question: str, k: int = 10) -> list[str]:
         """The ids of the ``k`` best-ranked paragraphs, relevant or not.

@@ -66,7 +66,7 @@ async def test_a_failed_rebuild_keeps_the_old_index_and_says_why(
 ) -> None:
     settings = lexical_index(tmp_path / "own")
     engine = Engine(settings.index)
-    version = engine.searcher.index.manifest.version
+    version = engine.info.version
     await start_bot(settings=settings, engine=engine, admins=frozenset({1001}))
     (settings.seeds / "gulls.md").write_text(GULLS, encoding="utf-8")
     with build_lock(settings.index):
@@ -77,7 +77,7 @@ async def test_a_failed_rebuild_keeps_the_old_index_and_says_why(
     assert "Another seedqa is building the index" in failed[0].text
     assert version in failed[0].text
     assert "临时党支部16个" in (await fake.reply(fake.message(QUESTION))).text
-    assert engine.searcher.index.manifest.version == version
+    assert engine.info.version == version
 
 
 async def test_questions_are_answered_while_the_index_is_rebuilt(

@@ -91,7 +91,7 @@ async def test_a_migration_message_moves_the_chat(fake: FakeBotAPI, start_bot) -
     reply = await fake.reply(fake.message(f"/ask {QUESTION}", chat_id=-100500))
     fake.migrate(-100500, -100600)
     service = fake.message(None, chat_id=-100600, migrate_from_chat_id=-100500)
-    await fake.wait_for(lambda: bot.librarian.access.allows(-100600))
+    await fake.wait_for(lambda: bot.librarian.admission.access.allows(-100600))
     moved = dict(reply.message, chat=fake.chat(-100600))
     from tests.telegram.fakebotapi import Sent
 

@@ -20,13 +20,13 @@ async def test_an_inline_question_gets_up_to_five_cited_articles(
     assert 1 <= len(results) <= 5
     for result in results:
         assert result["type"] == "article"
-        paragraph = shared_engine.searcher.paragraph(result["id"])
+        paragraph = shared_engine.context(result["id"]).paragraph
         assert result["title"] == citation_label(paragraph.source, "zh")
         text, _ = parse_html(result["input_message_content"]["message_text"])
         assert result["description"].rstrip("…") in text
         assert "seeds/000_ebe6c6a426d89a77.txt:" in text
         link = result["reply_markup"]["inline_keyboard"][0][0]["url"]
-        assert link == f"https://t.me/{USERNAME}?start=p_{result['id']}"
+        assert link == f"https://t.me/{USERNAME}?start=p_{result['id']}_zh"
     assert any("教育" in r["description"] for r in results)
 
 

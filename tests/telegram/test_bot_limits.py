@@ -92,6 +92,7 @@ def test_settings_come_from_flags_then_the_environment() -> None:
         ({"SEEDQA_ALLOWED_CHATS": "1001,abc"}, "SEEDQA_ALLOWED_CHATS: 'abc' is not a Telegram id"),
         ({"SEEDQA_MAX_RATE": "fast"}, "SEEDQA_MAX_RATE: must be a number"),
         ({"TELEGRAM_BASE_URL": "api.telegram.org"}, "TELEGRAM_BASE_URL: must be an http:// or"),
+        ({"SEEDQA_LANGUAGE": "fr"}, "SEEDQA_LANGUAGE: must be zh or en"),
     ],
 )
 def test_malformed_settings_are_clear_errors(environ: dict, message: str) -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.telegram.markup import MESSAGE_LIMIT, Run, paginate, render
 from bot.telegram.replies import answer_messages, excerpt, paragraph_messages
-from retrieval import Answer, Hit, Paragraph, Source
+from retrieval import Answer, Context, Hit, IndexInfo, Paragraph, Source
 from tests.telegram.telegramhtml import TelegramHTMLError, parse_html, utf16_length
 
 
@@ -97,6 +97,9 @@ def hits(draw: st.DrawFn, rank: int) -> Hit:
     return Hit(rank, 1.0, paragraph, (start, end), 0.5, None)
 
 
+INFO = IndexInfo("v1", 0.0, "/srv/seeds", None, "lexical", ("a.txt",), 1, 1)
+
+
 @st.composite
 def answers(draw: st.DrawFn) -> Answer:
     count = draw(st.integers(0, 5))
@@ -127,12 +130,8 @@ def test_any_answer_renders_into_valid_messages_within_the_limit(answer, languag
 def test_any_paragraph_with_neighbours_renders_into_valid_messages(
     hit, before, after, language
 ) -> None:
-    chunks = paragraph_messages(
-        hit.paragraph,
-        (before and before.paragraph, after and after.paragraph),
-        "seeds",
-        language,
-    )
+    context = Context(hit.paragraph, before and before.paragraph, after and after.paragraph, INFO)
+    chunks = paragraph_messages(context, language)
     assert_acceptable(chunks)
     joined = "".join(c.plain for c in chunks)
     assert "".join(hit.paragraph.text.split()) in "".join(joined.split())
