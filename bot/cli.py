@@ -26,7 +26,7 @@ from retrieval import (
 )
 from retrieval.search.evaluation import evaluate, load_questions
 
-from . import runtime
+from . import generated, runtime
 from .citations import display_root
 from .progress import TerminalMeter
 from .render import answer_json, answer_text, dumps
@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="passages to show (default 3)",
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    generated.add_arguments(ask)
+    ask.epilog = ENVIRONMENT + generated.ENVIRONMENT
     ask.set_defaults(handler=run_ask)
 
     bot = commands.add_parser(
@@ -190,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     eval_parser.add_argument(
         "--json", action="store_true", help="print the report as one JSON object"
     )
+    generated.add_arguments(eval_parser)
+    eval_parser.epilog = EVAL_FORMAT + "\n" + ENVIRONMENT + generated.ENVIRONMENT
     eval_parser.set_defaults(handler=run_eval)
     return parser
 
@@ -297,15 +301,23 @@ def run_ask(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     root = display_root(engine.searcher.index.manifest.seeds)
     colour = sys.stdout.isatty() and "NO_COLOR" not in environ
     emphasis = ("\033[1;4m", "\033[0m") if colour else ("**", "**")
+    writer = generated.open_writer(args, environ)
 
     def answer(question: str) -> None:
         result = engine.ask(question, k=args.top)
-        print(dumps(answer_json(result)) if args.json else answer_text(result, root, emphasis))
+        if args.json:
+            print(dumps(generated.with_generated(answer_json(result), result, writer)))
+        else:
+            print(generated.text_above(result, writer) + answer_text(result, root, emphasis))
 
-    if single:
-        answer(args.question)
-        return 0
-    return _batch(sys.stdin, answer, args.json, console)
+    try:
+        if single:
+            answer(args.question)
+            return 0
+        return _batch(sys.stdin, answer, args.json, console)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def run_bot(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
@@ -346,14 +358,19 @@ def run_eval(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     settings = Settings.resolve(args.seeds, args.index, args.model, environ)
     console = _Console(args.quiet, sys.stderr)
     questions = load_questions(args.questions)  # a bad file is refused before anything loads
+    writer = generated.open_writer(args, environ)
     engine = runtime.open_engine(settings, console.warn, console.say)
     console.say(f"Asking {_count(len(questions), 'question')} from {args.questions}")
-    report = evaluate(engine.ask, questions)
+    tally = generated.tally(writer)
+    report = evaluate(engine.ask, questions, tally.observe if tally else None)
     mode = engine.searcher.mode
     if args.json:
-        print(dumps(scorecard_json(report, mode)))
+        print(dumps(generated.with_tally(scorecard_json(report, mode), tally)))
     else:
         print(scorecard_text(report, mode, display_root(engine.searcher.index.manifest.seeds)))
+        print(generated.tally_text(tally), end="")
+    if writer is not None:
+        writer.close()
     return 0
 
 
