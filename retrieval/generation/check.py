@@ -69,10 +69,10 @@ class CheckedSentence:
 
 # A citation marker: [1] [1,2] [1, 2] [1-3] [^1] 【1】, and full-width brackets (NFKC folds them).
 _MARKER = re.compile(
-    r"[\[【]\s*\^?\s*(\d{1,3}(?:\s*[,，、;；\-\u2013~]\s*\^?\s*\d{1,3})*)\s*[\]】]"
+    r"[\[【\uff3b]\s*\^?\s*(\d{1,3}(?:\s*[,，、;；\-\u2013~]\s*\^?\s*\d{1,3})*)\s*[\]】\uff3d]"
 )
 # What a marker can look like before it is finished: a sentence followed by this may still get it.
-_PARTIAL_MARKER = re.compile(r"[\[【]\s*\^?[\d\s,，、;；\-\u2013~^]*\Z")
+_PARTIAL_MARKER = re.compile(r"[\[【\uff3b]\s*\^?[\d\s,，、;；\-\u2013~^]*\Z")
 _SENTENCE_END = re.compile(
     r"""(?:[。！？!?；;]+|…{1,2}|\.{3})[”’"'」』）)]*"""  # Chinese stops and their closers
     r"""|(?<=[A-Za-z0-9)\]"'])\.[”’"')\]]*(?=\s|\[|【|\Z)"""  # an English full stop
