@@ -219,16 +219,31 @@ def _is_chinese(text: str) -> bool:
     return sum(1 for ch in text if is_cjk(ch)) >= len(_LATIN_WORD.findall(text))
 
 
-def supported(sentence: str, evidence: str) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """The cited passages, folded once for all the sentences that cite them."""
+
+    text: str
+    numbers: frozenset[float]
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, evidence: str) -> _Evidence:
+        source = normalize(evidence)
+        numbers = frozenset(_number_values(source, strict=False))
+        return cls(source, numbers, frozenset(_LATIN_WORD.findall(source)))
+
+
+def supported(sentence: str, evidence: str | _Evidence) -> bool:
     """Whether ``evidence`` (the cited passages) supports ``sentence`` (markers removed)."""
-    said, source = normalize(sentence), normalize(evidence)
-    if not _number_values(said, strict=True) <= _number_values(source, strict=False):
+    prepared = _Evidence.of(evidence) if isinstance(evidence, str) else evidence
+    said, source, source_words = normalize(sentence), prepared.text, prepared.words
+    if not _number_values(said, strict=True) <= prepared.numbers:
         return False
     for groups in _QUOTED.findall(sentence):
         phrase = normalize(next(g for g in groups if g)).strip()
         if phrase and phrase not in source:
             return False
-    source_words = set(_LATIN_WORD.findall(source))
     latin = set(_LATIN_WORD.findall(said))
     if _is_chinese(said):
         names = latin  # in Chinese prose a Latin word is a name or an acronym: all must be there
@@ -256,6 +271,7 @@ class SentenceStream:
 
     def __init__(self, passages: Sequence[Passage]) -> None:
         self.passages = {p.number: p for p in passages}
+        self._evidence: dict[tuple[int, ...], _Evidence] = {}
         self._raw = ""
         self._done = 0  # characters of the cleaned reply already handed out as sentences
         self.kept: list[CheckedSentence] = []
@@ -309,8 +325,11 @@ class SentenceStream:
         ids = tuple(dict.fromkeys(n for n in segment.ids if n in self.passages))
         if not ids:
             return None
-        evidence = "\n".join(self.passages[n].title + "\n" + self.passages[n].text for n in ids)
-        if not supported(segment.body, evidence):
+        key = tuple(sorted(ids))
+        if key not in self._evidence:
+            joined = "\n".join(self.passages[n].title + "\n" + self.passages[n].text for n in key)
+            self._evidence[key] = _Evidence.of(joined)
+        if not supported(segment.body, self._evidence[key]):
             return None
         return CheckedSentence(segment.body, tuple(sorted(ids)))
 
