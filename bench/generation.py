@@ -106,7 +106,8 @@ async def fake_part(asked: list[Answer], rounds: int) -> None:
         stream.close()
         check.append((time.perf_counter() - started) * 1000)
     n = len(asked) * rounds
-    print(f"fake server, {len(asked)} answered questions x {rounds} rounds ({generated}/{n} generated)")
+    print(f"fake server, {len(asked)} answered questions x {rounds} rounds", end=" ")
+    print(f"({generated}/{n} generated)")
     print(f"  bare streamed request     {percentiles(raw)}")
     print(f"  seedqa generated answer   {percentiles(full)}")
     print(f"  overhead beyond the model {percentiles(overhead)}")
