@@ -281,6 +281,37 @@ async def test_a_reply_cut_at_the_token_limit_loses_its_unfinished_sentence(
 
 async def test_a_server_that_is_not_there_falls_back(engine: Engine) -> None:
     with serve(FakeLLM()) as fake:
-        url = fake.url
-    result = await Generator(LLMSettings(url, "m", timeout=2)).answer(engine.ask(QUESTION))
+        pass
+    result = await generate(fake, engine.ask(QUESTION), timeout=2)
     assert not result.generated and result.outcome == "failed"
+
+
+def test_the_fake_is_as_strict_as_a_real_server(fake: FakeLLM) -> None:
+    import httpx
+
+    with httpx.Client(trust_env=False) as client:
+        url = fake.url + "/chat/completions"
+        bad_json = client.post(url, content=b"{", headers={"Content-Type": "application/json"})
+        assert bad_json.status_code == 400
+        assert client.post(url, json={"messages": []}).status_code == 400
+        no_role = {"model": "m", "messages": [{"content": "x"}]}
+        assert client.post(url, json=no_role).status_code == 400
+        assert client.post(fake.url + "/completions", json={}).status_code == 404
+        assert client.get(url).status_code == 404
+
+
+async def test_a_wrong_base_url_falls_back(engine: Engine, fake: FakeLLM) -> None:
+    fake.script(Reply(GOOD))
+    result = await generate(fake, engine.ask(QUESTION), url=fake.url.removesuffix("/v1") + "/v2")
+    assert not result.generated and result.outcome == "failed" and fake.chats == []
+
+
+async def test_an_english_question_gets_an_english_prompt(engine: Engine, fake: FakeLLM) -> None:
+    answer = engine.ask(QUESTION)
+    english = Answer("How many education events were held in Ngari since 2016?", "lexical",
+                     answer.hits)  # fmt: skip
+    fake.script(Reply("NO_ANSWER"))
+    result = await generate(fake, english)
+    system, user = (m["content"] for m in fake.chats[0].body["messages"])
+    assert "Answer in English" in system and user.startswith("Passages:")
+    assert '[1] "守边固边 共建家园"' in user and result.outcome == "no_answer"

@@ -85,6 +85,13 @@ def test_english_names_and_numbers_must_be_found() -> None:
     assert not supported("The WHO said 15% of the clinics in Ngari opened in 2019.", text)
 
 
+def test_one_citation_at_the_end_covers_the_clauses_before_it() -> None:
+    reply = "2016年以来阿里地区投入资金3亿元；新建385个边境自然村活动场所[1]。"
+    kept, dropped = check_reply(reply, PASSAGES)
+    assert [s.cited for s in kept] == ["2016年以来阿里地区投入资金3亿元；新建385个边境自然村活动场所。[1]"]
+    assert dropped == 0
+
+
 def test_a_marker_opening_a_line_cites_nothing() -> None:
     echo = "[1] 《守边固边 共建家园》\n2016年以来,阿里地区投入资金3亿元。\n[2] 《守边固边 共建家园》"
     kept, dropped = check_reply(echo, PASSAGES)

@@ -74,7 +74,8 @@ _MARKER = re.compile(
 # What a marker can look like before it is finished: a sentence followed by this may still get it.
 _PARTIAL_MARKER = re.compile(r"[\[【\uff3b]\s*\^?[\d\s,，、;；\-\u2013~^]*\Z")
 _SENTENCE_END = re.compile(
-    r"""(?:[。！？!?；;]+|…{1,2}|\.{3})[”’"'」』）)]*"""  # Chinese stops and their closers
+    # Chinese stops and their closers. Not ；: the citation at a sentence's end covers its clauses.
+    r"""(?:[。！？!?]+|…{1,2}|\.{3})[”’"'」』）)]*"""
     r"""|(?<=[A-Za-z0-9)\]"'])\.[”’"')\]]*(?=\s|\[|【|\Z)"""  # an English full stop
     r"""|\n"""
 )
