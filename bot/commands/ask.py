@@ -12,7 +12,7 @@ from typing import TextIO
 
 from retrieval import QuestionError, clean_question, seeds_changed
 
-from .. import runtime
+from .. import generated, runtime
 from ..citations import display_root
 from ..render import AROUND, answer_json, answer_text, dumps
 from ..settings import NO_COLOR, WHERE, Setting, path
@@ -81,23 +81,31 @@ def run(call: Invocation) -> int:
     interactive = not single and sys.stdin.isatty()
     around = AROUND if interactive and not (args.full or args.verbose) else None
 
+    writer = generated.open_writer(call.values)
+
     def answer(question: str) -> bool:
         result = engine.ask(question, k=args.top)
         if args.json:
-            return console.print(dumps(answer_json(result)))
+            shown = generated.with_generated(answer_json(result), result, writer)
+            return console.print(dumps(shown))
         if not single and not interactive:  # a batch: each answer under its question
             console.print(f"Q: {question}")
-        return console.print(answer_text(result, root, emphasis, around))
+        above = generated.text_above(result, writer)
+        return console.print(above + answer_text(result, root, emphasis, around))
 
-    if single:
-        answer(args.question)
-        return 1 if console.closed else 0
-    if interactive:
-        console.say("Ask a question per line; end with Ctrl-D.")
-        lines: Iterator[str] = _terminal(call.values[HISTORY])
-    else:
-        lines = _lines(sys.stdin)
-    return _batch(lines, answer, args.json, call, interactive)
+    try:
+        if single:
+            answer(args.question)
+            return 1 if console.closed else 0
+        if interactive:
+            console.say("Ask a question per line; end with Ctrl-D.")
+            lines: Iterator[str] = _terminal(call.values[HISTORY])
+        else:
+            lines = _lines(sys.stdin)
+        return _batch(lines, answer, args.json, call, interactive)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _lines(stream: TextIO) -> Iterator[str]:
@@ -185,6 +193,10 @@ COMMAND = Command(
     "is none. Without QUESTION, reads one question per line from standard input; at a "
     "terminal it prompts, keeps a history, and shows the lines around each answer.",
     run=run,
-    groups=(Group("where", WHERE), Group("terminal", (NO_COLOR, HISTORY))),
+    groups=(
+        Group("where", WHERE),
+        Group("terminal", (NO_COLOR, HISTORY)),
+        generated.LLM_GROUP,
+    ),
     arguments=_arguments,
 )

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from retrieval import evaluate, load_questions
 
-from .. import runtime
+from .. import generated, runtime
 from ..citations import display_root
 from ..console import count
 from ..render import dumps
 from ..scorecard import scorecard_json, scorecard_text
-from . import Command, Invocation
+from . import WHERE_GROUP, Command, Invocation
 
 __all__ = ["COMMAND"]
 
@@ -48,14 +48,19 @@ def run(call: Invocation) -> int:
     if questions:
         # The first question pays for loading the model and mapping the index: untimed.
         engine.ask(questions[0].question)
-    report = evaluate(engine.ask, questions)
+    writer = generated.open_writer(call.values)
+    try:
+        tally = generated.tally(writer)
+        report = evaluate(engine.ask, questions, tally.observe if tally else None)
+    finally:
+        if writer is not None:
+            writer.close()
     mode = engine.info.mode
     if args.json:
-        console.print(dumps(scorecard_json(report, mode)))
+        console.print(dumps(generated.with_tally(scorecard_json(report, mode), tally)))
     else:
-        console.print(
-            scorecard_text(report, mode, display_root(engine.info.seeds))
-        )
+        text = scorecard_text(report, mode, display_root(engine.info.seeds))
+        console.print(text + generated.tally_text(tally).rstrip("\n"))
     return 0
 
 
@@ -66,4 +71,5 @@ COMMAND = Command(
     run=run,
     arguments=_arguments,
     epilog=FORMAT,
+    groups=(WHERE_GROUP, generated.LLM_GROUP),
 )

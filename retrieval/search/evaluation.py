@@ -135,8 +135,16 @@ def _contains(text: str, answer: str) -> bool:
     return answer in text or normalize(answer) in normalize(text)
 
 
-def evaluate(ask: Callable[[str, int], Answer], questions: Iterable[EvalQuestion]) -> EvalReport:
-    """Ask every question (``ask(question, k)``) and measure the answers."""
+def evaluate(
+    ask: Callable[[str, int], Answer],
+    questions: Iterable[EvalQuestion],
+    observe: Callable[[EvalQuestion, Answer], None] | None = None,
+) -> EvalReport:
+    """Ask every question (``ask(question, k)``) and measure the answers.
+
+    ``observe`` sees each question and its answer after it is timed (to measure more, such as
+    generated answers, without asking twice).
+    """
     found_at: list[int | None] = []
     highlights = 0
     abstained_right = 0
@@ -148,6 +156,8 @@ def evaluate(ask: Callable[[str, int], Answer], questions: Iterable[EvalQuestion
         started = time.perf_counter()
         answer = ask(item.question, DEPTH)
         latencies.append((time.perf_counter() - started) * 1000)
+        if observe is not None:
+            observe(item, answer)
         top = answer.hits[0] if answer.hits else None
         first = top.paragraph.text[:SNIPPET] if top else None
         where = top.source if top else None
