@@ -173,6 +173,7 @@ def _paragraph_to_json(paragraph: Paragraph) -> dict[str, Any]:
                 "sections": list(s.sections),
                 "lines": [list(pair) for pair in s.lines],
                 "page": s.page,
+                "bylines": list(s.bylines),
             }
             for s in paragraph.sources
         ],
@@ -191,6 +192,7 @@ def _paragraph_from_json(data: dict[str, Any]) -> Paragraph:
             sections=tuple(s["sections"]),
             lines=tuple((a, b) for a, b in s["lines"]),
             page=s["page"],
+            bylines=tuple(s.get("bylines", ())),
         )
         for s in data["sources"]
     )

@@ -56,7 +56,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PARSER_VERSION = "newspaper-md/2"
+PARSER_VERSION = "newspaper-md/3"
 
 I64 = npt.NDArray[np.int64]
 
