@@ -45,7 +45,7 @@ def test_what_a_reporter_wrote_is_found(lexical: Searcher) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["北京是中国的首都[1]", "该说法尚有争议[需要引证]", "他曾任主编。[2][3]", "见《史记》：212–219"],
+    ["北京是中国的首都[1]", "该说法尚有争议[需要引证]", "他曾任主编。[2][3]", "见《史记》：212\u2013219"],
 )
 def test_a_citation_mark_or_page_range_ends_a_paragraph(text: str) -> None:
     assert is_sentence_end(text)

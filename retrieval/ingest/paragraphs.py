@@ -46,9 +46,11 @@ __all__ = [
 SENTENCE_END = frozenset("。！？!?…；;：:.")
 CLOSERS = frozenset("”’\"'」』）)】》〉]")
 # What may close a paragraph after its last sentence: bracketed citations ("[1]", "[需要引证]",
-# "[来源请求]") and a page range ("：212–219", "pp. 12-19") that ends a reference.
+# "[来源请求]") and a page range ("：212-219", "pp. 12-19", any dash) that ends a reference.
 _TRAILING_CITATIONS = re.compile(r"(\s*\[[^\[\]\n]{1,20}\])+\s*$")
-_PAGE_RANGE = re.compile(r"[:：,，]\s*(?:pp?\.\s*)?\d{1,5}\s*[-–—~～]\s*\d{1,5}\s*[.。]?\s*$")
+_PAGE_RANGE = re.compile(
+    r"[:：,，]\s*(?:pp?\.\s*)?\d{1,5}\s*[-\u2013\u2014~\uff5e]\s*\d{1,5}\s*[.。]?\s*$"
+)
 
 MAX_PARAGRAPH_CHARS = 4000
 """Longest paragraph kept whole; longer text is cut at sentence ends (a sentence over it, hard)."""
@@ -179,7 +181,7 @@ def is_sentence_end(text: str) -> bool:
     """True when ``text`` ends a sentence (closing quotes and brackets after the stop allowed).
 
     A bracketed citation mark or a page range at the very end also ends one: encyclopaedia and
-    reference text ends its paragraphs so (``…位于北京[1]``, ``《史记》：212–219``), and the
+    reference text ends its paragraphs so (``…位于北京[1]``, ``《史记》：212-219``), and the
     page-break joiner must not glue the next paragraph to it.
     """
     if _TRAILING_CITATIONS.search(text) or _PAGE_RANGE.search(text):
@@ -259,7 +261,10 @@ class _Parser:
             if heading:
                 self.close()
                 self.heading(
-                    len(heading[1]), (heading[2] or "").strip(), index + 1, _next_line(lines, index)
+                    len(heading[1]),
+                    (heading[2] or "").strip(),
+                    index + 1,
+                    _next_line(lines, index),
                 )
             elif _RULE.match(line):
                 self.close()
@@ -291,7 +296,8 @@ class _Parser:
         for paragraph, article in zip(self.paragraphs, self.article_of, strict=True):
             bylines = articles[article].bylines if article >= 0 else ()
             if bylines:
-                paragraph = replace(paragraph, sources=(replace(paragraph.source, bylines=bylines),))
+                source = replace(paragraph.source, bylines=bylines)
+                paragraph = replace(paragraph, sources=(source,))
             paragraphs.append(paragraph)
         return tuple(paragraphs)
 
@@ -312,7 +318,12 @@ class _Parser:
             return
         self.after_title = False
         following = _HEADING.match(next_line)
-        if following and following[2] and len(following[1]) <= 2 and not following[2].startswith("——"):
+        if (
+            following
+            and following[2]
+            and len(following[1]) <= 2
+            and not following[2].startswith("——")
+        ):
             self.kicker = title
             return
         while self.section_stack and self.section_stack[-1][0] >= level:
@@ -359,7 +370,7 @@ class _Parser:
         return not is_sentence_end(before) or bool(_LIST_ITEM.match(line))
 
     def byline(self, line: str, number: int) -> None:
-        """A byline as a passage of its own (``《…》· 署名``): who wrote an article is searchable."""
+        """A byline as a passage of its own (``《…》· 署名``), so who wrote what is searchable."""
         article = self.article
         assert article is not None
         source = Source(
