@@ -16,6 +16,7 @@ from pathlib import Path
 from .decoding import decode
 from ..errors import SeedsNotFoundError
 from .formats import FORMATS, layout, relocate
+from .markdown import parse_markdown, reads_as_markdown
 from .paragraphs import Document, parse
 
 __all__ = [
@@ -109,7 +110,11 @@ def read_seed(folder: Path, path: Path) -> tuple[SeedFile, Document]:
     if kind is None:
         decoded = decode(data)
         del data  # a 50 MB file: keep its text, not its bytes too, while it is parsed
-        encoding, document = decoded.encoding, parse(decoded.text, relative)
+        encoding = decoded.encoding
+        if reads_as_markdown(decoded.text, path.suffix):
+            document = parse_markdown(decoded.text, relative)
+        else:
+            document = parse(decoded.text, relative)
     else:
         read = layout(data, kind)
         encoding = read.encoding
