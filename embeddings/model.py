@@ -8,6 +8,7 @@ versions stay here.
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import sys
 from collections.abc import Sequence
@@ -61,9 +62,14 @@ class SentenceEncoder:
         self.max_tokens = self._passage_budget()
 
     def _passage_budget(self) -> int | None:
-        """Tokens a passage may have so that prompt, passage and special tokens fit the window."""
+        """Tokens a passage may have so that prompt, passage and special tokens fit the window.
+
+        None when the model has no window: a static (bag-of-tokens) model such as a
+        ``StaticEmbedding`` reads any length, its ``max_seq_length`` is infinite, and a whole
+        paragraph is then one window.
+        """
         window = self._model.max_seq_length
-        if not window:
+        if not window or not math.isfinite(window):
             return None
         specials = len(self._tokenize([""], add_special_tokens=True)[0])
         prompt = self.count_tokens([self.prompts.passage])[0] if self.prompts.passage else 0

@@ -17,6 +17,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -94,11 +95,28 @@ def relocate(document: Document, lines: tuple[Line, ...]) -> Document:
             lines=tuple((offset, origin(number).origin) for offset, number in source.lines),
         )
 
-    paragraphs = tuple(
+    paragraphs = [
         Paragraph(p.id, p.text, tuple(move(s) for s in p.sources), p.kind, p.dateline)
         for p in document.paragraphs
-    )
-    return replace(document, paragraphs=paragraphs)
+    ]
+    if any(line.page is not None for line in lines):
+        paragraphs = _numbered_by_page(paragraphs)
+    return replace(document, paragraphs=tuple(paragraphs))
+
+
+def _numbered_by_page(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Paragraphs of a paged file numbered within the page they start on (``第2页 · 第1段``)."""
+    counts: dict[int | None, int] = {}
+    numbered = []
+    for paragraph in paragraphs:
+        source = paragraph.source
+        if paragraph.kind == "byline":
+            numbered.append(paragraph)
+            continue
+        counts[source.page] = counts.get(source.page, 0) + 1
+        source = replace(source, ordinal=counts[source.page])
+        numbered.append(replace(paragraph, sources=(source, *paragraph.sources[1:])))
+    return numbered
 
 
 def _first_line(error: BaseException) -> str:
@@ -180,21 +198,96 @@ def one_line(text: str) -> str:
 # PDF -----------------------------------------------------------------------------------------
 
 
-def _pdf_lines(data: bytes) -> Iterator[Line]:
+_TITLE_MAX_CHARS = 60
+_PLACEHOLDER_TITLES = frozenset({"untitled", "无标题", "unknown", "title", "document"})
+_SENTENCE_STOPS = frozenset("。！？!?；;：:，,、")
+
+
+def _pdf_lines(data: bytes) -> list[Line]:
+    """The text layer as lines, page by page, with the document's title as a ``#`` heading.
+
+    pypdf's own warnings about a damaged file (``EOF marker not found`` …) are logged here, as
+    seedqa's, instead of reaching the terminal from pypdf's logger.
+    """
     from pypdf import PdfReader
 
-    reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise ValueError("the PDF is encrypted with a password; save an unprotected copy")
-    found = False
-    for page_number, page in enumerate(reader.pages, start=1):
-        text = page.extract_text() or ""
-        for number, line in enumerate(text.splitlines(), start=1):
-            found = found or bool(line.strip())
-            yield Line(line.rstrip(), number, page_number)
-        yield Line("", 1, page_number)  # a page break: a cut paragraph is joined across it
-    if not found:
+    with _captured("pypdf") as notes:
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise ValueError("the PDF is encrypted with a password; save an unprotected copy")
+            lines: list[Line] = []
+            for page_number, page in enumerate(reader.pages, start=1):
+                text = page.extract_text() or ""
+                for number, line in enumerate(text.splitlines(), start=1):
+                    lines.append(Line(line.rstrip(), number, page_number))
+                lines.append(Line("", 1, page_number))  # a page break: a cut paragraph rejoins
+            title = _metadata_title(reader)
+        finally:
+            for note in notes:
+                logger.info("pypdf: %s", note)
+    if not any(line.text.strip() for line in lines):
         raise ValueError("the PDF has no text layer (a scanned document? run OCR on it first)")
+    return _titled(lines, title)
+
+
+def _metadata_title(reader: Any) -> str | None:
+    try:
+        title = (reader.metadata or {}).get("/Title")
+    except Exception:  # a damaged information dictionary is no reason to skip the file
+        return None
+    title = one_line(str(title)) if title else ""
+    # Word and converters often write the source file's name, or a placeholder: no title.
+    if not title or title.lower() in _PLACEHOLDER_TITLES:
+        return None
+    if re.search(r"\.(docx?|pdf|txt|odt|pptx?)$", title, re.IGNORECASE):
+        return None
+    return title
+
+
+def _titled(lines: list[Line], title: str | None) -> list[Line]:
+    """The lines with the title made a heading: the metadata's, found as the first line or put
+    before it, else a first line that reads as a title (short, no sentence stop, text below)."""
+    first = next((i for i, line in enumerate(lines) if line.text.strip()), None)
+    if first is None:
+        return lines
+    text = lines[first].text.strip()
+    following = any(line.text.strip() for line in lines[first + 1 :])
+    if title is not None and one_line(text) != title:
+        return [Line(f"# {title}", lines[first].origin, lines[first].page), *lines]
+    reads_as_title = (
+        len(text) <= _TITLE_MAX_CHARS and text[-1] not in _SENTENCE_STOPS and following
+    )
+    if title is not None or reads_as_title:
+        heading = replace(lines[first], text=f"# {text}")
+        gap = Line("", heading.origin, heading.page)
+        return [*lines[:first], heading, gap, *lines[first + 1 :]]
+    return lines
+
+
+class _Collector(logging.Handler):
+    """A log handler that keeps the messages it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.notes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.notes.append(record.getMessage())
+
+
+@contextmanager
+def _captured(name: str) -> Iterator[list[str]]:
+    """What the library logger ``name`` warns of while the block runs, kept from the terminal."""
+    library = logging.getLogger(name)
+    collector, propagate = _Collector(), library.propagate
+    library.addHandler(collector)
+    library.propagate = False
+    try:
+        yield collector.notes
+    finally:
+        library.removeHandler(collector)
+        library.propagate = propagate
 
 
 # HTML ----------------------------------------------------------------------------------------

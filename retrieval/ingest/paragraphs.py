@@ -46,14 +46,20 @@ __all__ = [
 # Characters that end a sentence, and closers that may follow them (。” ends a sentence too).
 SENTENCE_END = frozenset("。！？!?…；;：:.")
 CLOSERS = frozenset("”’\"'」』）)】》〉]")
+# What may close a paragraph after its last sentence: bracketed citations ("[1]", "[需要引证]",
+# "[来源请求]") and a page range ("：212-219", "pp. 12-19", any dash) that ends a reference.
+_TRAILING_CITATIONS = re.compile(r"(\s*\[[^\[\]\n]{1,20}\])+\s*$")
+_PAGE_RANGE = re.compile(
+    r"[:：,，]\s*(?:pp?\.\s*)?\d{1,5}\s*[-\u2013\u2014~\uff5e]\s*\d{1,5}\s*[.。]?\s*$"
+)
 
-PARSER_VERSION = "newspaper-md/2"
+PARSER_VERSION = "newspaper-md/3"
 """Version of how :func:`parse` cuts a text into paragraphs; an index parsed otherwise is stale."""
 
 MAX_PARAGRAPH_CHARS = 4000
 """Longest paragraph kept whole; longer text is cut at sentence ends (a sentence over it, hard)."""
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
 _RULE = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
 _BYLINE = re.compile(
     r"^[□■●◎◆\s]*(文/图|图/文|文|图)?[:：/\s]*"
@@ -80,7 +86,8 @@ class Source:
     line: int
     """1-based line where the paragraph starts."""
     ordinal: int
-    """1-based position of the paragraph within its article (within the file if no article)."""
+    """1-based position of the paragraph within its article (within the file if no article);
+    0 for a byline, which is no paragraph of the article's text."""
     title: str | None = None
     kicker: str | None = None
     subtitle: str | None = None
@@ -90,6 +97,8 @@ class Source:
     """(offset in the text, line number) of each written line the paragraph was joined from."""
     page: int | None = None
     """Page number, for paged formats such as PDF."""
+    bylines: tuple[str, ...] = ()
+    """The article's bylines (``本报记者 …``), wherever they stand in it."""
 
     @property
     def section(self) -> str | None:
@@ -113,7 +122,7 @@ class Paragraph:
     id: str
     text: str
     sources: tuple[Source, ...]
-    kind: Literal["text", "caption"] = "text"
+    kind: Literal["text", "caption", "byline"] = "text"
     dateline: str | None = None
     """The opening ``本报拉萨讯(记者 …)`` of a news paragraph, if any."""
 
@@ -140,6 +149,7 @@ class Paragraph:
                     "sections": list(s.sections),
                     "lines": [list(pair) for pair in s.lines],
                     "page": s.page,
+                    "bylines": list(s.bylines),
                 }
                 for s in self.sources
             ],
@@ -159,6 +169,7 @@ class Paragraph:
                 sections=tuple(s["sections"]),
                 lines=tuple((a, b) for a, b in s["lines"]),
                 page=s["page"],
+                bylines=tuple(s.get("bylines", ())),
             )
             for s in data["sources"]
         )
@@ -215,7 +226,14 @@ def parse(text: str, path: str, joins: bool = True) -> Document:
 
 
 def is_sentence_end(text: str) -> bool:
-    """True when ``text`` ends a sentence (closing quotes and brackets after the stop allowed)."""
+    """True when ``text`` ends a sentence (closing quotes and brackets after the stop allowed).
+
+    A bracketed citation mark or a page range at the very end also ends one: encyclopaedia and
+    reference text ends its paragraphs so (``…位于北京[1]``, ``《史记》：212-219``), and the
+    page-break joiner must not glue the next paragraph to it.
+    """
+    if _TRAILING_CITATIONS.search(text) or _PAGE_RANGE.search(text):
+        return True
     stripped = text.rstrip()
     while stripped and stripped[-1] in CLOSERS:
         stripped = stripped[:-1].rstrip()
@@ -267,6 +285,7 @@ class _Parser:
         self.joins = joins
         self.articles: list[_ArticleState] = []
         self.paragraphs: list[Paragraph] = []
+        self.article_of: list[int] = []  # each paragraph's article (-1: before the first)
         self.page_breaks: list[PageBreak] = []
         self.section_stack: list[tuple[int, str]] = []
         self.ordinal = 0
@@ -290,7 +309,10 @@ class _Parser:
             if heading:
                 self.close()
                 self.heading(
-                    len(heading[1]), heading[2].strip(), index + 1, _next_line(lines, index)
+                    len(heading[1]),
+                    (heading[2] or "").strip(),
+                    index + 1,
+                    _next_line(lines, index),
                 )
             elif _RULE.match(line):
                 self.close()
@@ -298,6 +320,7 @@ class _Parser:
                 self.close()
                 if self.article is not None:
                     self.article.bylines.append(line)
+                    self.byline(line, index + 1)
             elif len(line) > MAX_PARAGRAPH_CHARS:
                 for piece in _cut(raw.strip()):
                     self.close()
@@ -313,7 +336,18 @@ class _Parser:
             Article(a.title, a.line, a.kicker, a.subtitle, tuple(a.bylines), tuple(a.sections))
             for a in self.articles
         )
-        return Document(self.path, articles, tuple(self.paragraphs), tuple(self.page_breaks))
+        return Document(self.path, articles, self._with_bylines(articles), tuple(self.page_breaks))
+
+    def _with_bylines(self, articles: tuple[Article, ...]) -> tuple[Paragraph, ...]:
+        """Every paragraph with its article's bylines, also those written below it."""
+        paragraphs = []
+        for paragraph, article in zip(self.paragraphs, self.article_of, strict=True):
+            bylines = articles[article].bylines if article >= 0 else ()
+            if bylines:
+                source = replace(paragraph.source, bylines=bylines)
+                paragraph = replace(paragraph, sources=(source,))
+            paragraphs.append(paragraph)
+        return tuple(paragraphs)
 
     def heading(self, level: int, title: str, number: int, next_line: str) -> None:
         if not title:
@@ -332,7 +366,12 @@ class _Parser:
             return
         self.after_title = False
         following = _HEADING.match(next_line)
-        if following and len(following[1]) <= 2 and not following[2].startswith("——"):
+        if (
+            following
+            and following[2]
+            and len(following[1]) <= 2
+            and not following[2].startswith("——")
+        ):
             self.kicker = title
             return
         while self.section_stack and self.section_stack[-1][0] >= level:
@@ -378,6 +417,22 @@ class _Parser:
             return not (last.isascii() and last.isalpha() and stripped[:1].isupper())
         return not is_sentence_end(before) or bool(_LIST_ITEM.match(line))
 
+    def byline(self, line: str, number: int) -> None:
+        """A byline as a passage of its own (``《…》· 署名``), so who wrote what is searchable."""
+        article = self.article
+        assert article is not None
+        source = Source(
+            path=self.path,
+            line=number,
+            ordinal=0,
+            title=article.title,
+            kicker=article.kicker,
+            subtitle=article.subtitle,
+            lines=((0, number),),
+        )
+        self.article_of.append(len(self.articles) - 1)
+        self.paragraphs.append(Paragraph(paragraph_id(line), line, (source,), kind="byline"))
+
     def close(self) -> None:
         current, self.open = self.open, None
         if current is None or not any(c.isalnum() for c in current.text):
@@ -396,6 +451,7 @@ class _Parser:
             sections=tuple(title for _, title in self.section_stack),
             lines=tuple(current.lines),
         )
+        self.article_of.append(len(self.articles) - 1)
         self.paragraphs.append(
             Paragraph(
                 id=paragraph_id(text),

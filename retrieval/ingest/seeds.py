@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import SeedsNotFoundError
 from .decoding import decode
 from .formats import FORMATS, layout, relocate
+from .markdown import parse_markdown, reads_as_markdown
 from .paragraphs import Document, parse
 from .records import RECORDS, records_layout
 
@@ -262,7 +263,11 @@ def read_seed(folder: Path, path: Path) -> tuple[SeedFile, Document | None]:
         elif kind is None:
             decoded = decode(data)
             del data  # a 50 MB file: keep its text, not its bytes too, while it is parsed
-            encoding, document = decoded.encoding, parse(decoded.text, relative)
+            encoding = decoded.encoding
+            if reads_as_markdown(decoded.text, suffix):
+                document = parse_markdown(decoded.text, relative)
+            else:
+                document = parse(decoded.text, relative)
         else:
             read = layout(data, kind)
             encoding = read.encoding
