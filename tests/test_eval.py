@@ -12,7 +12,7 @@ LEXICAL = {"SEEDQA_MODEL": "none"}
 
 # Two answerable questions (the second labelled with an answer the page does not hold) and two
 # unanswerable ones (the second mislabelled: the page does answer it). Every figure is 0.5 or 0.
-LABELLED = [
+LABELLED: list[dict[str, object]] = [
     {"question": "招聘了多少名医护人员？", "answer": "招聘70名医护人员"},
     {"question": "阿里地区投入多少资金新建边境自然村活动场所？", "answer": "一百亿美元"},
     {"question": "明天北京会下雨吗？", "unanswerable": True},

@@ -92,6 +92,7 @@ def test_an_incremental_build_equals_a_full_one(seeds: Path, tmp_path: Path) -> 
         b.paragraphs[i] for i in range(len(b.paragraphs))
     ]
     assert np.array_equal(a.dense.owners, b.dense.owners)
+    assert a.dense_keys is not None and b.dense_keys is not None
     assert np.array_equal(a.dense_keys, b.dense_keys)
     assert np.allclose(a.dense.vectors, b.dense.vectors, atol=1e-5)
     assert_same_postings(a.postings, b.postings)

@@ -287,12 +287,13 @@ def test_a_running_hybrid_ask_batch_says_it_keeps_its_version_over_a_lexical_reb
         text=True,
         env=env,
     )
-    assert batch.stdin is not None and batch.stdout is not None and batch.stderr is not None
+    stdin, stdout, errors = batch.stdin, batch.stdout, batch.stderr
+    assert stdin is not None and stdout is not None and errors is not None
 
     def ask(question: str) -> dict:
-        batch.stdin.write(question + "\n")
-        batch.stdin.flush()
-        return json.loads(batch.stdout.readline())
+        stdin.write(question + "\n")
+        stdin.flush()
+        return json.loads(stdout.readline())
 
     try:
         assert ask(STEADY)["mode"] == "hybrid"
@@ -303,9 +304,9 @@ def test_a_running_hybrid_ask_batch_says_it_keeps_its_version_over_a_lexical_reb
         answer = ask(QUESTION)
         assert answer["mode"] == "hybrid" and "library.md" not in str(answer["hits"])
     finally:
-        batch.stdin.close()
+        stdin.close()
         assert batch.wait(timeout=30) == 0
-        stderr = batch.stderr.read()
-        batch.stdout.close()
-        batch.stderr.close()
+        stderr = errors.read()
+        stdout.close()
+        errors.close()
     assert stderr.count("Keeping index") == 1 and "no vectors" in stderr and "restart" in stderr

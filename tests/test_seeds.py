@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import (
+    Paragraph,
     Searcher,
     SeedsNotFoundError,
     build_index,
@@ -78,11 +79,19 @@ def test_a_file_where_the_folder_should_be_is_called_a_file(tmp_path: Path) -> N
         list(find_seeds(page))
 
 
+def paragraphs_of(folder: Path, path: Path) -> tuple[Paragraph, ...]:
+    """The paragraphs read from a seed file that must be readable."""
+    seed, document = read_seed(folder, path)
+    assert document is not None, seed.reason
+    return document.paragraphs
+
+
 def test_a_csv_row_is_a_paragraph_with_its_header(tmp_path: Path) -> None:
     (tmp_path / "staff.csv").write_text(
         '姓名,职务,电话\n张三,组长,123\n\n李四,"副组长\n兼秘书",456\n,,\n', encoding="gb18030"
     )
     seed, document = read_seed(tmp_path, tmp_path / "staff.csv")
+    assert document is not None, seed.reason
     rows = [(p.text, p.source.line) for p in document.paragraphs]
     assert rows == [
         ("姓名: 张三; 职务: 组长; 电话: 123", 2),
@@ -95,10 +104,10 @@ def test_a_tsv_or_semicolon_file_is_read_by_its_separator(tmp_path: Path) -> Non
     (tmp_path / "a.tsv").write_text("name\trole\nAda\tengineer\n")
     (tmp_path / "b.csv").write_text("name;role\nGrace;admiral\n")
     assert (
-        read_seed(tmp_path, tmp_path / "a.tsv")[1].paragraphs[0].text == "name: Ada; role: engineer"
+        paragraphs_of(tmp_path, tmp_path / "a.tsv")[0].text == "name: Ada; role: engineer"
     )
     assert (
-        read_seed(tmp_path, tmp_path / "b.csv")[1].paragraphs[0].text
+        paragraphs_of(tmp_path, tmp_path / "b.csv")[0].text
         == "name: Grace; role: admiral"
     )
 
@@ -112,7 +121,8 @@ def test_json_records_are_paragraphs_in_the_documented_shapes(tmp_path: Path) ->
         42,
     ]
     (tmp_path / "a.json").write_text(json.dumps(records, ensure_ascii=False, indent=1))
-    _, document = read_seed(tmp_path, tmp_path / "a.json")
+    seed, document = read_seed(tmp_path, tmp_path / "a.json")
+    assert document is not None, seed.reason
     got = [(p.text, p.source.line, p.source.title) for p in document.paragraphs]
     assert [text for text, _, _ in got] == [
         "今年新建小牧屋三座。",
@@ -124,12 +134,12 @@ def test_json_records_are_paragraphs_in_the_documented_shapes(tmp_path: Path) ->
     assert got[0][2] == "小牧屋建设" and got[1][1] > got[0][1]  # each cited at its own line
     wrapped = {"articles": [{"body": "包在对象里的一段。"}]}
     (tmp_path / "b.json").write_text(json.dumps(wrapped, ensure_ascii=False))
-    assert read_seed(tmp_path, tmp_path / "b.json")[1].paragraphs[0].text == "包在对象里的一段。"
+    assert paragraphs_of(tmp_path, tmp_path / "b.json")[0].text == "包在对象里的一段。"
     (tmp_path / "c.jsonl").write_text(
         '{"text": "第一条。"}\n\n"第三行的一段。"\n', encoding="utf-8"
     )
     lines = [
-        (p.text, p.source.line) for p in read_seed(tmp_path, tmp_path / "c.jsonl")[1].paragraphs
+        (p.text, p.source.line) for p in paragraphs_of(tmp_path, tmp_path / "c.jsonl")
     ]
     assert lines == [("第一条。", 1), ("第三行的一段。", 3)]
 

@@ -17,7 +17,7 @@ def test_long_paragraph_windows_fit_and_cover_every_character() -> None:
     [spans] = window_spans([text], [30], count)
     assert len(spans) > 1
     assert all(end - start <= 30 for start, end in spans)
-    covered = set()
+    covered: set[int] = set()
     for start, end in spans:
         covered.update(range(start, end))
     assert covered == set(range(len(text)))

@@ -22,8 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from retrieval import Answer, Hit, QuestionError
 
-from ..citations import Language, citation_label, language_of, line_note, location
-from ..render import NOTHING_FOUND
+from ..citations import NOTHING_FOUND, Language, citation_label, language_of, line_note, location
 
 __all__ = [
     "MODEL_ID",

@@ -77,7 +77,8 @@ def test_settings_come_from_flags_then_the_environment() -> None:
     }
     config = configure({"questions_per_minute": 7}, environ, Path("index"))
     assert config.api_url == "http://127.0.0.1:8081/bot"
-    assert config.allowed_chats == {1001, -100500} and config.admins == {1001}
+    assert config.allowed_chats == frozenset({1001, -100500})
+    assert config.admins == frozenset({1001})
     assert config.questions_per_minute == 7 and config.data == Path("index")
     assert config.webhook is None
     hook = configure(
