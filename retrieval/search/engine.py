@@ -21,7 +21,7 @@ from ..encoder import Encoder
 from ..errors import IndexMismatchError, SeedQAError
 from ..index.info import IndexInfo
 from ..index.record import BuildRecord, reuse
-from ..index.store import FORMAT, current_version, read_index
+from ..index.store import FORMAT, StoredIndex, current_version, read_index
 from ..ingest.paragraphs import Paragraph
 from .searcher import Answer, Searcher
 
@@ -96,8 +96,8 @@ class Engine:
                     return False
                 index = read_index(self.root)
                 version = index.manifest.version
+                self._check_model(index)  # before the searcher's own, blunter check
                 searcher = Searcher(index, self.encoder)
-                self._check_model(searcher)
             except SeedQAError as error:
                 if version != self._refused:
                     logger.warning("Keeping index %s, not %s: %s", self.version, version, error)
@@ -107,17 +107,17 @@ class Engine:
             logger.info("Switched to index %s", version)
             return True
 
-    def _check_model(self, searcher: Searcher) -> None:
+    def _check_model(self, index: StoredIndex) -> None:
         """Refuse a version that the engine's model cannot answer from as the one in use does."""
         if self.encoder is None:
             return  # lexical by choice: any version answers lexically
-        manifest = searcher.index.manifest
+        manifest = index.manifest
         built, held = manifest.built_with, BuildRecord.now(self.encoder.name, self.encoder, FORMAT)
         if built.dense and not reuse(built, held).questions:
             raise IndexMismatchError(
                 f"it was built with model {built.model}, not {held.model}; restart to use it"
             )
-        if searcher.mode == "lexical" and self._searcher.mode == "hybrid":
+        if index.dense is None and self._searcher.mode == "hybrid":
             raise IndexMismatchError(
                 f"it has no vectors (built with model {manifest.model or 'none'}), and answering "
                 f"from it would drop {self.encoder.name}'s half of every answer; rebuild it with "
@@ -145,14 +145,20 @@ class Engine:
         """Answer one question now: the tokenizer's dictionary and the model load lazily, and the
         first user's question would otherwise wait a second or more for them.
 
-        Returns the text it asked — the start of the first paragraph, a sample of the corpus's
-        language — or None for an empty index.
+        Returns the text it asked — the start of the first paragraph of running text (a byline or
+        a caption says little of the corpus's language), a sample of the corpus — or None for an
+        empty index.
         """
         searcher = self._searcher
         paragraphs = searcher.index.paragraphs
-        if not len(paragraphs):
+        first = None
+        for row in range(min(len(paragraphs), 50)):
+            first = paragraphs[row]
+            if first.kind == "text":
+                break
+        if first is None:
             return None
-        sample = paragraphs[0].text[:100]
+        sample = first.text[:100]
         searcher.ask(sample)
         return sample
 
