@@ -166,6 +166,19 @@ class Searcher:
         ids = self.index.paragraphs.ids
         return [ids[candidate.row].decode("ascii") for candidate in candidates[:k]]
 
+    def scored(
+        self, question: str, depth: int = DEPTH, abstain: bool = False
+    ) -> list[tuple[str, float, float]]:
+        """``(paragraph id, score, coverage)`` of the best-ranked paragraphs, best first.
+
+        The ranking :meth:`ask` shows (with ``abstain``, only the paragraphs that clear its bar),
+        without reading a paragraph or picking out a sentence: for callers that combine several
+        rankings, such as a conversation weighing a follow-up with and without its context.
+        """
+        _, _, candidates = self._ranked(clean_question(question), depth, abstain)
+        ids = self.index.paragraphs.ids
+        return [(ids[c.row].decode("ascii"), c.score, c.coverage) for c in candidates[:depth]]
+
     def _ranked(
         self, question: str, depth: int, abstain: bool
     ) -> tuple[list[str], np.ndarray | None, list[_Candidate]]:
