@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..search.fusion import DEPTH
-from ..search.searcher import EVIDENCE_FLOOR, Answer, Hit, Searcher
-from ..text.terms import terms
+from ..ingest.paragraphs import Source
+from ..search.question import clean_question
+from ..search.searcher import EVIDENCE_FLOOR, Answer, Searcher
+from ..text.terms import is_bigram, terms
 from .reading import Reading, read_turn, swap_asked, swap_slots
 
 __all__ = [
@@ -179,75 +181,109 @@ class Dialogue:
         ``use_context=False`` the turn is answered alone (and still recorded).
         """
         searcher = self._searcher()  # one version for the whole turn
-        alone = searcher.ask(question, k)
+        question = clean_question(question)
         at = time.time() if now is None else now
         previous = conversation.last if use_context else None
         followed = None
         if previous is not None and previous.paragraphs:
-            followed = self._follow(searcher, previous, alone, k)
+            followed = _follow(searcher, previous, question, k)
         if followed is None:
-            answer, understood, followup = alone, alone.question, False
+            answer = searcher.ask(question, k)
+            understood, followup = answer.question, False
         else:
-            answer, understood, followup = followed[0], followed[1], True
-        turn = _turn(alone.question, understood, followup, answer, at)
+            (answer, understood), followup = followed, True
+        turn = _turn(question, understood, followup, answer, at)
         return Reply(answer, understood, followup, conversation.then(turn))
 
-    def _follow(
-        self, searcher: Searcher, previous: Turn, alone: Answer, k: int
-    ) -> tuple[Answer, str] | None:
-        """The answer in context and the resolved question, or None: answer it alone."""
-        turn = read_turn(alone.question)
-        if alone.hits and alone.hits[0].coverage >= WELL_ANSWERED and not turn.fragment:
-            return None  # a whole question, answered well alone: a new topic
-        own = _own_evidence(searcher, turn)
-        linked = any(own.get(p, (0, 0.0))[1] >= OWN_FLOOR for p in previous.paragraphs)
-        if not (turn.cued or linked):
-            return None
-        before = read_turn(previous.understood_as)
-        resolved = _resolve(before, turn)
-        if resolved is None:
-            return None
-        understood, replaced = resolved
-        search = understood + _carried(searcher, before, previous, replaced, understood)
-        pool = searcher.ask(search, POOL).hits
-        if own:
-            pool = tuple(hit for hit in pool if own.get(hit.paragraph.id, (0, 0.0))[1] >= OWN_FLOOR)
-        if not pool and not turn.cued:
-            return None  # only the words linked it, and the context found nothing either
-        ranked = sorted(
-            enumerate(pool),
-            key=lambda item: -_fused(item[0] + 1, item[1], own, previous.article),
-        )
-        hits = tuple(
-            dataclasses.replace(hit, rank=rank) for rank, (_, hit) in enumerate(ranked[:k], 1)
-        )
-        answer = Answer(alone.question, alone.mode, hits, more=len(ranked) > k)
-        return answer, understood
+
+def _follow(
+    searcher: Searcher, previous: Turn, question: str, k: int
+) -> tuple[Answer, str] | None:
+    """The answer in context and the resolved question, or None: answer it alone.
+
+    Everything up to the decision is lexical (no query is embedded, no sentence picked out), so
+    that a turn answered alone costs little more than without a conversation.
+    """
+    turn = read_turn(question)
+    whole = not (turn.fragment or turn.pointing)
+    alone = _evidence(searcher, terms(question))
+    best = max((coverage for _, coverage in alone.values()), default=0.0)
+    if whole and best >= WELL_ANSWERED:
+        return None  # a whole question, answered well alone: a new topic
+    own = _evidence(searcher, terms(turn.core))
+    linked = any(own.get(p, (0, 0.0))[1] >= OWN_FLOOR for p in previous.paragraphs)
+    if not (turn.cued or linked):
+        return None
+    before = read_turn(previous.understood_as)
+    resolved = _resolve(before, turn)
+    if resolved is None:
+        return None
+    understood, replaced = resolved
+    # The turn's words that the previous question did not have are what it newly asks about:
+    # a passage that lacks them answers the context, not the turn.
+    said = set(_words(before.core))
+    new = [word for word in _words(turn.core) if word not in said]
+    required = _evidence(searcher, terms(" ".join(new))) if new else own
+    search = understood + _carried(searcher, before, previous, replaced, understood)
+    pool = [
+        scored
+        for scored in searcher.scored(search, POOL, abstain=True)
+        if required.get(scored[0], (0, 0.0))[1] >= OWN_FLOOR
+    ]
+    if not pool and not turn.cued:
+        return None  # only the words linked it, and the context found nothing either
+    article = previous.article
+    ranked = sorted(
+        enumerate(pool),
+        key=lambda item: -_fused(searcher, item[0] + 1, item[1][0], own, article),
+    )
+    hits = searcher.shown(understood, [scored for _, scored in ranked[:k]])
+    return Answer(question, searcher.mode, hits, more=len(ranked) > k), understood
 
 
-def _own_evidence(searcher: Searcher, turn: Reading) -> dict[str, tuple[int, float]]:
-    """Each paragraph's rank and coverage for the turn's own words (cues cut off)."""
-    if not terms(turn.core):
+def _words(text: str) -> list[str]:
+    """The word terms of a text (its bigrams left out: they are rebuilt from the words)."""
+    return [term for term in dict.fromkeys(terms(text)) if not is_bigram(term)]
+
+
+def _evidence(searcher: Searcher, query: list[str]) -> dict[str, tuple[int, float]]:
+    """Each paragraph's lexical rank and coverage for these terms, best first."""
+    if not query:
         return {}
-    scored = searcher.scored(turn.core, DEPTH)
-    return {pid: (rank, coverage) for rank, (pid, _, coverage) in enumerate(scored, 1)}
+    matches = searcher.index.lexical.search(query, DEPTH)
+    ids = searcher.index.paragraphs.ids
+    return {
+        ids[row].decode("ascii"): (rank, coverage)
+        for rank, (row, coverage) in enumerate(
+            zip(matches.ids.tolist(), matches.coverage.tolist(), strict=True), 1
+        )
+    }
 
 
 def _resolve(before: Reading, turn: Reading) -> tuple[str, frozenset[str]] | None:
     """The turn as a whole question, and the previous slots it replaced; None if it cannot be."""
-    if turn.slots:
+    if turn.slots and turn.only_slots:
         swapped = swap_slots(before, turn)
-        if swapped is not None and turn.only_slots:
+        if swapped is not None:
             return swapped[0] + "？", frozenset(s.text for s in swapped[1])
-    if turn.nouns and not turn.verbs and not turn.slots:
+    if turn.fragment and not turn.slots and turn.nouns:
         asked = swap_asked(before, turn.core)
         if asked is not None:
             return asked + "？", frozenset()
     if not (turn.nouns or turn.verbs or turn.slots):
         return None  # 还有呢？ names nothing to look for
     kinds = {slot.kind for slot in turn.slots}
-    carried = [s.text for s in before.slots if s.kind not in kinds and s.text not in turn.core]
-    return "".join(carried) + turn.core + "？", frozenset()
+    slots = "".join(
+        s.text for s in before.slots if s.kind not in kinds and s.text not in turn.core
+    )
+    topic = before.subject if before.subject and not turn.subject else slots
+    core = turn.core
+    if turn.pointers:
+        word, start = turn.pointers[0]
+        return core[:start] + (topic or slots) + core[start + len(word) :] + "？", frozenset()
+    if topic and topic in core:
+        topic = ""
+    return topic + core + "？", frozenset()
 
 
 def _carried(
@@ -270,26 +306,29 @@ def _carried(
 
 
 def _fused(
+    searcher: Searcher,
     rank: int,
-    hit: Hit,
+    paragraph_id: str,
     own: dict[str, tuple[int, float]],
     article: tuple[str, str] | None,
 ) -> float:
     """Reciprocal-rank fusion of the resolved and alone rankings, plus the article's bonus."""
     score = 1 / (RANK_K + rank)
-    alone = own.get(hit.paragraph.id)
+    alone = own.get(paragraph_id)
     if alone is not None:
         score += 1 / (RANK_K + alone[0])
-    if article is not None and _article(hit) == article:
-        score += ARTICLE_BONUS
+    if article is not None:
+        paragraph = searcher.paragraph(paragraph_id)
+        if paragraph is not None and _where(paragraph.source) == article:
+            score += ARTICLE_BONUS
     return score
 
 
-def _article(hit: Hit) -> tuple[str, str]:
-    return hit.source.path, hit.source.title or ""
+def _where(source: Source) -> tuple[str, str]:
+    return source.path, source.title or ""
 
 
 def _turn(question: str, understood: str, followup: bool, answer: Answer, at: float) -> Turn:
     hits = answer.hits[:KEPT_PARAGRAPHS]
-    article = _article(hits[0]) if hits else None
+    article = _where(hits[0].source) if hits else None
     return Turn(question, understood, followup, tuple(h.paragraph.id for h in hits), article, at)

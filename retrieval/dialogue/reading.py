@@ -26,9 +26,12 @@ jieba.setLogLevel(logging.WARNING)
 
 SlotKind = Literal["place", "person", "organisation", "time", "number"]
 
-OPENING_CUES = ("那么", "那", "还有", "另外", "此外", "那个", "这个", "它", "他们", "她们", "它们", "其")
+OPENING_CUES = ("那么", "那", "还有", "另外", "此外")
 """Words a follow-up opens with; the first that matches is cut off before the turn is read."""
-PRONOUNS = frozenset("它 他 她 他们 她们 它们 其 该 此 这 这个 这些 那个 那些 该校 该县 该乡 其中 当地 那里 这里 当时".split())
+PRONOUNS = frozenset(
+    "它 他 她 他们 她们 它们 其 该 此 这 这个 这些 那个 那些 该校 该县 该乡 其中 当地 那里 这里 当时 "
+    "这次 此次 这项 该项 这里 那时".split()
+)
 """Words that point back to something said before."""
 SHORT = 8
 """A turn of at most this many characters (cues and punctuation cut off) with no noun is elliptical."""
@@ -63,19 +66,26 @@ class Reading:
     """It opens with a follow-up word (那, 还有, 它 …)."""
     ends_in_ne: bool
     """It ends in 呢."""
-    pointing: bool
-    """It holds a pronoun that points back (它, 其, 该, 这 …)."""
+    pointers: tuple[tuple[str, int], ...]
+    """Pronouns that point back (它, 其, 该, 这次 …), with their offset in ``core``."""
     slots: tuple[Slot, ...]
     nouns: tuple[str, ...]
     """Content nouns other than slots."""
     verbs: tuple[str, ...]
     asking: bool
-    """It holds a question word (多少, 什么, 哪 …)."""
+    """It holds a question word (多少, 什么, 哪 …) or asks yes or no (…吗)."""
+    subject: str
+    """What the question is about: ``core`` up to its first verb or question word."""
+
+    @property
+    def pointing(self) -> bool:
+        """It holds a pronoun that points back."""
+        return bool(self.pointers)
 
     @property
     def fragment(self) -> bool:
-        """No question word and no verb: a name or a noun only (``党员呢？``), never a question alone."""
-        return not self.asking and not self.verbs
+        """Not a question on its own: no question word, and a noun phrase only or ``…呢``."""
+        return not self.asking and (self.ends_in_ne or not self.verbs)
 
     @property
     def elliptical(self) -> bool:
@@ -113,14 +123,15 @@ def read_turn(text: str) -> Reading:
     """Read a (cleaned) turn: cues, slots, nouns and verbs by jieba's part of speech."""
     body = _TRAILING.sub("", normalize(text))
     ends_in_ne = body.endswith("呢")
-    asks_yes_no = body.endswith("吗")
+    asking = body.endswith("吗")
     body = _PARTICLE.sub("", body)
     core, opening = _strip_opening(body)
     slots: list[Slot] = []
     nouns: list[str] = []
     verbs: list[str] = []
-    pointing = False
-    asking = asks_yes_no
+    pointers: list[tuple[str, int]] = []
+    subject_end: int | None = None
+    previous_start = 0
     position = 0
     pairs = [(word.word, word.flag) for word in jieba.posseg.cut(core)]
     index = 0
@@ -136,26 +147,47 @@ def read_turn(text: str) -> Reading:
         position = start + len(word)
         index += 1
         kind = _slot_kind(word, flag)
-        asking = asking or word in _QUESTION_WORDS or word.startswith(("多少", "哪", "几"))
-        if word in PRONOUNS or (flag == "r" and word not in _QUESTION_WORDS):
-            pointing = pointing or word in PRONOUNS
+        question_word = word in _QUESTION_WORDS or word.startswith(("多少", "哪", "几"))
+        asking = asking or question_word
+        if subject_end is None:
+            # The subject ends at the first verb (a one-character "verb" is often jieba's
+            # misreading, 藏医系), at the word before 了 (选派了, tagged a noun), or at the
+            # question word.
+            if question_word or (flag.startswith("v") and len(word) > 1):
+                subject_end = start
+            elif flag in ("ul", "uz", "ug"):
+                subject_end = previous_start
+        previous_start = start
+        if question_word:
+            continue
+        if word in PRONOUNS or (flag == "r" and word not in _SPEAKERS):
+            pointers.append((word, start))
         elif kind is not None:
             slots.append(Slot(kind, word, start))
-        elif flag.startswith("n") and word not in _QUESTION_WORDS and len(word) > 1:
+        elif flag.startswith("n") and len(word) > 1:
             nouns.append(word)
-        elif flag.startswith("v") and len(word) > 1:
+        elif flag.startswith("v") and word not in _LIGHT_VERBS:
             verbs.append(word)
+    subject = core[: subject_end or 0].rstrip("的是在于对指为")
+    if any(start < len(subject) for _, start in pointers):
+        subject = ""  # 它的…: the subject is the pronoun, not a topic to carry
     return Reading(
         text,
         core,
         opening,
         ends_in_ne,
-        pointing,
+        tuple(pointers),
         tuple(slots),
         tuple(nouns),
         tuple(verbs),
         asking,
+        subject,
     )
+
+
+_SPEAKERS = frozenset("我 你 您 我们 你们 咱们 自己 大家".split())
+"""Pronouns of the people talking: 我的快递 points at no earlier topic."""
+_LIGHT_VERBS = frozenset("是 有 在 为".split())
 
 
 def _slot_kind(word: str, flag: str) -> SlotKind | None:
@@ -198,7 +230,7 @@ def swap_slots(previous: Reading, turn: Reading) -> tuple[str, tuple[Slot, ...]]
     return text, tuple(replaced)
 
 
-_ASKED = re.compile(r"(多少|几)([个名家期次位项件所座人]?)")
+_ASKED = re.compile(r"(多少|几)([个名家期次位项件所座人场种类户对批]?)")
 
 
 def swap_asked(previous: Reading, noun: str) -> str | None:
@@ -213,7 +245,8 @@ def swap_asked(previous: Reading, noun: str) -> str | None:
     rest = previous.core[match.end() :]
     length = 0
     for word, flag in jieba.posseg.cut(rest):
-        if not flag.startswith("n") and flag not in ("j", "vn"):
+        quote = flag == "x" and word in "“”《》\"'"
+        if not (quote or flag.startswith("n") or flag in ("j", "vn", "l", "i")):
             break
         length += len(word)
     if not length:
