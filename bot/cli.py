@@ -24,9 +24,10 @@ from retrieval import (
     read_manifest,
     seed_changes,
 )
+from retrieval.dialogue.evaluation import is_conversation_file
 from retrieval.search.evaluation import evaluate, load_questions
 
-from . import runtime
+from . import chat, runtime
 from .citations import display_root
 from .progress import TerminalMeter
 from .render import answer_json, answer_text, dumps
@@ -49,6 +50,7 @@ citation (article, section, paragraph, file and line) for every passage.
   seedqa ask "边境党员受到了哪些教育？"   answer a question (builds the index first if needed)
   seedqa ask < questions.txt        answer one question per line
   seedqa bot                        answer in Telegram (token in $TELEGRAM_BOT_TOKEN)
+  seedqa chat                       a conversation: follow-up questions understood in context
   seedqa eval questions.jsonl       measure the answers against labelled questions
 """
 
@@ -191,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the report as one JSON object"
     )
     eval_parser.set_defaults(handler=run_eval)
+    chat.add_parser(commands, [common], ENVIRONMENT)
     return parser
 
 
@@ -343,6 +346,8 @@ def _batch(lines: TextIO, answer: Callable[[str], None], as_json: bool, console:
 
 def run_eval(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """``seedqa eval``."""
+    if is_conversation_file(args.questions):
+        return chat.run_conversation_eval(args, environ)
     settings = Settings.resolve(args.seeds, args.index, args.model, environ)
     console = _Console(args.quiet, sys.stderr)
     questions = load_questions(args.questions)  # a bad file is refused before anything loads

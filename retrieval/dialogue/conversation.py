@@ -23,14 +23,13 @@ one per chat and one per answer message). :class:`Dialogue` answers a new turn i
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..search.fusion import DEPTH
 from ..ingest.paragraphs import Source
+from ..search.fusion import DEPTH
 from ..search.question import clean_question
 from ..search.searcher import EVIDENCE_FLOOR, Answer, Searcher
 from ..text.terms import is_bigram, terms
@@ -196,9 +195,7 @@ class Dialogue:
         return Reply(answer, understood, followup, conversation.then(turn))
 
 
-def _follow(
-    searcher: Searcher, previous: Turn, question: str, k: int
-) -> tuple[Answer, str] | None:
+def _follow(searcher: Searcher, previous: Turn, question: str, k: int) -> tuple[Answer, str] | None:
     """The answer in context and the resolved question, or None: answer it alone.
 
     Everything up to the decision is lexical (no query is embedded, no sentence picked out), so
@@ -273,9 +270,7 @@ def _resolve(before: Reading, turn: Reading) -> tuple[str, frozenset[str]] | Non
     if not (turn.nouns or turn.verbs or turn.slots):
         return None  # 还有呢？ names nothing to look for
     kinds = {slot.kind for slot in turn.slots}
-    slots = "".join(
-        s.text for s in before.slots if s.kind not in kinds and s.text not in turn.core
-    )
+    slots = "".join(s.text for s in before.slots if s.kind not in kinds and s.text not in turn.core)
     topic = before.subject if before.subject and not turn.subject else slots
     core = turn.core
     if turn.pointers:

@@ -187,7 +187,9 @@ def evaluate_conversations(
             abstained["alone"] += alone.abstained
             if not reply.answer.abstained:
                 misses.append(
-                    ConversationMiss(item.turns, None, reply.understood_as, reply.followup, None, top)
+                    ConversationMiss(
+                        item.turns, None, reply.understood_as, reply.followup, None, top
+                    )
                 )
             continue
         rank = _rank(reply.answer, item.answer)

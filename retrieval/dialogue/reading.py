@@ -29,20 +29,69 @@ SlotKind = Literal["place", "person", "organisation", "time", "number"]
 OPENING_CUES = ("那么", "那", "还有", "另外", "此外")
 """Words a follow-up opens with; the first that matches is cut off before the turn is read."""
 PRONOUNS = frozenset(
-    "它 他 她 他们 她们 它们 其 该 此 这 这个 这些 那个 那些 该校 该县 该乡 其中 当地 那里 这里 当时 "
-    "这次 此次 这项 该项 这里 那时".split()
+    [
+        "它",
+        "他",
+        "她",
+        "他们",
+        "她们",
+        "它们",
+        "其",
+        "该",
+        "此",
+        "这",
+        "这个",
+        "这些",
+        "那个",
+        "那些",
+        "该校",
+        "该县",
+        "该乡",
+        "其中",
+        "当地",
+        "那里",
+        "这里",
+        "当时",
+        "这次",
+        "此次",
+        "这项",
+        "该项",
+        "这里",
+        "那时",
+    ]
 )
 """Words that point back to something said before."""
 SHORT = 8
-"""A turn of at most this many characters (cues and punctuation cut off) with no noun is elliptical."""
+"""Characters (cues and punctuation cut off) up to which a turn with no noun is elliptical."""
 
 _PLACE_ENDINGS = tuple("县乡镇村市省州")
 _QUESTION_WORDS = frozenset(
-    "多少 几 哪 哪些 哪个 什么 谁 如何 怎么 怎样 怎么样 哪里 哪儿 哪一年 何时 多大 多久 为什么 是否 吗".split()
+    [
+        "多少",
+        "几",
+        "哪",
+        "哪些",
+        "哪个",
+        "什么",
+        "谁",
+        "如何",
+        "怎么",
+        "怎样",
+        "怎么样",
+        "哪里",
+        "哪儿",
+        "哪一年",
+        "何时",
+        "多大",
+        "多久",
+        "为什么",
+        "是否",
+        "吗",
+    ]
 )
-_TRAILING = re.compile(r"[\s?？!！。.,，、~～…]+$")
+_TRAILING = re.compile(r"[\s?？!！。.,，、~…]+$")
 _PARTICLE = re.compile(r"(呢|吗|啊|呀|吧)$")
-_TIME_TAIL = frozenset("年 月 日 月份 年度 年底 年初".split())
+_TIME_TAIL = frozenset(["年", "月", "日", "月份", "年度", "年底", "年初"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +217,7 @@ def read_turn(text: str) -> Reading:
             nouns.append(word)
         elif flag.startswith("v") and word not in _LIGHT_VERBS:
             verbs.append(word)
-    subject = core[: subject_end or 0].rstrip("的是在于对指为")
+    subject = core[: subject_end or 0].rstrip("的是有在于对指为")
     if any(start < len(subject) for _, start in pointers):
         subject = ""  # 它的…: the subject is the pronoun, not a topic to carry
     return Reading(
@@ -185,9 +234,9 @@ def read_turn(text: str) -> Reading:
     )
 
 
-_SPEAKERS = frozenset("我 你 您 我们 你们 咱们 自己 大家".split())
+_SPEAKERS = frozenset(["我", "你", "您", "我们", "你们", "咱们", "自己", "大家"])
 """Pronouns of the people talking: 我的快递 points at no earlier topic."""
-_LIGHT_VERBS = frozenset("是 有 在 为".split())
+_LIGHT_VERBS = frozenset(["是", "有", "在", "为"])
 
 
 def _slot_kind(word: str, flag: str) -> SlotKind | None:
@@ -216,9 +265,7 @@ def swap_slots(previous: Reading, turn: Reading) -> tuple[str, tuple[Slot, ...]]
     text = previous.core
     shift = 0
     for slot in turn.slots:
-        old = next(
-            (s for s in previous.slots if s.kind == slot.kind and s not in replaced), None
-        )
+        old = next((s for s in previous.slots if s.kind == slot.kind and s not in replaced), None)
         if old is None or old.text == slot.text:
             continue
         at = old.start + shift

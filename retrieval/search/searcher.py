@@ -170,7 +170,7 @@ class Searcher:
     def scored(
         self, question: str, depth: int = DEPTH, abstain: bool = False
     ) -> list[tuple[str, float, float, float | None]]:
-        """``(paragraph id, score, coverage, similarity)`` of the best-ranked paragraphs, best first.
+        """``(id, score, coverage, similarity)`` of the best-ranked paragraphs, best first.
 
         The ranking :meth:`ask` shows (with ``abstain``, only the paragraphs that clear its bar),
         without reading a paragraph or picking out a sentence: for callers that rank paragraphs
