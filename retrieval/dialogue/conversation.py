@@ -202,12 +202,13 @@ def _follow(searcher: Searcher, previous: Turn, question: str, k: int) -> tuple[
     that a turn answered alone costs little more than without a conversation.
     """
     turn = read_turn(question)
-    whole = not (turn.fragment or turn.pointing)
+    whole = not (turn.fragment or turn.pointing or turn.subjectless)
     alone = _evidence(searcher, terms(question))
     best = max((coverage for _, coverage in alone.values()), default=0.0)
     if whole and best >= WELL_ANSWERED:
         return None  # a whole question, answered well alone: a new topic
-    own = _evidence(searcher, terms(turn.core))
+    own_terms = terms(turn.core)
+    own = _evidence(searcher, own_terms)
     linked = any(own.get(p, (0, 0.0))[1] >= OWN_FLOOR for p in previous.paragraphs)
     if not (turn.cued or linked):
         return None
@@ -225,7 +226,7 @@ def _follow(searcher: Searcher, previous: Turn, question: str, k: int) -> tuple[
     pool = [
         scored
         for scored in searcher.scored(search, POOL, abstain=True)
-        if required.get(scored[0], (0, 0.0))[1] >= OWN_FLOOR
+        if not own_terms or required.get(scored[0], (0, 0.0))[1] >= OWN_FLOOR
     ]
     if not pool and not turn.cued:
         return None  # only the words linked it, and the context found nothing either
@@ -267,15 +268,18 @@ def _resolve(before: Reading, turn: Reading) -> tuple[str, frozenset[str]] | Non
         asked = swap_asked(before, turn.core)
         if asked is not None:
             return asked + "？", frozenset()
-    if not (turn.nouns or turn.verbs or turn.slots):
+    if not (turn.nouns or turn.verbs or turn.slots or turn.pointers or turn.subjectless):
         return None  # 还有呢？ names nothing to look for
     kinds = {slot.kind for slot in turn.slots}
     slots = "".join(s.text for s in before.slots if s.kind not in kinds and s.text not in turn.core)
-    topic = before.subject if before.subject and not turn.subject else slots
+    topic = before.topic if before.topic and not turn.subject else slots
     core = turn.core
     if turn.pointers:
         word, start = turn.pointers[0]
-        return core[:start] + (topic or slots) + core[start + len(word) :] + "？", frozenset()
+        named = before.topic or slots
+        if not named:
+            return None
+        return core[:start] + named + core[start + len(word) :] + "？", frozenset()
     if topic and topic in core:
         topic = ""
     return topic + core + "？", frozenset()

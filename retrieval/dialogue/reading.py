@@ -142,9 +142,21 @@ class Reading:
         return len(self.core) <= SHORT and not self.nouns and not self.slots
 
     @property
+    def subjectless(self) -> bool:
+        """It starts with its verb or question word and names no slot: 位于哪里？"""
+        return not self.subject and not self.slots
+
+    @property
+    def topic(self) -> str:
+        """What the question is about, as a follow-up would carry it: the subject before 的."""
+        return self.subject.split("的", 1)[0]
+
+    @property
     def cued(self) -> bool:
         """Any surface sign of a follow-up."""
-        return self.opening or self.ends_in_ne or self.pointing or self.elliptical
+        return (
+            self.opening or self.ends_in_ne or self.pointing or self.elliptical or self.subjectless
+        )
 
     @property
     def only_slots(self) -> bool:
@@ -196,13 +208,16 @@ def read_turn(text: str) -> Reading:
         position = start + len(word)
         index += 1
         kind = _slot_kind(word, flag)
-        question_word = word in _QUESTION_WORDS or word.startswith(("多少", "哪", "几"))
+        question_word = word in _QUESTION_WORDS or (
+            flag in ("r", "m") and any(mark in word for mark in _QUESTION_MARKS)
+        )
         asking = asking or question_word
         if subject_end is None:
             # The subject ends at the first verb (a one-character "verb" is often jieba's
             # misreading, 藏医系), at the word before 了 (选派了, tagged a noun), or at the
             # question word.
-            if question_word or (flag.startswith("v") and len(word) > 1):
+            follows = pairs[index][0] if index < len(pairs) else ""
+            if question_word or (flag.startswith("v") and (len(word) > 1 or follows != "的")):
                 subject_end = start
             elif flag in ("ul", "uz", "ug"):
                 subject_end = previous_start
@@ -234,6 +249,7 @@ def read_turn(text: str) -> Reading:
     )
 
 
+_QUESTION_MARKS = ("多少", "哪", "几", "什么", "怎", "谁", "何")
 _SPEAKERS = frozenset(["我", "你", "您", "我们", "你们", "咱们", "自己", "大家"])
 """Pronouns of the people talking: 我的快递 points at no earlier topic."""
 _LIGHT_VERBS = frozenset(["是", "有", "在", "为"])
