@@ -25,6 +25,7 @@ from ..text.normalize import normalize
 from .conversation import Conversation, Dialogue
 
 __all__ = [
+    "HIGHER_IS_WORSE",
     "ConversationMiss",
     "ConversationReport",
     "EvalConversation",
@@ -35,6 +36,8 @@ __all__ = [
 
 DEPTH = 10
 """Passages asked for per last turn."""
+HIGHER_IS_WORSE: frozenset[str] = frozenset()
+"""Figures (keys of :attr:`ConversationReport.figures`) where a rise is a regression: none."""
 FORMAT = (
     'Each line must be {"turns": ["…", "…"], "answer": "…"} or {"turns": [...], '
     '"unanswerable": true}, with "switch": true when the last turn opens a new topic.'
