@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cmrc  # noqa: E402
+import cmrc
 
 PRONOUN = "它"
 MIN_TITLE = 2
@@ -55,9 +55,7 @@ def synthetic(benchmark: cmrc.Benchmark) -> list[dict[str, object]]:
         answers = second["answers"]
         if len(rest) < 4 or not isinstance(answers, list) or not answers:
             continue
-        items.append(
-            {"turns": [first["text"], rest], "answer": answers[0], "style": style}
-        )
+        items.append({"turns": [first["text"], rest], "answer": answers[0], "style": style})
     return items
 
 

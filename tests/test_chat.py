@@ -25,7 +25,13 @@ def chat(monkeypatch, capsys, lines: list[str], *argv: str) -> tuple[int, str, s
 
 
 def test_each_line_is_the_next_turn_and_new_starts_over(workdir, monkeypatch, capsys) -> None:
-    lines = ["札达县发展了多少党员？", "那普兰县呢？", "/new", "那普兰县呢？", "我的快递什么时候能到？"]
+    lines = [
+        "札达县发展了多少党员？",
+        "那普兰县呢？",
+        "/new",
+        "那普兰县呢？",
+        "我的快递什么时候能到？",
+    ]
     code, out, _ = chat(monkeypatch, capsys, lines, "--json")
     replies = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(replies) == 4
@@ -55,7 +61,11 @@ def test_a_rejected_line_is_reported_and_the_rest_answered(workdir, monkeypatch,
 def test_eval_takes_a_conversation_file(workdir: Path, capsys) -> None:
     items = [
         {"turns": ["札达县发展了多少党员？", "那普兰县呢？"], "answer": "362名"},
-        {"turns": ["札达县发展了多少党员？", "南伊乡引进了几家公司？"], "answer": "5家公司", "switch": True},
+        {
+            "turns": ["札达县发展了多少党员？", "南伊乡引进了几家公司？"],
+            "answer": "5家公司",
+            "switch": True,
+        },
         {"turns": ["札达县发展了多少党员？", "我的快递什么时候能到？"], "unanswerable": True},
     ]
     path = workdir / "conversations.jsonl"

@@ -187,7 +187,9 @@ def test_a_new_topic_is_answered_exactly_as_if_asked_alone(lexical: Searcher) ->
     assert reply.answer == lexical.ask("南伊乡引进了几家公司？")
 
 
-@pytest.mark.parametrize("unrelated", ["我的快递什么时候能到？", "那它的存款利率是多少？", "那2025年呢？"])
+@pytest.mark.parametrize(
+    "unrelated", ["我的快递什么时候能到？", "那它的存款利率是多少？", "那2025年呢？"]
+)
 def test_context_never_makes_an_unanswerable_turn_look_answered(
     lexical: Searcher, unrelated: str
 ) -> None:

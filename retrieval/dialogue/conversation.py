@@ -219,8 +219,8 @@ def _follow(searcher: Searcher, previous: Turn, question: str, k: int) -> tuple[
     understood, replaced = resolved
     # The turn's words that the previous question did not have are what it newly asks about:
     # a passage that lacks them answers the context, not the turn.
-    said = set(_words(before.core))
-    new = [word for word in _words(turn.core) if word not in said]
+    said = set(_words(terms(before.core)))
+    new = [word for word in _words(own_terms) if word not in said]
     required = _evidence(searcher, terms(" ".join(new))) if new else own
     search = understood + _carried(searcher, before, previous, replaced, understood)
     pool = [
@@ -239,9 +239,9 @@ def _follow(searcher: Searcher, previous: Turn, question: str, k: int) -> tuple[
     return Answer(question, searcher.mode, hits, more=len(ranked) > k), understood
 
 
-def _words(text: str) -> list[str]:
-    """The word terms of a text (its bigrams left out: they are rebuilt from the words)."""
-    return [term for term in dict.fromkeys(terms(text)) if not is_bigram(term)]
+def _words(query: list[str]) -> list[str]:
+    """The word terms of a query (its bigrams left out: they are rebuilt from the words)."""
+    return [term for term in dict.fromkeys(query) if not is_bigram(term)]
 
 
 def _evidence(searcher: Searcher, query: list[str]) -> dict[str, tuple[int, float]]:

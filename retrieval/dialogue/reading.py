@@ -194,7 +194,7 @@ def read_turn(text: str) -> Reading:
     subject_end: int | None = None
     previous_start = 0
     position = 0
-    pairs = [(word.word, word.flag) for word in jieba.posseg.cut(core)]
+    pairs = [(word.word, word.flag) for word in jieba.posseg.cut(core, HMM=False)]
     index = 0
     while index < len(pairs):
         word, flag = pairs[index]
@@ -307,7 +307,7 @@ def swap_asked(previous: Reading, noun: str) -> str | None:
         return None
     rest = previous.core[match.end() :]
     length = 0
-    for word, flag in jieba.posseg.cut(rest):
+    for word, flag in jieba.posseg.cut(rest, HMM=False):
         quote = flag == "x" and word in "“”《》\"'"
         if not (quote or flag.startswith("n") or flag in ("j", "vn", "l", "i")):
             break
