@@ -1,4 +1,4 @@
-"""What a conversation adds to a turn: the time of a turn with its context minus the same turn alone.
+"""What a conversation adds to a turn: its time with the context minus its time alone.
 
 Each last turn of ``tests/data/conversations.jsonl`` is asked many times after its earlier turns,
 with the context (``Dialogue.ask``) and alone (``Searcher.ask``), interleaved so that load on
@@ -64,7 +64,8 @@ def main() -> int:
     ordered = sorted(extra)
     print(
         f"{len(turns)} last turns ({followups} read as follow-ups), {searcher.mode}, "
-        f"{len(searcher.index.paragraphs)} paragraphs: a turn alone {statistics.median(alone_ms):.2f} ms; "
+        f"{len(searcher.index.paragraphs)} paragraphs: "
+        f"a turn alone {statistics.median(alone_ms):.2f} ms; "
         f"the context adds median {statistics.median(ordered):.2f} ms, "
         f"p90 {ordered[int(0.9 * (len(ordered) - 1))]:.2f} ms"
     )

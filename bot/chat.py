@@ -155,6 +155,11 @@ def _turns(stream: TextIO, interactive: bool) -> Iterator[tuple[int, str]]:
         yield number, line
 
 
+def show(value: float | None) -> str:
+    """A share to three decimals, or n/a."""
+    return "   n/a" if value is None else f"{value:6.3f}"
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -188,7 +193,6 @@ def scorecard(report: ConversationReport, mode: str) -> str:
         ("switch recall@3", "switch_recall@3", "switch_alone_recall@3"),
         ("abstention", "abstention", "alone_abstention"),
     ]
-    show = lambda v: "   n/a" if v is None else f"{v:6.3f}"  # noqa: E731
     for label, context, alone in rows:
         lines.append(f"  {label:<20}{show(figures[context])}  alone {show(figures[alone])}")
     lines.append(f"  {'follow-ups detected':<20}{show(figures['followup_detected'])}")

@@ -208,7 +208,7 @@ def evaluate_conversations(
         pairs = ranks[kind]
         for k in (1, 3):
             for which, label in ((0, ""), (1, "alone_")):
-                hits = sum(1 for p in pairs if p[which] is not None and p[which] <= k)
+                hits = sum(1 for pair in pairs if (rank := pair[which]) is not None and rank <= k)
                 figures[f"{kind}_{label}recall@{k}"] = hits / len(pairs) if pairs else None
     figures["followup_detected"] = _share(taken_as_followup["followup"], counts["followup"])
     figures["switch_accuracy"] = _share(
