@@ -91,6 +91,7 @@ _QUESTION_WORDS = frozenset(
 )
 _TRAILING = re.compile(r"[\s?？!！。.,，、~…]+$")
 _PARTICLE = re.compile(r"(呢|吗|啊|呀|吧)$")
+_TIME = re.compile(r"\d{1,4}(年|月|日|年度)(\d{1,2}月)?")
 _TIME_TAIL = frozenset(["年", "月", "日", "月份", "年度", "年底", "年初"])
 
 
@@ -194,7 +195,7 @@ def read_turn(text: str) -> Reading:
     subject_end: int | None = None
     previous_start = 0
     position = 0
-    pairs = [(word.word, word.flag) for word in jieba.posseg.cut(core, HMM=False)]
+    pairs = [(word.word, word.flag) for word in jieba.posseg.cut(core)]
     index = 0
     while index < len(pairs):
         word, flag = pairs[index]
@@ -264,7 +265,7 @@ def _slot_kind(word: str, flag: str) -> SlotKind | None:
         return "person"
     if flag == "nt":
         return "organisation"
-    if flag == "t":
+    if flag == "t" or _TIME.fullmatch(word):
         return "time"
     if flag == "m" and any(ch.isdigit() for ch in word):
         return "number"
@@ -307,7 +308,7 @@ def swap_asked(previous: Reading, noun: str) -> str | None:
         return None
     rest = previous.core[match.end() :]
     length = 0
-    for word, flag in jieba.posseg.cut(rest, HMM=False):
+    for word, flag in jieba.posseg.cut(rest):
         quote = flag == "x" and word in "“”《》\"'"
         if not (quote or flag.startswith("n") or flag in ("j", "vn", "l", "i")):
             break
