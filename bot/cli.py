@@ -19,6 +19,7 @@ from retrieval import QuestionError, SeedQAError
 
 from .commands import Command, Invocation
 from .commands.ask import COMMAND as ASK
+from .commands.chat import COMMAND as CHAT
 from .commands.evaluation import COMMAND as EVAL
 from .commands.index import COMMAND as INDEX
 from .commands.serve import COMMAND as SERVE
@@ -30,7 +31,7 @@ from .settings import WHERE, Setting, add_settings, environment_help, resolve
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS: tuple[Command, ...] = (INDEX, STATUS, ASK, BOT, SERVE, EVAL)
+COMMANDS: tuple[Command, ...] = (INDEX, STATUS, ASK, CHAT, BOT, SERVE, EVAL)
 """Every subcommand, in the order ``seedqa --help`` lists them."""
 
 DESCRIPTION = """\
@@ -41,6 +42,7 @@ citation (article, section, paragraph, file and line) for every passage.
   seedqa status                     what is indexed, and which seed files changed since
   seedqa ask "边境党员受到了哪些教育？"   answer a question (builds the index first if needed)
   seedqa ask < questions.txt        answer one question per line
+  seedqa chat                       a conversation: follow-up questions understood in context
   seedqa bot                        answer in Telegram (token in $TELEGRAM_BOT_TOKEN)
   seedqa serve                      answer over HTTP (JSON search, Dify, OpenAI chat)
   seedqa eval questions.jsonl       measure the answers against labelled questions

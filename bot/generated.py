@@ -14,9 +14,7 @@ import asyncio
 import math
 from typing import Any
 
-from retrieval import Answer
-from retrieval.generation import GeneratedAnswer, Generator, LLMSettings
-from retrieval.generation.evaluation import GenerationTally
+from retrieval import Answer, GeneratedAnswer, GenerationTally, Generator, LLMSettings
 
 from .citations import Language, language_of
 from .commands import Group

@@ -5,6 +5,13 @@ the version in use (:class:`IndexInfo`), ``build_index`` and the manifest reader
 inspect, ``evaluate`` measures.
 """
 
+from .dialogue import Conversation, Dialogue, Reply, Turn
+from .dialogue.evaluation import (
+    ConversationReport,
+    evaluate_conversations,
+    is_conversation_file,
+    load_conversations,
+)
 from .encoder import Encoder
 from .errors import (
     IndexCorruptError,
@@ -16,6 +23,8 @@ from .errors import (
     SeedQAError,
     SeedsNotFoundError,
 )
+from .generation import CheckedSentence, GeneratedAnswer, Generator, LLMSettings
+from .generation.evaluation import GenerationTally
 from .index.info import IndexInfo, Mode, index_info
 from .index.manifest import Manifest
 from .index.record import BuildRecord, Reuse, model_key, reuse
@@ -46,11 +55,18 @@ __all__ = [
     "BuildRecord",
     "BuildReport",
     "Calibration",
+    "CheckedSentence",
     "Context",
+    "Conversation",
+    "ConversationReport",
+    "Dialogue",
     "Encoder",
     "Engine",
     "EvalQuestion",
     "EvalReport",
+    "GeneratedAnswer",
+    "GenerationTally",
+    "Generator",
     "Hit",
     "IndexCorruptError",
     "IndexInfo",
@@ -58,6 +74,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexWriteError",
+    "LLMSettings",
     "Manifest",
     "Meter",
     "Miss",
@@ -65,6 +82,7 @@ __all__ = [
     "Models",
     "Paragraph",
     "QuestionError",
+    "Reply",
     "Reuse",
     "Searcher",
     "SeedChanges",
@@ -73,13 +91,17 @@ __all__ = [
     "SeedsNotFoundError",
     "Source",
     "Status",
+    "Turn",
     "build_index",
     "build_running",
     "check_seeds_folder",
     "clean_question",
     "evaluate",
+    "evaluate_conversations",
     "index_info",
     "is_cjk",
+    "is_conversation_file",
+    "load_conversations",
     "load_questions",
     "model_key",
     "read_index",

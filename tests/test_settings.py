@@ -69,13 +69,13 @@ def test_a_new_subcommand_needs_only_its_declaration() -> None:
         said.append(call.values[greeting])
         return 0
 
-    chat = Command("chat", "talk", "Talk.", run, groups=(Group("chat", (greeting,)),))
-    parser = build_parser((*COMMANDS, chat))
-    args = parser.parse_args(["chat"])
-    values = resolve(chat.settings, args, {"SEEDQA_GREETING": "你好"})
+    greet = Command("greet", "greet", "Greet.", run, groups=(Group("greet", (greeting,)),))
+    parser = build_parser((*COMMANDS, greet))
+    args = parser.parse_args(["greet"])
+    values = resolve(greet.settings, args, {"SEEDQA_GREETING": "你好"})
     assert args.command_object.run(Invocation(args, values, {}, None)) == 0  # type: ignore[arg-type]
     assert said == ["你好"]
-    assert "SEEDQA_GREETING" in environment_help(chat.settings)
+    assert "SEEDQA_GREETING" in environment_help(greet.settings)
 
 
 def test_config_error_belongs_to_the_front_ends() -> None:

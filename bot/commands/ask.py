@@ -19,7 +19,7 @@ from ..settings import NO_COLOR, WHERE, Setting, path
 from ..status import stale_warning
 from . import Command, Group, Invocation
 
-__all__ = ["COMMAND"]
+__all__ = ["COMMAND", "HISTORY", "MAX_K", "positive", "terminal_lines"]
 
 MAX_K = 50
 
@@ -33,7 +33,7 @@ HISTORY: Setting[Path] = Setting(
 )
 
 
-def _positive(limit: int) -> Callable[[str], int]:
+def positive(limit: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -53,7 +53,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-k",
         "--top",
-        type=_positive(MAX_K),
+        type=positive(MAX_K),
         default=3,
         metavar="N",
         help="passages to show (default 3)",
@@ -99,7 +99,7 @@ def run(call: Invocation) -> int:
             return 1 if console.closed else 0
         if interactive:
             console.say("Ask a question per line; end with Ctrl-D.")
-            lines: Iterator[str] = _terminal(call.values[HISTORY])
+            lines: Iterator[str] = terminal_lines(call.values[HISTORY])
         else:
             lines = _lines(sys.stdin)
         return _batch(lines, answer, args.json, call, interactive)
@@ -112,7 +112,7 @@ def _lines(stream: TextIO) -> Iterator[str]:
     yield from stream
 
 
-def _terminal(history: Path | None) -> Iterator[str]:
+def terminal_lines(history: Path | None, prompt: str = "? ") -> Iterator[str]:
     """Questions typed at a terminal: a prompt, line editing, and history kept across runs."""
     try:
         import readline
@@ -127,7 +127,7 @@ def _terminal(history: Path | None) -> Iterator[str]:
     try:
         while True:
             try:
-                line = _prompted("? ")
+                line = _prompted(prompt)
             except EOFError:
                 print(file=sys.stderr)
                 return

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from retrieval import evaluate, load_questions
+from retrieval import evaluate, is_conversation_file, load_questions
 
 from .. import generated, runtime
+from ..chat import run_conversation_eval
 from ..citations import display_root
 from ..console import count
 from ..render import dumps
@@ -42,6 +43,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 def run(call: Invocation) -> int:
     """Evaluate; the scorecard on standard output."""
     args, console = call.args, call.console
+    if is_conversation_file(args.questions):
+        return run_conversation_eval(call)
     questions = load_questions(args.questions)  # a bad file is refused before anything loads
     engine = runtime.open_engine(call.settings, console.warn, console.say)
     console.say(f"Asking {count(len(questions), 'question')} from {args.questions}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,6 +173,37 @@ class Searcher:
         _, _, candidates = self._ranked(clean_question(question), max(DEPTH, k), abstain=False)
         ids = self.index.paragraphs.ids
         return [ids[candidate.row].decode("ascii") for candidate in candidates[:k]]
+
+    def scored(
+        self, question: str, depth: int = DEPTH, abstain: bool = False
+    ) -> list[tuple[str, float, float, float | None]]:
+        """``(id, score, coverage, similarity)`` of the best-ranked paragraphs, best first.
+
+        The ranking :meth:`ask` shows (with ``abstain``, only the paragraphs that clear its bar),
+        without reading a paragraph or picking out a sentence: for callers that rank paragraphs
+        themselves, such as a conversation weighing a follow-up with its context (:meth:`shown`).
+        """
+        _, _, candidates = self._ranked(clean_question(question), depth, abstain)
+        ids = self.index.paragraphs.ids
+        return [
+            (ids[c.row].decode("ascii"), c.score, c.coverage, c.similarity)
+            for c in candidates[:depth]
+        ]
+
+    def shown(
+        self, question: str, ranked: Sequence[tuple[str, float, float, float | None]]
+    ) -> tuple[Hit, ...]:
+        """Hits for ``ranked`` (as :meth:`scored` gives them), in that order, sentences picked for
+        ``question`` by its words."""
+        question_terms = terms(clean_question(question))
+        weights = self.index.lexical.idf_of(question_terms)
+        hits = []
+        for rank, (paragraph_id, score, coverage, similarity) in enumerate(ranked, 1):
+            row = self.index.paragraphs.row_of(paragraph_id)
+            if row is not None:
+                candidate = _Candidate(row, score, coverage, similarity)
+                hits.append(self._hit(rank, candidate, question_terms, weights, None))
+        return tuple(hits)
 
     def _ranked(
         self, question: str, depth: int, abstain: bool
