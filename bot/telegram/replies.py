@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 
 from retrieval import Answer, Hit, Manifest, Paragraph
+from retrieval.text.sentences import SENTENCE_ENDS
 
 from ..citations import Language, citation_label, line_note, location
 from .markup import Block, Chunk, Run, paginate
@@ -33,7 +34,7 @@ Enough to read the sentence in its place; the 📄 button shows the whole paragr
 LONGEST_SENTENCE = 1000
 """An answering sentence longer than this (a table, a list without stops) is shown cut."""
 LONGEST_LABEL = 200
-_STOPS = "。！？；!?;\n"
+_STOPS = SENTENCE_ENDS + "\n"
 _FILES_LISTED = 20
 
 

@@ -27,7 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from ..text.sentences import sentences
+from ..text.sentences import CLOSERS as SENTENCE_CLOSERS
+from ..text.sentences import SENTENCE_ENDS, sentences
 
 __all__ = [
     "MAX_PARAGRAPH_CHARS",
@@ -43,8 +44,8 @@ __all__ = [
 ]
 
 # Characters that end a sentence, and closers that may follow them (。” ends a sentence too).
-SENTENCE_END = frozenset("。！？!?…；;：:.")
-CLOSERS = frozenset("”’\"'」』）)】》〉]")
+SENTENCE_END = frozenset(SENTENCE_ENDS + "：:.")  # a line ending in a colon is complete too
+CLOSERS = frozenset(SENTENCE_CLOSERS)
 
 MAX_PARAGRAPH_CHARS = 4000
 """Longest paragraph kept whole; longer text is cut at sentence ends (a sentence over it, hard)."""

@@ -186,7 +186,7 @@ class Searcher:
         )
         weights = self.index.lexical.idf_of(query.terms)
         hits = tuple(
-            self._hit(offset + i + 1, candidate, query.terms, weights, vector)
+            self._hit(offset + i + 1, candidate, question, query, weights, vector)
             for i, candidate in enumerate(candidates[offset : offset + k])
         )
         return Answer(question, self.mode, hits, more=len(candidates) > offset + k)
@@ -256,12 +256,13 @@ class Searcher:
         self,
         rank: int,
         candidate: _Candidate,
-        question_terms: list[str],
+        question: str,
+        query: QuestionTerms,
         weights: dict[str, float],
         vector: np.ndarray | None,
     ) -> Hit:
         paragraph = self.index.paragraphs[candidate.row]
-        span, score = best_sentence(paragraph.text, question_terms, weights.__getitem__, terms)
+        span, score = best_sentence(paragraph.text, question, query, weights.__getitem__, terms)
         if score == 0 and vector is not None:
             span = self._closest_sentence(paragraph.text, vector) or span
         return Hit(rank, candidate.score, paragraph, span, candidate.coverage, candidate.similarity)
