@@ -1,4 +1,4 @@
-"""Index terms for the lexical leg: jieba words, character bigrams and unigrams, over normalised text.
+"""Index terms for the lexical leg: jieba words plus character bigrams, over normalised text.
 
 jieba's precise mode gives one segmentation with no overlapping tokens (its search mode emits
 公积, 积金 and 公积金 for one word, which inflates BM25 for long words). Words alone miss names and
@@ -6,10 +6,10 @@ terms that jieba's dictionary segments differently in the question and in the te
 bigrams over each run of Chinese characters match those. Function words and question words
 (的, 什么, 哪些, who, the …) are dropped: a question is full of them and the text is not, so they
 would only add noise — and they would make a bare ``你好`` or ``什么是`` match something.
-Each character of a Chinese word is a unigram term too (a one-character word is only that): it
-matches a word written with one character more or less (普兰县 and 普兰) and counts in BM25, but
-not in a question's coverage (:func:`counts_as_evidence`), since a shared character is no sign
-that a paragraph answers.
+A one-character word is a *unigram* term: it counts in BM25 but not in a question's coverage
+(:func:`counts_as_evidence`), since a shared 县 or 好 is no sign that a paragraph answers.
+Unigrams of longer words too were measured and left out: they cost 0.5 point of R@1 on CMRC and
+one question of R@3 on the project's set (``docs/benchmarks.md``).
 
 A question is analysed by :func:`question_terms`: question phrases (哪一年, 第几, 多少名 …),
 greetings and links are cut out before jieba sees it, and its terms come in *groups* — the runs
@@ -39,7 +39,7 @@ __all__ = [
     "terms",
 ]
 
-ANALYZER_VERSION = "jieba-precise+bigram+unigram/2"
+ANALYZER_VERSION = "jieba-precise+bigram/2"
 BIGRAM = "\x02"
 """Prefix that keeps a bigram term apart from a word term with the same two characters."""
 UNIGRAM = "\x01"
@@ -86,7 +86,7 @@ def counts_as_evidence(term: str) -> bool:
 
 
 def terms(text: str) -> list[str]:
-    """The index terms of a text: its words, unigrams and (runs of Chinese) bigrams."""
+    """The index terms of a text: its words and, for runs of Chinese characters, their bigrams."""
     return [term for group in _groups(_DATELINE.sub(" ", normalize(text))) for term in group]
 
 
@@ -146,9 +146,7 @@ def _groups(normalized: str) -> Iterator[Sequence[str]]:
                 group = []
             continue
         if all(is_cjk(ch) for ch in token):
-            if len(token) > 1:
-                group.append(token)
-            group.extend(UNIGRAM + ch for ch in token)
+            group.append(token if len(token) > 1 else UNIGRAM + token)
             run.append(token)
         else:
             group.extend(_bigrams(run))
