@@ -58,9 +58,7 @@ def seen(searcher: Searcher, question: str) -> Seen:
     question = clean_question(question)
     query, _, candidates = searcher._ranked(question, DEPTH, abstain=False)
     _, evidence = searcher._counted(query)
-    return Seen(
-        [c.row for c in candidates], [c.coverage for c in candidates], evidence.unknown
-    )
+    return Seen([c.row for c in candidates], [c.coverage for c in candidates], evidence.unknown)
 
 
 def main() -> None:
@@ -122,15 +120,17 @@ def main() -> None:
             if not s.answers(COVERAGE_FLOOR, True):
                 continue
             first = next(i for i, c in enumerate(s.coverage) if c >= COVERAGE_FLOOR)
-            shown = [
+            shown = [s.rows[first]] + [
                 row
                 for i, (row, c) in enumerate(zip(s.rows, s.coverage, strict=True))
-                if c >= later or i == first
-            ][:10]
+                if c >= later and i != first
+            ][:9]
             count += len(shown)
             found += any(file_of[row] & gold for row in shown[:5])
         mark = " ← in use" if later == LATER_FLOOR else ""
-        print(f"| {later:.2f}{mark} | {found / len(cmrc_seen):.3f} | {count / len(cmrc_seen):.1f} |")
+        print(
+            f"| {later:.2f}{mark} | {found / len(cmrc_seen):.3f} | {count / len(cmrc_seen):.1f} |"
+        )
     print()
     print("unanswerable questions answered with the thresholds in use:")
     for item, s in zip([q for q in labelled if q.answer is None], unanswerable, strict=True):

@@ -116,28 +116,56 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="seedqa-trees-"))
     for rev in args.against:
         tree = scratch / rev.replace("/", "_")
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+            check=True,
+            capture_output=True,
+        )
         trees[rev] = tree
     results = {}
     try:
         for name, tree in trees.items():
             out = subprocess.run(
-                [sys.executable, __file__, "--child", str(tree), "--cmrc", str(args.cmrc),
-                 "--traditional", str(args.traditional)],
-                check=True, capture_output=True, text=True, env={"PYTHONPATH": str(tree)},
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    str(tree),
+                    "--cmrc",
+                    str(args.cmrc),
+                    "--traditional",
+                    str(args.traditional),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={"PYTHONPATH": str(tree)},
             ).stdout
             results[name] = json.loads(out.strip().splitlines()[-1])
     finally:
         for rev in args.against:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                            str(scratch / rev.replace("/", "_"))], check=False)
+            subprocess.run(
+                [
+                    "git",
+                    "-C",
+                    str(ROOT),
+                    "worktree",
+                    "remove",
+                    "--force",
+                    str(scratch / rev.replace("/", "_")),
+                ],
+                check=False,
+            )
     sets = sorted({s for r in results.values() for s in r})
     for name in sets:
-        columns = sorted({k for r in results.values() for k in r.get(name, {})},
-                         key=lambda k: list(next(r[name] for r in results.values()
-                                                 if name in r)).index(k)
-                         if any(k in r.get(name, {}) for r in results.values()) else 0)
+        columns = sorted(
+            {k for r in results.values() for k in r.get(name, {})},
+            key=lambda k: (
+                list(next(r[name] for r in results.values() if name in r)).index(k)
+                if any(k in r.get(name, {}) for r in results.values())
+                else 0
+            ),
+        )
         print(f"\n{name}\n")
         print("| tree | " + " | ".join(columns) + " |")
         print("|---|" + "---|" * len(columns))
@@ -149,7 +177,7 @@ def main() -> None:
 
 def _cell(value: Any) -> str:
     if value is None:
-        return "–"
+        return "-"
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 

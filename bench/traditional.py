@@ -2,7 +2,8 @@
 
 Paragraphs, titles, questions and answer spans are converted (Taiwan standard, with Taiwanese
 phrases: 软件 → 軟體); ids and gold labels are kept. The result is written outside the
-repository (by default ``~/.cache/seedqa-bench/cmrc2018_dev_s2twp``) and never committed: the source is CC BY-SA 4.0 and rebuilt from it by this script.
+repository (by default ``~/.cache/seedqa-bench/cmrc2018_dev_s2twp``) and never committed: the
+source is CC BY-SA 4.0, and this script rebuilds it.
 
     .venv/bin/python bench/traditional.py [--cmrc DIR] [--out DIR]
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cmrc  # noqa: E402
+import cmrc
 
 DEFAULT = Path.home() / ".cache" / "seedqa-bench" / "cmrc2018_dev_s2twp"
 
@@ -26,13 +27,18 @@ def convert(source: Path, out: Path) -> Path:
     import opencc
 
     converter = opencc.OpenCC("s2twp")
-    to_tw = lambda text: str(converter.convert(text))  # noqa: E731
+
+    def to_tw(text: str) -> str:
+        return str(converter.convert(text))
+
     benchmark = cmrc.load(source)
     out.mkdir(parents=True, exist_ok=True)
     with (out / "corpus.jsonl").open("w", encoding="utf-8") as corpus:
         for paragraph in benchmark.paragraphs:
-            converted = paragraph | {"text": to_tw(paragraph["text"]),
-                                     "title": to_tw(paragraph["title"])}
+            converted = paragraph | {
+                "text": to_tw(paragraph["text"]),
+                "title": to_tw(paragraph["title"]),
+            }
             corpus.write(json.dumps(converted, ensure_ascii=False) + "\n")
     with (out / "queries.jsonl").open("w", encoding="utf-8") as queries:
         for query in benchmark.queries:

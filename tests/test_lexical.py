@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.lifecycle.postings import postings_of
 from retrieval.index.lexical import K1, LexicalIndex, Postings
+from retrieval.lifecycle.postings import postings_of
 from retrieval.text.terms import UNIGRAM, terms
 
 DOCS = [

@@ -26,8 +26,8 @@ ROUNDING = 0.00005
 """Figures are recorded to four decimals; one question of the set moves a figure by over 0.01."""
 
 
-def run(searcher: Searcher) -> EvalReport:
-    return evaluate(lambda q, k: searcher.ask(q, k), load_questions(QUESTIONS))
+def run(searcher: Searcher, questions: Path = QUESTIONS) -> EvalReport:
+    return evaluate(lambda q, k: searcher.ask(q, k), load_questions(questions))
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +73,16 @@ def test_the_question_set_meets_its_recorded_figures(
     report = run(searcher)
     assert set(RECORDED[mode]) == set(report.figures())
     assert not shortfalls(report.figures(), RECORDED[mode]), report.misses
+
+
+@pytest.mark.parametrize("mode", ["lexical", "hybrid"])
+def test_the_extra_question_set_meets_its_recorded_figures(
+    mode: str, request: pytest.FixtureRequest
+) -> None:
+    recorded = RECORDED["extra"][mode]
+    report = run(request.getfixturevalue(mode), EXTRA)
+    assert set(recorded) == set(report.figures())
+    assert not shortfalls(report.figures(), recorded), report.misses
 
 
 def test_one_question_lost_falls_short_of_the_recorded_figures() -> None:

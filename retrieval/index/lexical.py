@@ -270,4 +270,6 @@ class LexicalIndex:
         distinct = list(dict.fromkeys(terms))
         rows, _ = self._lookup(hash64(distinct))
         df = self.postings.df
-        return {t: int(df[r]) if r >= 0 else 0 for t, r in zip(distinct, rows.tolist(), strict=True)}
+        return {
+            t: int(df[r]) if r >= 0 else 0 for t, r in zip(distinct, rows.tolist(), strict=True)
+        }

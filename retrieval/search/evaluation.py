@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import QuestionError, SeedQAError
-from ..text.normalize import normalize
 from ..ingest.paragraphs import Source
+from ..text.normalize import normalize
 from .question import clean_question
 from .searcher import Answer
 

@@ -10,8 +10,8 @@ the question's subject:
   the question asks about comes after it. Terms only of the first group count for less.
 - A question for a number or an amount (多少, 几, 哪一年) wants a sentence with a number in it.
 - A question for what something is (是什么, 指什么) wants the sentence that defines it
-  (``“三部一体”即…``, ``指的是…``), and a sentence that holds nothing but shares the
-  question's terms with the next one hands over to it (``以“四个前移”为方向。工作队创新“旗帜前移…``).
+  (``“三部一体”即…``, ``指的是…``); a sentence that names it and defines nothing hands over
+  to the next when that one enumerates (``以“四个前移”为方向。工作队创新“旗帜前移、…``).
 
 When no sentence shares a term with the question (a paraphrase found by the dense leg), the caller
 can pick by embedding similarity instead.
@@ -40,8 +40,12 @@ HAND_OVER = 1.01
 """Factor on the score of the sentence handed over to (above the one that hands over)."""
 
 _ASKS_NUMBER = re.compile(r"多少|几[^乎]|哪一年|哪年|何年|第几|多[大高远长久重]|幾|什么时候|何时")
-_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个名人次项元岁年月天期位家所种条座户倍场届批件%]")
-_ASKS_DEFINITION = re.compile(r"是什么|指什么|是指|指的是|什么是|是怎样的|包括哪些|有哪些内容|甚么|什麼")
+_NUMBER = re.compile(
+    r"\d|[一二两三四五六七八九十百千万亿]+[个名人次项元岁年月天期位家所种条座户倍场届批件%]"
+)
+_ASKS_DEFINITION = re.compile(
+    r"是什么|指什么|是指|指的是|什么是|是怎样的|包括哪些|有哪些内容|甚么|什麼"
+)
 _DEFINES = re.compile(r"即|指的是|是指|就是|包括|分别是|：|:")
 
 
@@ -76,12 +80,19 @@ def best_sentence(
 
 def _term_weights(query: QuestionTerms, weight: Callable[[str], float]) -> dict[str, float]:
     """Each question term's weight in a sentence's score."""
-    later = {term for group in query.groups[1:] for term in group}
-    subject_only = set(query.groups[0]) - later if len(query.groups) > 1 else set()
+    # A group's factor rises from SUBJECT_WEIGHT for the first to 1 for the last; a term in
+    # several groups takes its highest.
+    count = len(query.groups)
+    factor: dict[str, float] = {}
+    for place, group in enumerate(query.groups):
+        share = place / (count - 1) if count > 1 else 1.0
+        for term in group:
+            value = SUBJECT_WEIGHT + (1 - SUBJECT_WEIGHT) * share
+            factor[term] = max(factor.get(term, 0.0), value)
     weights = {}
     for term in query.terms:
         value = weight(term) * (UNIGRAM_WEIGHT if term.startswith(UNIGRAM) else 1.0)
-        weights[term] = value * (SUBJECT_WEIGHT if term in subject_only else 1.0)
+        weights[term] = value * factor.get(term, 1.0)
     return weights
 
 
@@ -95,5 +106,10 @@ def _hand_over(spans: Sequence[Span], text: str, scores: list[float], final: lis
     for i in range(len(spans) - 1):
         sentence = text[spans[i][0] : spans[i][1]]
         following = text[spans[i + 1][0] : spans[i + 1][1]]
-        if scores[i] and not _DEFINES.search(sentence) and "、" not in sentence and "、" in following:
+        if (
+            scores[i]
+            and not _DEFINES.search(sentence)
+            and "、" not in sentence
+            and "、" in following
+        ):
             final[i + 1] = max(final[i + 1], before[i] * HAND_OVER)

@@ -20,7 +20,17 @@ SENTENCE_ENDS = "。！？；!?;…"
 """Characters that end a sentence (``.`` only before a space: see ``_SENTENCE_END``)."""
 CLOSERS = "”’\"'」』）)】》〉]"
 """Closing quotes and brackets that belong to the sentence their stop ends."""
-_PAIRS = {"（": "）", "(": ")", "【": "】", "[": "]", "“": "”", "‘": "’", "「": "」", "『": "』", "《": "》"}
+_PAIRS = {
+    "（": "）",
+    "(": ")",
+    "【": "】",
+    "[": "]",
+    "“": "”",
+    "‘": "’",  # noqa: RUF001
+    "「": "」",
+    "『": "』",
+    "《": "》",
+}
 _LONGEST_PROTECTED = 300
 """Brackets or quotes longer than this hold whole sentences, which may end inside them."""
 

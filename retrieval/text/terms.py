@@ -117,7 +117,9 @@ _QUESTION_PHRASES = re.compile(
     )
 )
 # Greetings: jieba cuts 大家好 into 大家 and 好, so they are cut out of the question as phrases.
-_GREETINGS = re.compile(r"(?:你们|大家|你|您)?(?:早上|上午|中午|下午|晚上)?好(?=[啊呀吗!！,，。]|$)")
+_GREETINGS = re.compile(
+    r"(?:你们|大家|你|您)?(?:早上|上午|中午|下午|晚上)?好(?=[啊呀吗!！,，。]|$)"
+)
 # A dateline (本报拉萨讯) names where the newspaper wrote from, not what the paragraph is about.
 _DATELINE = re.compile(r"本报[\u4e00-\u9fff]{1,6}?讯")
 # A link or an address in a question is not what it asks about: nothing of it is searched for.
