@@ -120,11 +120,12 @@ def main() -> None:
             if not s.answers(COVERAGE_FLOOR, True):
                 continue
             first = next(i for i, c in enumerate(s.coverage) if c >= COVERAGE_FLOOR)
-            shown = [s.rows[first]] + [
+            rest = [
                 row
                 for i, (row, c) in enumerate(zip(s.rows, s.coverage, strict=True))
                 if c >= later and i != first
-            ][:9]
+            ]
+            shown = [s.rows[first], *rest[:9]]
             count += len(shown)
             found += any(file_of[row] & gold for row in shown[:5])
         mark = " ← in use" if later == LATER_FLOOR else ""
