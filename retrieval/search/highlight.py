@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from ..text.normalize import normalize
 from ..text.sentences import Span, sentences
-from ..text.terms import UNIGRAM, QuestionTerms
+from ..text.terms import BIGRAM, UNIGRAM, QuestionTerms
 
 __all__ = ["best_sentence"]
 
@@ -32,7 +33,9 @@ SUBJECT_WEIGHT = 0.5
 UNIGRAM_WEIGHT = 0.1
 """What a shared character weighs (it breaks ties between sentences sharing the same words)."""
 NUMBER_BONUS = 1.5
-"""Factor on a sentence with a number, for a question that asks for one."""
+"""Factor on a sentence with a number next to a question word, for a question asking for one."""
+NEAR = 4
+"""Characters between a number and a question word for them to stand next to each other."""
 DEFINITION_BONUS = 1.5
 """Factor on a sentence that defines something, for a question that asks what it is."""
 
@@ -41,7 +44,7 @@ HAND_OVER = 1.01
 
 _ASKS_NUMBER = re.compile(r"多少|几[^乎]|哪一年|哪年|何年|第几|多[大高远长久重]|幾|什么时候|何时")
 _NUMBER = re.compile(
-    r"\d|[一二两三四五六七八九十百千万亿]+[个名人次项元岁年月天期位家所种条座户倍场届批件%]"
+    r"\d+|[一二两三四五六七八九十百千万亿]+[个名人次项元岁年月天期位家所种条座户倍场届批件%]"
 )
 _ASKS_DEFINITION = re.compile(
     r"是什么|指什么|是指|指的是|什么是|是怎样的|包括哪些|有哪些内容|甚么|什麼"
@@ -66,9 +69,10 @@ def best_sentence(
     number = bool(_ASKS_NUMBER.search(question))
     definition = bool(_ASKS_DEFINITION.search(question))
     final = list(scores)
+    words = [t for t in query.terms if not t.startswith((UNIGRAM, BIGRAM)) and len(t) > 1]
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]
-        if number and _NUMBER.search(sentence):
+        if number and _number_by(sentence, words):
             final[i] *= NUMBER_BONUS
         if definition and _DEFINES.search(sentence):
             final[i] *= DEFINITION_BONUS
@@ -76,6 +80,19 @@ def best_sentence(
         _hand_over(spans, text, scores, final)
     best = max(range(len(spans)), key=lambda i: (final[i], -i))
     return spans[best], final[best]
+
+
+def _number_by(sentence: str, words: Sequence[str]) -> bool:
+    """Whether a number in the sentence stands next to one of the question's words.
+
+    ``1600余名党员`` answers ``多少名党员``; a date elsewhere in the sentence does not.
+    """
+    folded = normalize(sentence)
+    for match in _NUMBER.finditer(folded):
+        near = folded[max(0, match.start() - NEAR) : match.end() + NEAR]
+        if any(word in near for word in words):
+            return True
+    return False
 
 
 def _term_weights(query: QuestionTerms, weight: Callable[[str], float]) -> dict[str, float]:
