@@ -134,3 +134,8 @@ def test_a_question_comes_in_groups_of_content_words() -> None:
     groups = question_terms("建行那曲分行的地址在哪里？").groups
     assert len(groups) == 2
     assert "地址" in groups[1] and "分行" in groups[0]
+    # Spaces do not end a group: English words between dropped ones stay together.
+    assert question_terms("How many gulls did the keeper count?").groups == (
+        ("many", "gulls"),
+        ("keeper", "count"),
+    )

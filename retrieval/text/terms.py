@@ -141,6 +141,9 @@ def _groups(normalized: str) -> Iterator[Sequence[str]]:
         if token in STOPWORDS:  # before trimming: 哪一个 must not become 一个
             token = ""
         token = _trim(token)
+        if token.isspace():  # a space ends a run of bigrams, not a group (many gulls)
+            group.extend(_bigrams(run))
+            continue
         if not token or token in STOPWORDS or not any(ch.isalnum() for ch in token):
             group.extend(_bigrams(run))
             if group:
