@@ -44,10 +44,7 @@ def citation_label(source: Source, language: Language) -> str:
         parts.append(source.section)
     if source.page is not None:
         parts.append(f"第{source.page}页" if language == "zh" else f"p. {source.page}")
-    if source.ordinal == 0:  # an article's byline
-        parts.append("署名" if language == "zh" else "byline")
-    else:
-        parts.append(f"第{source.ordinal}段" if language == "zh" else f"¶{source.ordinal}")
+    parts.append(f"第{source.ordinal}段" if language == "zh" else f"¶{source.ordinal}")
     label = parts[0]
     for part in parts[1:]:  # 《…》 closes itself: no space before the dot after it
         label += ("· " if label.endswith("》") else " · ") + part

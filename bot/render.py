@@ -100,6 +100,7 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
             "subtitle": source.subtitle,
             "ordinal": source.ordinal,
             "page": source.page,
+            "bylines": list(source.bylines),
         },
         "also_in": [{"path": s.path, "line": s.line} for s in hit.paragraph.sources[1:]],
     }

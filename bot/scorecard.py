@@ -62,6 +62,8 @@ def _verdict(miss: Miss) -> str:
         return f"expected “{miss.answer}”; answered 'nothing found'"
     if miss.rank is None:
         return f"expected “{miss.answer}”; not in the first {EVAL_DEPTH} passages"
+    if miss.highlight is not None:
+        return f"expected “{miss.answer}” in the picked-out sentence; it picked “{miss.highlight}”"
     return f"expected “{miss.answer}”; first found at rank {miss.rank}"
 
 
@@ -88,4 +90,5 @@ def _miss_json(miss: Miss) -> dict[str, Any]:
         "rank": miss.rank,
         "first": miss.first,
         "first_source": None if source is None else {"path": source.path, "line": source.line},
+        "highlight": miss.highlight,
     }

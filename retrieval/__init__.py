@@ -43,6 +43,7 @@ from .search.fusion import Calibration
 from .search.question import MAX_QUESTION_CHARS, clean_question
 from .search.searcher import COVERAGE_FLOOR, Answer, Hit, Searcher
 from .text.normalize import is_cjk
+from .text.sentences import SENTENCE_ENDS
 
 __all__ = [
     "COVERAGE_FLOOR",
@@ -50,6 +51,7 @@ __all__ = [
     "EVAL_SNIPPET",
     "FORMAT",
     "MAX_QUESTION_CHARS",
+    "SENTENCE_ENDS",
     "SILENT",
     "Answer",
     "BuildRecord",

@@ -52,14 +52,14 @@ def test_adding_a_file_embeds_only_its_paragraphs(
     encoder = Recording(load_encoder(str(tiny_model)))  # a real model, this once
     root = tmp_path / "index"
     first = build_index(seeds, root, encoder, encoder.name)
-    assert first.paragraphs_embedded == first.paragraphs == 28
+    assert first.paragraphs_embedded == first.paragraphs == 27
     encoder.take()
     (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
     report = build_index(seeds, root, encoder, encoder.name)
     embedded = encoder.take()
     assert report.files_added == ("library.md",)
     assert report.files_unchanged == ("000_ebe6c6a426d89a77.txt",)
-    assert (report.paragraphs_embedded, report.paragraphs_reused) == (3, 28)
+    assert (report.paragraphs_embedded, report.paragraphs_reused) == (3, 27)
     assert len(embedded) == report.windows_embedded >= 3
     assert all("拉孜县新建图书馆" in text for text in embedded)  # each window under its title
     assert answer_paths(root, LIBRARY_QUESTION)[0] == "library.md"
@@ -120,7 +120,7 @@ def test_a_deleted_file_stops_answering(seeds: Path, tmp_path: Path) -> None:
     build_index(seeds, root, None, None)
     (seeds / "library.md").unlink()
     report = build_index(seeds, root, None, None)
-    assert report.files_removed == ("library.md",) and report.paragraphs == 28
+    assert report.files_removed == ("library.md",) and report.paragraphs == 27
     assert Searcher(read_index(root)).ask(LIBRARY_QUESTION).abstained
     assert "library.md" not in read_index(root).manifest.files
 
@@ -135,7 +135,7 @@ def test_reindexing_never_duplicates_paragraphs(seeds: Path, tmp_path: Path, enc
         report = build_index(seeds, root, encoder, encoder.name)
         index = read_index(root)
         ids = index.paragraphs.ids.tolist()
-        assert len(ids) == len(set(ids)) == report.paragraphs == 28 + 1 + 3 + 1
+        assert len(ids) == len(set(ids)) == report.paragraphs == 27 + 1 + 3 + 1
         assert index.dense is not None and len(np.unique(index.dense.owners)) == len(ids)
 
 
@@ -146,7 +146,7 @@ def test_the_same_paragraph_in_two_files_is_stored_and_embedded_once_and_cites_b
     (seeds / "a.md").write_text(f"# 甲\n\n{SHARED}\n\n只在甲文件里的一段话。\n", "utf-8")
     (seeds / "b.md").write_text(f"# 乙\n\n开头的一段话。\n\n{SHARED}\n", "utf-8")
     report = build_index(seeds, root, encoder, encoder.name)
-    assert report.paragraphs == 28 + 3
+    assert report.paragraphs == 27 + 3
     assert sum(SHARED in text for text in encoder.take()) == 1
     hit = Searcher(read_index(root)).ask("边境小学新建了什么？").hits[0]
     assert hit.paragraph.text == SHARED
@@ -180,7 +180,7 @@ def test_switching_back_to_a_model_reuses_its_vectors(seeds: Path, tmp_path: Pat
     first = Recording(tiny)
     build_index(seeds, root, first, first.name)
     switched = build_index(seeds, root, other, other.name)
-    assert switched.paragraphs_embedded == 28
+    assert switched.paragraphs_embedded == 27
     assert any("model changed" in note and "full rebuild" in note for note in switched.notes)
     first.take()
     back = build_index(seeds, root, first, first.name)
@@ -196,7 +196,7 @@ def test_a_full_rebuild_embeds_everything_again(seeds: Path, tmp_path: Path, enc
     build_index(seeds, root, encoder, encoder.name)
     encoder.take()
     report = build_index(seeds, root, encoder, encoder.name, full=True)
-    assert report.full and report.paragraphs_embedded == 28 and report.windows_cached == 0
+    assert report.full and report.paragraphs_embedded == 27 and report.windows_cached == 0
     assert len(encoder.take()) == report.windows
     assert report.files_unchanged == ("000_ebe6c6a426d89a77.txt",)
 

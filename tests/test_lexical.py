@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.index.lexical import LexicalIndex, Postings
+from retrieval.index.lexical import K1, LexicalIndex, Postings
 from retrieval.lifecycle.postings import postings_of
-from retrieval.text.terms import terms
+from retrieval.text.terms import UNIGRAM, terms
 
 DOCS = [
     "阿里地区投入资金3亿元，新建385个边境自然村活动场所。",
@@ -41,8 +41,8 @@ def test_scores_are_bm25(index: LexicalIndex) -> None:
         df = sum(term in terms(d) for d in DOCS)
         tf = terms(DOCS[doc]).count(term)
         idf = np.log1p((4 - df + 0.5) / (df + 0.5))
-        norm = 1.2 * (1 - 0.75 + 0.75 * length / index.avg_len)
-        expected += idf * tf * 2.2 / (tf + norm)
+        norm = K1 * (1 - 0.75 + 0.75 * length / index.avg_len)
+        expected += idf * tf * (K1 + 1) / (tf + norm)
     assert index.search(question, 1).scores[0] == pytest.approx(expected, rel=1e-5)
 
 
@@ -61,6 +61,22 @@ def test_coverage_is_the_share_of_question_idf_found(index: LexicalIndex) -> Non
     assert full.coverage[0] == pytest.approx(1.0)
     half = index.search(terms("拉孜县 量子计算机"), 1)
     assert 0.0 < half.coverage[0] < 0.5
+
+
+def test_unigrams_rank_but_are_no_evidence() -> None:
+    index = LexicalIndex(Postings.from_terms([["南伊乡", UNIGRAM + "县"], [UNIGRAM + "县"]]))
+    only_unigram = index.search([UNIGRAM + "县", "札达"], 2)
+    assert len(only_unigram.ids) == 2 and only_unigram.scores[0] > 0
+    assert only_unigram.coverage.tolist() == [0.0, 0.0]
+    both = index.search(["南伊乡", UNIGRAM + "县"], 1)
+    assert both.ids.tolist() == [0] and both.coverage[0] == pytest.approx(1.0)
+
+
+def test_coverage_counts_only_the_terms_it_is_given(index: LexicalIndex) -> None:
+    question = terms("拉孜县 量子计算机")
+    counted = terms("拉孜县")
+    assert set(counted) < set(question)
+    assert index.search(question, 1, counted).coverage[0] == pytest.approx(1.0)
 
 
 def test_unknown_terms_weigh_the_most(index: LexicalIndex) -> None:

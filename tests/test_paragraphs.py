@@ -74,7 +74,7 @@ def test_page_break_inside_sentence_is_joined(
 
 def test_real_paragraphs_are_not_joined(page: Document, seed_text: str) -> None:
     lines = seed_text.split("\n")
-    starts = [p.source.line for p in page.paragraphs if p.kind != "byline"]
+    starts = [p.source.line for p in page.paragraphs]
     assert starts == [
         11,
         17,
@@ -121,11 +121,8 @@ def test_paragraph_ordinals_count_within_the_article(page: Document) -> None:
     assert second_article == [1, 2, 3]
 
 
-def test_bylines_are_no_paragraphs_of_the_text(page: Document) -> None:
-    # Each is a passage of its own, of kind "byline" (tests/test_readers.py), outside the count.
-    text = [p for p in page.paragraphs if p.kind != "byline"]
-    assert not any(p.text.startswith("本报记者") for p in text)
-    assert all(p.source.ordinal == 0 for p in page.paragraphs if p.kind == "byline")
+def test_bylines_are_not_paragraphs(page: Document) -> None:
+    assert not any(p.text.startswith("本报记者") for p in page.paragraphs)
 
 
 def test_datelines_open_their_paragraphs(page: Document) -> None:
@@ -148,8 +145,7 @@ def test_photo_caption_is_a_paragraph_of_its_own(page: Document) -> None:
 def test_paragraph_ids_are_stable_and_distinct(page: Document, seed_text: str) -> None:
     again = parse(seed_text, "elsewhere.txt")
     assert [p.id for p in page.paragraphs] == [p.id for p in again.paragraphs]
-    # One id per distinct text: the same byline above two articles is one passage once merged.
-    assert len({p.id for p in page.paragraphs}) == len({p.text for p in page.paragraphs})
+    assert len({p.id for p in page.paragraphs}) == len(page.paragraphs)
 
 
 def test_hard_wrapped_english_lines_are_one_paragraph() -> None:

@@ -4,11 +4,20 @@ import pytest
 
 from retrieval.text.normalize import normalize
 from retrieval.text.sentences import sentences
-from retrieval.text.terms import BIGRAM, terms
+from retrieval.text.terms import BIGRAM, UNIGRAM, counts_as_evidence, question_terms, terms
 
 
 def words(text: str) -> list[str]:
-    return [t for t in terms(text) if not t.startswith(BIGRAM)]
+    return [t for t in terms(text) if not t.startswith((BIGRAM, UNIGRAM))]
+
+
+def unigrams(text: str) -> list[str]:
+    return [t[1:] for t in terms(text) if t.startswith(UNIGRAM)]
+
+
+def asked(question: str) -> list[str]:
+    """The question's terms as text: words, bigrams and unigrams without their prefixes."""
+    return [t.lstrip(BIGRAM + UNIGRAM) for t in question_terms(question).terms]
 
 
 def bigrams(text: str) -> list[str]:
@@ -49,6 +58,21 @@ def test_text_without_content_has_no_terms(text: str) -> None:
     assert terms(text) == []
 
 
+def test_a_stop_inside_brackets_or_quotes_does_not_end_the_sentence() -> None:
+    text = "推行“三三制”(“三部一体”即指挥部;“三定先行”即定任务;“三考并举”即目标考核)模式。下一句。"
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "推行“三三制”(“三部一体”即指挥部;“三定先行”即定任务;“三考并举”即目标考核)模式。",
+        "下一句。",
+    ]
+    quoted = "他说：“我老了。但我要去。”亚加去了。"
+    assert [quoted[a:b] for a, b in sentences(quoted)] == ["他说：“我老了。但我要去。”", "亚加去了。"]
+
+
+def test_an_unclosed_bracket_protects_nothing() -> None:
+    text = "括号(没有关上。第二句。"
+    assert [text[a:b] for a, b in sentences(text)] == ["括号(没有关上。", "第二句。"]
+
+
 def test_sentences_keep_closing_quotes_and_split_at_semicolons() -> None:
     text = "他说：“好。”然后走了；大家笑了！Dr. Smith left. The end"
     assert [text[a:b] for a, b in sentences(text)] == [
@@ -58,3 +82,60 @@ def test_sentences_keep_closing_quotes_and_split_at_semicolons() -> None:
         "Dr. Smith left.",
         "The end",
     ]
+
+
+def test_a_one_character_word_is_a_unigram_that_is_no_evidence() -> None:
+    assert unigrams("普兰县的党员好") == ["好"]
+    assert "好" not in words("普兰县的党员好")
+    assert not counts_as_evidence(UNIGRAM + "好")
+    assert all(counts_as_evidence(t) for t in words("普兰县的党员") + bigrams("普兰县"))
+
+
+@pytest.mark.parametrize(
+    ("question", "left"),
+    [
+        ("哪一个县发展了党员？", {"县", "发展", "党员"}),
+        ("西藏藏医药大学是哪一年成立的？", {"西藏", "大学", "成立"}),
+        ("何年成立？", {"成立"}),
+        ("哪种模式？", {"模式"}),
+        ("哪種模式？", {"模式"}),
+        ("哪位老党员？", {"党员"}),
+        ("哪國人？", {"人"}),
+        ("第几党支部？", {"党支部"}),
+        ("第幾黨支部？", {"党支部"}),
+        ("甚麼是三三制？", {"三三制"}),
+        ("有多少名党员？", {"党员"}),
+        ("有幾個村？", {"村"}),
+    ],
+)
+def test_question_words_are_dropped_before_trimming(question: str, left: set[str]) -> None:
+    # 哪一个 must not leave 一个, nor 多少名 a 名, nor 甚么 a 甚: none of it is in the text.
+    got = set(asked(question))
+    assert left <= got
+    assert not got & {"一个", "一", "个", "哪", "年", "何", "种", "位", "国", "几", "第", "甚", "么", "多少", "名"}
+
+
+def test_a_dateline_is_not_a_term_but_the_reporter_is() -> None:
+    text = "本报拉萨讯(记者 李梅英)日前,记者从西藏藏医药大学了解到"
+    assert "拉萨" not in words(text) and "拉萨" not in bigrams(text)
+    assert "李梅英" in words(text) or "梅英" in bigrams(text)
+
+
+def test_a_link_in_a_question_is_not_searched_for() -> None:
+    assert question_terms("阿里地区 http://e.com").terms == question_terms("阿里地区").terms
+
+
+def test_greetings_have_no_terms() -> None:
+    for greeting in ("你好", "您好！", "大家好", "早上好", "谢谢", "hello", "hi there"):
+        assert question_terms(greeting).terms == [], greeting
+
+
+def test_a_question_comes_in_groups_of_content_words() -> None:
+    groups = question_terms("建行那曲分行的地址在哪里？").groups
+    assert len(groups) == 2
+    assert "地址" in groups[1] and "分行" in groups[0]
+    # Spaces do not end a group: English words between dropped ones stay together.
+    assert question_terms("How many gulls did the keeper count?").groups == (
+        ("many", "gulls"),
+        ("keeper", "count"),
+    )

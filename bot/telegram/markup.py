@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Literal
 
+from retrieval.text.sentences import SENTENCE_ENDS
+
 __all__ = ["MESSAGE_LIMIT", "Block", "Chunk", "Run", "paginate", "render", "utf16_length"]
 
 MESSAGE_LIMIT = 4096
@@ -25,7 +27,7 @@ Style = Literal["", "b", "i", "code"]
 
 _SEPARATOR = "\n\n"
 _LINE_BREAKS = "\n"
-_SENTENCE_ENDS = "。！？；!?;…"
+_SENTENCE_ENDS = SENTENCE_ENDS
 _MIN_PIECE = 0.5
 """A cut inside a block falls in the last half of the room, so no piece is a sliver."""
 

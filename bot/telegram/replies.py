@@ -17,7 +17,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from retrieval import Answer, Context, Hit, IndexInfo, Paragraph, Source
+from retrieval import SENTENCE_ENDS, Answer, Context, Hit, IndexInfo, Paragraph, Source
 
 from ..citations import Language, citation_label, line_note, location
 from .keyboards import deep_link
@@ -47,7 +47,7 @@ Enough to read the sentence in its place; the 📄 button shows the whole paragr
 LONGEST_SENTENCE = 1000
 """An answering sentence longer than this (a table, a list without stops) is shown cut."""
 LONGEST_LABEL = 200
-_STOPS = "。！？；!?;\n"
+_STOPS = SENTENCE_ENDS + "\n"
 _FILES_LISTED = 20
 _PLACES_LISTED = 3
 

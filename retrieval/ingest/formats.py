@@ -110,9 +110,6 @@ def _numbered_by_page(paragraphs: list[Paragraph]) -> list[Paragraph]:
     numbered = []
     for paragraph in paragraphs:
         source = paragraph.source
-        if paragraph.kind == "byline":
-            numbered.append(paragraph)
-            continue
         counts[source.page] = counts.get(source.page, 0) + 1
         source = replace(source, ordinal=counts[source.page])
         numbered.append(replace(paragraph, sources=(source, *paragraph.sources[1:])))

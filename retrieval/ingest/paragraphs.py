@@ -27,7 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from ..text.sentences import sentences
+from ..text.sentences import CLOSERS as SENTENCE_CLOSERS
+from ..text.sentences import SENTENCE_ENDS, sentences
 
 __all__ = [
     "MAX_PARAGRAPH_CHARS",
@@ -44,8 +45,8 @@ __all__ = [
 ]
 
 # Characters that end a sentence, and closers that may follow them (。” ends a sentence too).
-SENTENCE_END = frozenset("。！？!?…；;：:.")
-CLOSERS = frozenset("”’\"'」』）)】》〉]")
+SENTENCE_END = frozenset(SENTENCE_ENDS + "：:.")  # a line ending in a colon is complete too
+CLOSERS = frozenset(SENTENCE_CLOSERS)
 # What may close a paragraph after its last sentence: bracketed citations ("[1]", "[需要引证]",
 # "[来源请求]") and a page range ("：212-219", "pp. 12-19", any dash) that ends a reference.
 _TRAILING_CITATIONS = re.compile(r"(\s*\[[^\[\]\n]{1,20}\])+\s*$")
@@ -86,8 +87,7 @@ class Source:
     line: int
     """1-based line where the paragraph starts."""
     ordinal: int
-    """1-based position of the paragraph within its article (within the file if no article);
-    0 for a byline, which is no paragraph of the article's text."""
+    """1-based position of the paragraph within its article (within the file if no article)."""
     title: str | None = None
     kicker: str | None = None
     subtitle: str | None = None
@@ -122,7 +122,7 @@ class Paragraph:
     id: str
     text: str
     sources: tuple[Source, ...]
-    kind: Literal["text", "caption", "byline"] = "text"
+    kind: Literal["text", "caption"] = "text"
     dateline: str | None = None
     """The opening ``本报拉萨讯(记者 …)`` of a news paragraph, if any."""
 
@@ -320,7 +320,6 @@ class _Parser:
                 self.close()
                 if self.article is not None:
                     self.article.bylines.append(line)
-                    self.byline(line, index + 1)
             elif len(line) > MAX_PARAGRAPH_CHARS:
                 for piece in _cut(raw.strip()):
                     self.close()
@@ -416,22 +415,6 @@ class _Parser:
             last = before.rstrip()[-1:]
             return not (last.isascii() and last.isalpha() and stripped[:1].isupper())
         return not is_sentence_end(before) or bool(_LIST_ITEM.match(line))
-
-    def byline(self, line: str, number: int) -> None:
-        """A byline as a passage of its own (``《…》· 署名``), so who wrote what is searchable."""
-        article = self.article
-        assert article is not None
-        source = Source(
-            path=self.path,
-            line=number,
-            ordinal=0,
-            title=article.title,
-            kicker=article.kicker,
-            subtitle=article.subtitle,
-            lines=((0, number),),
-        )
-        self.article_of.append(len(self.articles) - 1)
-        self.paragraphs.append(Paragraph(paragraph_id(line), line, (source,), kind="byline"))
 
     def close(self) -> None:
         current, self.open = self.open, None

@@ -50,7 +50,8 @@ class EvalQuestion:
 
 @dataclass(frozen=True, slots=True)
 class Miss:
-    """A question answered wrongly: the answer not in the first passage, or answered at all."""
+    """A question answered wrongly: the answer not in the first passage (or not in its picked-out
+    sentence), or an unanswerable question answered at all."""
 
     question: str
     answer: str | None
@@ -60,6 +61,9 @@ class Miss:
     """The start of the passage that came first instead (None: abstained)."""
     first_source: Source | None = None
     """Where that passage stands."""
+    highlight: str | None = None
+    """The sentence picked out of the first passage, when that passage holds the answer but the
+    sentence does not (a highlight miss, ``rank`` 1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +180,9 @@ def evaluate(
         found_at.append(rank)
         if rank == 1 and _contains(answer.hits[0].highlight_text, item.answer):
             highlights += 1
+        elif rank == 1:
+            sentence = answer.hits[0].highlight_text
+            misses.append(Miss(item.question, item.answer, rank, first, where, sentence))
         if rank != 1:
             misses.append(Miss(item.question, item.answer, rank, first, where))
     share = (lambda count: count / answerable) if answerable else (lambda count: 0.0)

@@ -2,32 +2,131 @@
 
 Each sentence is scored by the IDF of the question's terms it contains — rare words such as
 names and numbers count most, so the sentence that holds ``札达、普兰、日土、噶尔`` beats one that
-only repeats ``党员``. When no sentence shares a term with the question (a paraphrase found by the
-dense leg), the caller can pick by embedding similarity instead.
+only repeats ``党员``. Three things then tell the answering sentence from the one that merely names
+the question's subject:
+
+- The first group of the question's words is usually its subject (措勤县 in
+  ``措勤县的主题党日活动涵盖多少个基层党组织？``), named once where the paragraph starts; what
+  the question asks about comes after it. Terms only of the first group count for less.
+- A question for a number or an amount (多少, 几, 哪一年) wants a sentence with a number in it.
+- A question for what something is (是什么, 指什么) wants the sentence that defines it
+  (``“三部一体”即…``, ``指的是…``); a sentence that names it and defines nothing hands over
+  to the next when that one enumerates (``以“四个前移”为方向。工作队创新“旗帜前移、…``).
+
+When no sentence shares a term with the question (a paraphrase found by the dense leg), the caller
+can pick by embedding similarity instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Sequence
 
+from ..text.normalize import normalize
 from ..text.sentences import Span, sentences
+from ..text.terms import BIGRAM, UNIGRAM, QuestionTerms
 
 __all__ = ["best_sentence"]
+
+SUBJECT_WEIGHT = 0.5
+"""What a term only of the question's first group weighs, as a share of its IDF."""
+UNIGRAM_WEIGHT = 0.1
+"""What a shared character weighs (it breaks ties between sentences sharing the same words)."""
+NUMBER_BONUS = 1.5
+"""Factor on a sentence with a number next to a question word, for a question asking for one."""
+NEAR = 4
+"""Characters between a number and a question word for them to stand next to each other."""
+DEFINITION_BONUS = 1.5
+"""Factor on a sentence that defines something, for a question that asks what it is."""
+
+HAND_OVER = 1.01
+"""Factor on the score of the sentence handed over to (above the one that hands over)."""
+
+_ASKS_NUMBER = re.compile(r"多少|几[^乎]|哪一年|哪年|何年|第几|多[大高远长久重]|幾|什么时候|何时")
+_NUMBER = re.compile(
+    r"\d+|[一二两三四五六七八九十百千万亿]+[个名人次项元岁年月天期位家所种条座户倍场届批件%]"
+)
+_ASKS_DEFINITION = re.compile(
+    r"是什么|指什么|是指|指的是|什么是|是怎样的|包括哪些|有哪些内容|甚么|什麼"
+)
+_DEFINES = re.compile(r"即|指的是|是指|就是|包括|分别是|：|:")
 
 
 def best_sentence(
     text: str,
-    question_terms: Iterable[str],
+    question: str,
+    query: QuestionTerms,
     weight: Callable[[str], float],
     terms: Callable[[str], list[str]],
 ) -> tuple[Span, float]:
-    """The span of the best-matching sentence and its score (0 when none shares a term)."""
-    wanted = set(question_terms)
+    """The span of the best-answering sentence and its score (0 when none shares a term)."""
     spans = sentences(text) or [(0, len(text))]
-    best, best_score = spans[0], 0.0
-    for span in spans:
-        shared = wanted.intersection(terms(text[span[0] : span[1]]))
-        score = sum(weight(term) for term in shared)
-        if score > best_score:
-            best, best_score = span, score
-    return best, best_score
+    weights = _term_weights(query, weight)
+    shared = [weights.keys() & set(terms(text[a:b])) for a, b in spans]
+    scores = [sum(weights[t] for t in terms_) for terms_ in shared]
+    if not any(scores):
+        return spans[0], 0.0
+    number = bool(_ASKS_NUMBER.search(question))
+    definition = bool(_ASKS_DEFINITION.search(question))
+    final = list(scores)
+    words = [t for t in query.terms if not t.startswith((UNIGRAM, BIGRAM)) and len(t) > 1]
+    for i, (a, b) in enumerate(spans):
+        sentence = text[a:b]
+        if number and _number_by(sentence, words):
+            final[i] *= NUMBER_BONUS
+        if definition and _DEFINES.search(sentence):
+            final[i] *= DEFINITION_BONUS
+    if definition:
+        _hand_over(spans, text, scores, final)
+    best = max(range(len(spans)), key=lambda i: (final[i], -i))
+    return spans[best], final[best]
+
+
+def _number_by(sentence: str, words: Sequence[str]) -> bool:
+    """Whether a number in the sentence stands next to one of the question's words.
+
+    ``1600余名党员`` answers ``多少名党员``; a date elsewhere in the sentence does not.
+    """
+    folded = normalize(sentence)
+    for match in _NUMBER.finditer(folded):
+        near = folded[max(0, match.start() - NEAR) : match.end() + NEAR]
+        if any(word in near for word in words):
+            return True
+    return False
+
+
+def _term_weights(query: QuestionTerms, weight: Callable[[str], float]) -> dict[str, float]:
+    """Each question term's weight in a sentence's score."""
+    # A group's factor rises from SUBJECT_WEIGHT for the first to 1 for the last; a term in
+    # several groups takes its highest.
+    count = len(query.groups)
+    factor: dict[str, float] = {}
+    for place, group in enumerate(query.groups):
+        share = place / (count - 1) if count > 1 else 1.0
+        for term in group:
+            value = SUBJECT_WEIGHT + (1 - SUBJECT_WEIGHT) * share
+            factor[term] = max(factor.get(term, 0.0), value)
+    weights = {}
+    for term in query.terms:
+        value = weight(term) * (UNIGRAM_WEIGHT if term.startswith(UNIGRAM) else 1.0)
+        weights[term] = value * factor.get(term, 1.0)
+    return weights
+
+
+def _hand_over(spans: Sequence[Span], text: str, scores: list[float], final: list[float]) -> None:
+    """A sentence that names the thing asked about but defines nothing hands over to the next.
+
+    ``以“四个前移”为方向,…更加牢固。`` names 四个前移; the next sentence spells it out as an
+    enumeration (``旗帜前移、阵地前移、…``) and is the answer, though it shares fewer words.
+    """
+    before = list(final)
+    for i in range(len(spans) - 1):
+        sentence = text[spans[i][0] : spans[i][1]]
+        following = text[spans[i + 1][0] : spans[i + 1][1]]
+        if (
+            scores[i]
+            and not _DEFINES.search(sentence)
+            and "、" not in sentence
+            and "、" in following
+        ):
+            final[i + 1] = max(final[i + 1], before[i] * HAND_OVER)
