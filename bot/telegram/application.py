@@ -127,6 +127,7 @@ def run(settings: Settings, config: BotConfig, warn: Say, say: Say) -> int:
     engine = runtime.open_engine(settings, warn, say)
     store = FeedbackStore(config.data / DATABASE)
     pool = ThreadPoolExecutor(config.workers, thread_name_prefix="seedqa-search")
+    librarian: Librarian | None = None
     try:
         librarian = Librarian(engine, settings, config, store, pool)
         application = build_application(config, librarian)
@@ -134,6 +135,8 @@ def run(settings: Settings, config: BotConfig, warn: Say, say: Say) -> int:
             asyncio.run(_until_signalled(application, librarian, config, say))
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        if librarian is not None:
+            librarian.close()
         store.close()
     return 0
 

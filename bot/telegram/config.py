@@ -21,6 +21,8 @@ __all__ = ["SETTINGS", "BotConfig", "Webhook", "configure"]
 
 TELEGRAM = "https://api.telegram.org"
 QUESTIONS_PER_MINUTE = 10
+CONTEXT_MINUTES = 15.0
+"""Minutes a private chat's follow-up questions are read in the context of the last answer."""
 MAX_RATE = 30.0
 """Messages per second across all chats: Telegram's documented limit for a bot."""
 
@@ -57,6 +59,16 @@ def _rate(value: str) -> float:
         number = -1
     if number < 0:
         raise ValueError(f"must be a number, 0 or more, not {value.strip()!r}.")
+    return number
+
+
+def _minutes(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1
+    if not number >= 0 or number == float("inf"):
+        raise ValueError(f"must be a number of minutes, 0 or more, not {value.strip()!r}.")
     return number
 
 
@@ -110,6 +122,17 @@ QUESTIONS: Setting[int] = Setting(
     QUESTIONS_PER_MINUTE,
     _count,
     "N",
+)
+CONTEXT: Setting[float] = Setting(
+    "context_minutes",
+    "minutes a private chat's next question may be a follow-up of the last answer, 0 for none "
+    "(a reply to an answer always continues it)",
+    "--context-minutes",
+    "SEEDQA_CONTEXT_MINUTES",
+    CONTEXT_MINUTES,
+    _minutes,
+    "M",
+    shown_default=f"{CONTEXT_MINUTES:g}",
 )
 ALLOWED_CHATS: Setting[frozenset[int]] = Setting(
     "allowed_chats",
@@ -180,7 +203,7 @@ SECRET_TOKEN: Setting[str] = Setting(
     metavar="S",
 )
 
-TELEGRAM_SETTINGS: tuple[Setting[Any], ...] = (TOKEN, BASE_URL, DATA, QUESTIONS)
+TELEGRAM_SETTINGS: tuple[Setting[Any], ...] = (TOKEN, BASE_URL, DATA, QUESTIONS, CONTEXT)
 WEBHOOK_SETTINGS: tuple[Setting[Any], ...] = (WEBHOOK_URL, LISTEN, PORT, SECRET_TOKEN)
 ACCESS_SETTINGS: tuple[Setting[Any], ...] = (ALLOWED_CHATS, ADMINS, MAX_RATE_SETTING, LANGUAGE)
 SETTINGS = TELEGRAM_SETTINGS + WEBHOOK_SETTINGS + ACCESS_SETTINGS
@@ -214,6 +237,8 @@ class BotConfig:
     allowed_chats: frozenset[int] | None = None
     admins: frozenset[int] = frozenset()
     questions_per_minute: int = QUESTIONS_PER_MINUTE
+    context_minutes: float = CONTEXT_MINUTES
+    """Minutes after an answer that a private chat's next question may follow up on it."""
     max_rate: float = MAX_RATE
     language: Language | None = None
     """Language of users whose app sends none (and of text with no words); None: the corpus's."""
@@ -269,6 +294,7 @@ class BotConfig:
             )
         questions = values[QUESTIONS]
         max_rate = values[MAX_RATE_SETTING]
+        context = values[CONTEXT]
         return cls(
             token=token,
             data=values[DATA] or index,
@@ -277,6 +303,7 @@ class BotConfig:
             allowed_chats=values[ALLOWED_CHATS],
             admins=values[ADMINS] or frozenset(),
             questions_per_minute=QUESTIONS_PER_MINUTE if questions is None else questions,
+            context_minutes=CONTEXT_MINUTES if context is None else context,
             max_rate=MAX_RATE if max_rate is None else max_rate,
             language=values[LANGUAGE],
         )

@@ -96,6 +96,12 @@ class Handlers:
         if request is not None:
             await self.librarian.about(request)
 
+    async def new(self, update: Update, context: Context) -> None:
+        """``/new``: forget the conversation, so that the next question starts afresh."""
+        request = await self._admitted(update, context)
+        if request is not None:
+            await self.librarian.forget(request)
+
     async def ask(self, update: Update, context: Context) -> None:
         """``/ask QUESTION`` (or ``/ask`` in reply to a message holding the question)."""
         message, request = update.effective_message, self.request(update, context)
@@ -314,6 +320,7 @@ def register(application: Application, librarian: Librarian) -> None:  # type: i
             CommandHandler("help", handlers.help, new_message),
             CommandHandler("about", handlers.about, new_message),
             CommandHandler("ask", handlers.ask, new_message),
+            CommandHandler("new", handlers.new, new_message),
             CommandHandler("reindex", handlers.reindex, new_message),
             MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migration),
             MessageHandler(private & new_message & filters.COMMAND, handlers.unknown_command),

@@ -21,10 +21,12 @@ from telegram.error import TelegramError
 from retrieval import MAX_QUESTION_CHARS, Answer, Engine, QuestionError, SeedQAError, clean_question
 
 from .. import runtime
+from ..chat import understood_line
 from ..citations import Language, language_of
 from ..settings import Settings
 from .admission import Admission, Kind
 from .config import BotConfig
+from .conversations import Conversations, ConversationStore
 from .feedback import FeedbackStore
 from .keyboards import answer_keyboard, questions_keyboard
 from .outbox import Outbox
@@ -72,6 +74,9 @@ class Librarian:
         """The bot's default language: for users whose app sends none, and text with no words."""
         self._chosen_language = config.language is not None
         self.outbox = Outbox(self.follow)
+        self.conversations = Conversations(
+            engine, ConversationStore(store.path, config.context_minutes * 60), pool
+        )
         self._pool = pool
         self._rebuilding = False
 
@@ -126,21 +131,26 @@ class Librarian:
             return
         started = time.perf_counter()
         async with self.outbox.typing(request.bot, request.chat):
-            answer = await self._search(question, PAGE)
-            question_id = await self._store(request, question)
-        await self.outbox.send(
+            # in the context of the exchange it follows up, if any (see conversations.py)
+            reply = await self.conversations.ask(request, question, PAGE)
+            answer = real_files_first(reply.answer, self.settings.seeds)
+            # as searched: "more" pages through the question as understood
+            question_id = await self._store(request, reply.understood_as)
+        sent = await self.outbox.send(
             request.bot,
             request.chat,
-            answer_messages(answer, _root(answer), language),
+            answer_messages(answer, _root(answer), language, understood_line(reply)),
             answer_keyboard(question_id, answer, 0, PAGE, language),
             request.message,
         )
+        await self.conversations.remember(request, sent, reply)
         logger.info(
-            "Answered question %d in chat %s: %d passages (%s) in %.0f ms",
+            "Answered question %d in chat %s: %d passages (%s%s) in %.0f ms",
             question_id,
             request.chat,
             len(answer.hits),
             answer.mode,
+            ", a follow-up" if reply.followup else "",
             (time.perf_counter() - started) * 1000,
         )
 
@@ -264,11 +274,27 @@ class Librarian:
         finally:
             self._rebuilding = False
 
+    async def forget(self, request: Request) -> None:
+        """``/new`` in a private chat: forget its conversations, so the next question starts
+        afresh. A group's are left alone (others may be replying to their answers); it is told
+        how a group's conversations go."""
+        say = phrases(request.language)
+        if not request.private:
+            await self.say(request, say.new_in_group)
+            return
+        await self.conversations.forget(request.chat)
+        await self.say(request, say.new_conversation)
+
     async def follow(self, old_chat: int, new_chat: int) -> None:
         """A group became a supergroup: answer there, and keep its buttons working."""
         logger.info("Chat %s migrated to %s", old_chat, new_chat)
         self.admission.follow(old_chat, new_chat)
         await asyncio.to_thread(self.store.migrate, old_chat, new_chat)
+        await asyncio.to_thread(self.conversations.store.migrate, old_chat, new_chat)
+
+    def close(self) -> None:
+        """Close the conversations' database (the feedback store is its owner's to close)."""
+        self.conversations.close()
 
     async def announce(self, bot: Bot) -> None:
         """Register the command menu, in English by default and in Chinese for Chinese apps."""

@@ -47,6 +47,8 @@ class Phrases:
     this_paragraph: str
     also_in: str
     too_many_questions: str
+    new_conversation: str
+    new_in_group: str
 
 
 ZH = Phrases(
@@ -59,6 +61,9 @@ ZH = Phrases(
     "每个回答列出最相关的段落，答句加粗，并附出处。回答下方的按钮：📄 查看整段及前后段，"
     "“更多结果”翻页，👍/👎 告诉我答得好不好。\n\n"
     "一条消息里可以有多个问题，每行一个，会在同一条回复里逐一回答。\n\n"
+    "可以接着问：私聊中紧接着上一个回答的追问（如“受教育多少人次？”“那普兰县呢？”）"
+    "会结合上文理解，并在回答上方显示“理解为：……”；回复我的某个回答，就接着那一问。"
+    "发送 /new 开始新的对话。\n\n"
     "群组管理员请注意：机器人默认开启隐私模式，只能看到命令和对它消息的回复；"
     "要让 @{bot} 提问也能被回答，请在 @BotFather 中用 /setprivacy 关闭隐私模式，"
     "或把机器人设为群管理员。\n\n"
@@ -99,6 +104,8 @@ ZH = Phrases(
     this_paragraph="▶ ",
     also_in="同见：",
     too_many_questions="一次最多回答 {limit} 个问题，其余 {rest} 个请另发。",
+    new_conversation="好的，开始新的对话：下一个问题不再结合上文。",
+    new_in_group="在群组中，/ask 总是开始新的对话；回复我的某个回答，就接着那一问。",
 )
 
 EN = Phrases(
@@ -113,6 +120,10 @@ EN = Phrases(
     "where it stands. Buttons under it: 📄 the whole paragraph with its neighbours, “More” for "
     "the next results, 👍/👎 to say whether it helped.\n\n"
     "Several questions in one message, one a line, are each answered in one reply.\n\n"
+    "Follow-ups work: in a private chat, a question right after an answer that reads as a "
+    "follow-up of it (“and in 2018?”) is read in its context, and the answer shows how it was "
+    "understood (“Understood as: …”); a reply to one of my answers continues that one. Send "
+    "/new to start a new conversation.\n\n"
     "For group admins: with privacy mode on (Telegram's default) a bot sees only commands and "
     "replies to its messages. For @{bot} QUESTION to be answered, turn privacy mode off with "
     "@BotFather's /setprivacy, or make the bot an admin of the group.\n\n"
@@ -156,6 +167,9 @@ EN = Phrases(
     also_in="also in:",
     too_many_questions="I answer at most {limit} questions a message; send the other {rest} "
     "again.",
+    new_conversation="OK, a new conversation: your next question is read on its own.",
+    new_in_group="In a group, /ask always starts a new conversation; a reply to one of my "
+    "answers continues that one.",
 )
 
 _BY_LANGUAGE: dict[Language, Phrases] = {"zh": ZH, "en": EN}
@@ -165,12 +179,14 @@ COMMANDS: dict[Language, list[tuple[str, str]]] = {
         ("start", "What this bot does"),
         ("help", "How to ask"),
         ("ask", "Ask a question (in groups)"),
+        ("new", "Start a new conversation"),
         ("about", "What is in the library"),
     ],
     "zh": [
         ("start", "这个机器人能做什么"),
         ("help", "用法"),
         ("ask", "提问（在群组中使用）"),
+        ("new", "开始新的对话"),
         ("about", "资料库里有什么"),
     ],
 }

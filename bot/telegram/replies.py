@@ -86,11 +86,15 @@ def text_messages(text: str) -> list[Chunk]:
     return paginate([(Run(text),)])
 
 
-def answer_messages(answer: Answer, root: str, language: Language) -> list[Chunk]:
-    """The passages of an answer as messages, or the polite nothing-found reply."""
+def answer_messages(
+    answer: Answer, root: str, language: Language, understood: str | None = None
+) -> list[Chunk]:
+    """The passages of an answer as messages, or the polite nothing-found reply; ``understood``
+    (``理解为：…``, when context changed the question) is the line above them."""
+    above: list[Block] = [(Run(understood, "i"),)] if understood else []
     if answer.abstained:
-        return text_messages(phrases(language).nothing_found)
-    return paginate([passage(hit, root, language) for hit in answer.hits])
+        return paginate([*above, (Run(phrases(language).nothing_found),)])
+    return paginate([*above, *(passage(hit, root, language) for hit in answer.hits)])
 
 
 def questions_messages(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
+from telegram.constants import ChatType
 
 from ..citations import Language, language_of
 
@@ -28,6 +29,10 @@ class Request:
     """The message to reply to, if any."""
     language: Language
     """The user's app language, or the bot's default language when the app sends none."""
+    replied_to: int | None = None
+    """The bot's own message this one replies to, if it replies to one."""
+    private: bool = False
+    """Whether it comes from a private chat."""
 
     @classmethod
     def of(cls, update: Update, bot: Bot, default: Language) -> Request | None:
@@ -40,7 +45,22 @@ class Request:
         message = update.effective_message
         if message is None:
             return None
-        return cls(bot, message.chat_id, user.id if user else None, message.message_id, language)
+        replied = message.reply_to_message
+        return cls(
+            bot,
+            message.chat_id,
+            user.id if user else None,
+            message.message_id,
+            language,
+            replied.message_id if replied is not None and _is_me(bot, replied) else None,
+            message.chat.type == ChatType.PRIVATE,
+        )
+
+
+def _is_me(bot: Bot, message: Message) -> bool:
+    """Whether this bot sent the message (not another bot of the group)."""
+    sender = message.from_user
+    return sender is not None and sender.id == bot.id
 
 
 def ui_language(language_code: str | None, default: Language) -> Language:

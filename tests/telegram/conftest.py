@@ -118,6 +118,7 @@ async def start_bot(
         bot.stop.set()
         await bot.task
         bot.pool.shutdown()
+        bot.librarian.close()
         bot.store.close()
 
 

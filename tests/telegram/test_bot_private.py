@@ -142,7 +142,7 @@ async def test_a_deep_link_opens_the_cited_paragraph(fake: FakeBotAPI, bot, shar
 
 
 async def test_the_command_menu_is_registered_in_english_and_chinese(fake: FakeBotAPI, bot) -> None:
-    assert [c["command"] for c in fake.commands[None]] == ["start", "help", "ask", "about"]
+    assert [c["command"] for c in fake.commands[None]] == ["start", "help", "ask", "new", "about"]
     assert fake.commands["zh"][1]["description"] == "用法"
 
 
