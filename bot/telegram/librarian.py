@@ -19,12 +19,14 @@ from telegram import Bot, BotCommand, InlineQueryResultArticle
 from telegram.error import TelegramError
 
 from retrieval import MAX_QUESTION_CHARS, Answer, Engine, QuestionError, SeedQAError, clean_question
+from retrieval.generation import Generator
 
 from .. import runtime
 from ..citations import Language, language_of
 from ..settings import Settings
 from .admission import Admission, Kind
 from .config import BotConfig
+from .drafts import written
 from .feedback import FeedbackStore
 from .keyboards import answer_keyboard, questions_keyboard
 from .outbox import Outbox
@@ -32,6 +34,7 @@ from .phrases import COMMANDS, phrases
 from .replies import (
     about_messages,
     answer_messages,
+    generated_messages,
     inline_articles,
     paragraph_messages,
     questions_messages,
@@ -74,6 +77,13 @@ class Librarian:
         self.outbox = Outbox(self.follow)
         self._pool = pool
         self._rebuilding = False
+        self.generator = Generator(config.llm) if config.llm is not None else None
+        """Writes checked answers when an LLM is configured; None: extractive answers only."""
+
+    async def aclose(self) -> None:
+        """Close the connections to the LLM, if any."""
+        if self.generator is not None:
+            await self.generator.aclose()
 
     async def warm_up(self) -> None:
         """Answer once before the first user does (see :meth:`Engine.warm_up`), and take the
@@ -125,16 +135,19 @@ class Librarian:
             )
             return
         started = time.perf_counter()
-        async with self.outbox.typing(request.bot, request.chat):
-            answer = await self._search(question, PAGE)
-            question_id = await self._store(request, question)
-        await self.outbox.send(
-            request.bot,
-            request.chat,
-            answer_messages(answer, _root(answer), language),
-            answer_keyboard(question_id, answer, 0, PAGE, language),
-            request.message,
-        )
+        if self.generator is not None:
+            answer, question_id = await self._write(request, question, language, self.generator)
+        else:
+            async with self.outbox.typing(request.bot, request.chat):
+                answer = await self._search(question, PAGE)
+                question_id = await self._store(request, question)
+            await self.outbox.send(
+                request.bot,
+                request.chat,
+                answer_messages(answer, _root(answer), language),
+                answer_keyboard(question_id, answer, 0, PAGE, language),
+                request.message,
+            )
         logger.info(
             "Answered question %d in chat %s: %d passages (%s) in %.0f ms",
             question_id,
@@ -143,6 +156,25 @@ class Librarian:
             answer.mode,
             (time.perf_counter() - started) * 1000,
         )
+
+    async def _write(
+        self, request: Request, question: str, language: Language, generator: Generator
+    ) -> tuple[Answer, int]:
+        """Answer with a checked written answer, streamed into a draft in a private chat."""
+        bot, chat = request.bot, request.chat
+        async with self.outbox.working(bot, chat, request.message):
+            answer = await self._search(question, PAGE)
+            question_id = await self._store(request, question)
+            draft = request.message if request.private else None
+            generated = await written(generator, answer, bot, chat, draft)
+            await self.outbox.send(
+                bot,
+                chat,
+                generated_messages(generated, answer, _root(answer), language),
+                answer_keyboard(question_id, answer, 0, PAGE, language),
+                request.message,
+            )
+        return answer, question_id
 
     async def _answer_each(
         self, request: Request, lines: Sequence[str], language: Language

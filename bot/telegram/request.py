@@ -29,6 +29,11 @@ class Request:
     language: Language
     """The user's app language, or the bot's default language when the app sends none."""
 
+    @property
+    def private(self) -> bool:
+        """Whether the request comes from a private chat (whose id is its user's)."""
+        return self.user is not None and self.chat == self.user
+
     @classmethod
     def of(cls, update: Update, bot: Bot, default: Language) -> Request | None:
         """The request an update makes; None for an update with no chat or user to answer."""
