@@ -4,6 +4,7 @@ extractive answer whenever the LLM fails."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -64,7 +65,7 @@ async def test_a_private_answer_streams_checked_sentences_then_sends_it_with_cit
     for number, draft in enumerate(drafts, start=1):  # one more checked sentence each time
         assert draft.text == "".join(KEPT[:number])
         assert draft.draft_id == question["message_id"]
-    assert all(later.at - earlier.at >= 0.9 for earlier, later in zip(drafts, drafts[1:]))
+    assert all(later.at - earlier.at >= 0.9 for earlier, later in itertools.pairwise(drafts))
     assert drafts[-1].at <= reply.at
     assert reply.text.startswith("".join(KEPT) + "\n\n[1] 《守边固边 共建家园》")
     assert "9亿元" not in reply.text
