@@ -20,9 +20,8 @@ from telegram.error import RetryAfter, TelegramError
 
 from retrieval import Answer
 from retrieval.generation import CheckedSentence, GeneratedAnswer, Generator
-from retrieval.generation.generator import extractive
-from retrieval.text.normalize import is_cjk
 
+from ..citations import language_of
 from .markup import MESSAGE_LIMIT, utf16_length
 
 __all__ = ["DRAFT_EVERY", "Draft", "joined", "written"]
@@ -38,7 +37,7 @@ def joined(sentences: Sequence[CheckedSentence]) -> str:
     parts: list[str] = []
     for sentence in sentences:
         text = sentence.cited
-        if parts and not any(is_cjk(ch) for ch in text):
+        if parts and language_of(text) == "en":
             parts.append(" ")
         parts.append(text)
     return "".join(parts)
@@ -155,4 +154,8 @@ async def written(
     finally:
         if draft is not None:
             await draft.close()
-    return final if final is not None else extractive(answer, "failed")
+    if final is not None:
+        return final
+    if answer.abstained:  # the generator's own fallback, when it could not give it
+        return GeneratedAnswer("", False, (), 0, "failed")
+    return GeneratedAnswer(answer.hits[0].highlight_text, False, (1,), 0, "failed")
