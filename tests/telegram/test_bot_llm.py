@@ -4,14 +4,25 @@ extractive answer whenever the LLM fails."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import os
+import shutil
+import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from telegram import Bot
+from telegram.error import BadRequest
 
+from bot.errors import ConfigError
+from bot.telegram.config import configure
 from retrieval.generation import LLMSettings
+from tests import seedqa
+from tests.corpus import SEED
 from tests.fakellm import FakeLLM, Reply, serve
-from tests.telegram.fakebotapi import FakeBotAPI, Sent
+from tests.telegram.fakebotapi import TOKEN, FakeBotAPI, Sent
 
 QUESTION = "2016年以来阿里地区开展了多少场次教育活动？"
 """Its first passage holds 开展各类教育活动1000场次 and 5600名…; none holds 投入资金9亿元."""
@@ -167,3 +178,76 @@ async def test_without_an_llm_nothing_changes(fake: FakeBotAPI, bot) -> None:
     assert reply.text.startswith("[1] 《守边固边 共建家园》")
     assert fake.calls_of("setMessageReaction") == [] and fake.drafts == []
     assert fake.calls_of("sendChatAction")
+
+
+async def test_seedqa_bot_with_llm_settings_writes_its_answers(
+    fake: FakeBotAPI, llm: FakeLLM, tmp_path: Path
+) -> None:
+    (tmp_path / "seeds").mkdir()
+    shutil.copy(SEED, tmp_path / "seeds" / SEED.name)
+    llm.script(Reply(REPLY))
+    environ = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_BASE_URL": fake.base_url,
+        "SEEDQA_MODEL": "none",
+        "SEEDQA_LLM_API_KEY": "llm-secret-key",
+    }
+    llm.api_key = "llm-secret-key"
+    process = await asyncio.create_subprocess_exec(
+        *seedqa.command("bot", "--llm", llm.url, "--llm-model", "gemma3"),
+        cwd=tmp_path,
+        env=seedqa.environment(environ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.wait_for(lambda: fake.calls_of("getUpdates"), timeout=60)
+        reply = await fake.reply(fake.message(QUESTION))
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), timeout=20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.stderr is not None
+    err = (await process.stderr.read()).decode()
+    assert code == 0, err
+    assert reply.text.startswith("".join(KEPT))
+    assert llm.chats[0].headers["Authorization"] == "Bearer llm-secret-key"
+    assert "llm-secret-key" not in err and QUESTION not in err
+
+
+def test_an_llm_url_without_a_model_is_a_clear_error() -> None:
+    environ = {"TELEGRAM_BOT_TOKEN": TOKEN, "SEEDQA_LLM_URL": "http://127.0.0.1:9/v1"}
+    with pytest.raises(ConfigError, match="--llm-model"):
+        configure({}, environ, Path("index"))
+    config = configure({"llm_model": "m"}, environ, Path("index"))
+    assert config.llm is not None and config.llm.url == "http://127.0.0.1:9/v1"
+    assert configure({}, {"TELEGRAM_BOT_TOKEN": TOKEN}, Path("index")).llm is None
+
+
+async def test_the_fake_refuses_drafts_and_reactions_as_telegram_does(fake: FakeBotAPI) -> None:
+    question = fake.message(QUESTION)
+    group = fake.message("hi", chat_id=GROUP)
+    async with Bot(fake.token, base_url=f"{fake.base_url}/bot") as api:
+        message = question["message_id"]
+        refusals = {
+            "a draft in a group": lambda: api.send_message_draft(GROUP, 1, "x"),
+            "draft_id 0": lambda: api.send_message_draft(1001, 0, "x"),
+            "a draft too long": lambda: api.send_message_draft(1001, 1, "x" * 4097),
+            "bad HTML": lambda: api.send_message_draft(1001, 1, "<b>x", parse_mode="HTML"),
+            "not Telegram's emoji": lambda: api.set_message_reaction(1001, message, "🐍"),
+            "no such message": lambda: api.set_message_reaction(1001, 999_999, "👀"),
+            "two reactions": lambda: api.set_message_reaction(1001, message, ["👀", "👍"]),
+        }
+        for what, refused in refusals.items():
+            with pytest.raises(BadRequest):
+                await refused()
+                pytest.fail(f"{what} was accepted")
+        assert await api.send_message_draft(1001, 7, "<b>x</b>", parse_mode="HTML")
+        assert await api.set_message_reaction(GROUP, group["message_id"], "👀")
+        fake.allow_reactions(GROUP, "👍")
+        with pytest.raises(BadRequest):
+            await api.set_message_reaction(GROUP, group["message_id"], "👀")
+    assert [(d.chat_id, d.draft_id, d.text) for d in fake.drafts] == [(1001, 7, "x")]
+    assert fake.reactions[(GROUP, group["message_id"])] == ["👀"]
