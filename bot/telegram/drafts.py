@@ -81,13 +81,12 @@ class Draft:
     async def close(self) -> None:
         """Stop updating the draft (the final message replaces it)."""
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            except Exception:  # a courtesy that failed: the final message goes out regardless
-                logger.exception("Updating a draft failed")
+            task = self._task
+            task.cancel()
+            await asyncio.wait([task])  # unlike awaiting the task, keeps our own cancellation
+            if not task.cancelled() and task.exception() is not None:
+                # a courtesy that failed: the final message goes out regardless
+                logger.error("Updating a draft failed", exc_info=task.exception())
 
     async def _show(self) -> None:
         while True:

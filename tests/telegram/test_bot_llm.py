@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from bot.errors import ConfigError
 from bot.telegram.config import configure
-from retrieval.generation import LLMSettings
+from bot.telegram.drafts import Draft, joined
+from retrieval.generation import CheckedSentence, LLMSettings
 from tests import seedqa
 from tests.corpus import SEED
 from tests.fakellm import FakeLLM, Reply, serve
@@ -251,3 +252,34 @@ async def test_the_fake_refuses_drafts_and_reactions_as_telegram_does(fake: Fake
             await api.set_message_reaction(GROUP, group["message_id"], "👀")
     assert [(d.chat_id, d.draft_id, d.text) for d in fake.drafts] == [(1001, 7, "x")]
     assert fake.reactions[(GROUP, group["message_id"])] == ["👀"]
+
+
+def test_a_draft_runs_chinese_sentences_on_and_spaces_english_ones() -> None:
+    zh = [CheckedSentence("甲。", (1,)), CheckedSentence("乙。", (2, 3))]
+    en = [CheckedSentence("It is so.", (1,)), CheckedSentence("It was.", (2,))]
+    assert joined(zh) == "甲。[1]乙。[2][3]"
+    assert joined(en) == "It is so.[1] It was.[2]"
+
+
+class RefusingBot:
+    """The other side of the wire refusing every draft (say, the user blocked the bot)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send_message_draft(self, *args: object, **kwargs: object) -> bool:
+        self.calls += 1
+        raise Forbidden("Forbidden: bot was blocked by the user")
+
+
+async def test_a_refused_draft_ends_the_drafts_quietly() -> None:
+    bot = RefusingBot()
+    draft = Draft(bot, 1001, 5, every=0.0)  # type: ignore[arg-type]
+    draft.add(CheckedSentence("甲。", (1,)))
+    await asyncio.sleep(0.05)
+    draft.add(CheckedSentence("乙。", (1,)))
+    await asyncio.sleep(0.05)
+    await draft.close()
+    assert bot.calls == 1 and draft.updates == 0
+    with pytest.raises(ValueError):
+        Draft(bot, 1001, 0)  # type: ignore[arg-type]
