@@ -41,7 +41,7 @@ from .search.evaluation import SNIPPET as EVAL_SNIPPET
 from .search.evaluation import EvalQuestion, EvalReport, Miss, evaluate, load_questions
 from .search.fusion import Calibration
 from .search.question import MAX_QUESTION_CHARS, clean_question
-from .search.searcher import COVERAGE_FLOOR, Answer, Hit, Searcher
+from .search.searcher import COVERAGE_FLOOR, LATER_FLOOR, Answer, Hit, Searcher
 from .text.normalize import is_cjk
 from .text.sentences import SENTENCE_ENDS
 
@@ -50,6 +50,7 @@ __all__ = [
     "EVAL_DEPTH",
     "EVAL_SNIPPET",
     "FORMAT",
+    "LATER_FLOOR",
     "MAX_QUESTION_CHARS",
     "SENTENCE_ENDS",
     "SILENT",

@@ -37,6 +37,8 @@ class Reply:
     """Send this instead of a proper reply (with status 200)."""
     stall: float = 0.0
     """Seconds to wait before the first byte of the reply."""
+    pace: float = 0.0
+    """Seconds between two streamed events (a model writing at its speed)."""
     drop_after: int | None = None
     """Close the connection after this many events, without ending the stream."""
     finish: str = "stop"
@@ -175,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
                 return
+            if reply.pace and number and fake_released(self, reply.pace):
+                return  # the server is shutting down
             data = f"data: {event}\n\n".encode()
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
@@ -190,6 +194,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def fake_released(handler: _Handler, seconds: float) -> bool:
+    """Wait ``seconds`` between two events; True if the server shut down meanwhile."""
+    return handler.server.fake.released.wait(seconds)
 
 
 def _events(body: dict[str, Any], reply: Reply, usage: dict[str, int]) -> Iterator[str]:

@@ -13,7 +13,7 @@ from bot.serve.app import VERSION_HEADER, create_app
 from bot.serve.chat import Reply
 from bot.serve.config import ServeConfig
 from retrieval import Engine, QuestionError, build_index, clean_question
-from retrieval.search.searcher import COVERAGE_FLOOR
+from retrieval import LATER_FLOOR
 from tests.encoders import CharEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,13 +200,13 @@ def bearer() -> dict[str, str]:
 def test_difys_threshold_at_the_answer_bar_is_seedqas_own_decision(
     engine: Engine, hybrid_engine: Engine, mode: str
 ) -> None:
-    """For every labelled question, a threshold of 0.30 keeps exactly what ``seedqa ask`` shows:
-    the score is on the scale of the answer bar, whatever the question."""
+    """For every labelled question, a threshold at the bar of the passages shown (LATER_FLOOR)
+    keeps exactly what ``seedqa ask`` shows: the score is on that scale, whatever the question."""
     chosen = engine if mode == "lexical" else hybrid_engine
     client = TestClient(create_app(chosen, ServeConfig()))
     for number, item in enumerate(QUESTIONS[::2]):  # every other one: answerable and not
         shown = client.post("/v1/search", json={"question": item["question"], "k": 5}).json()
-        kept = client.post("/retrieval", json=dify(item["question"], 5, COVERAGE_FLOOR)).json()
+        kept = client.post("/retrieval", json=dify(item["question"], 5, LATER_FLOOR)).json()
         assert [r["metadata"]["id"] for r in kept["records"]] == [h["id"] for h in shown["hits"]]
         every = client.post("/retrieval", json=dify(item["question"], 5, 0.0)).json()["records"]
         assert all(0.0 <= r["score"] <= 1.0 for r in every)
@@ -524,7 +524,8 @@ def test_every_answer_names_the_index_version(client: TestClient, engine: Engine
 def test_the_chat_answer_shows_markdown_characters_as_written(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    (seeds / "notes.md").write_text(
+    # A plain text file, read as written (a .md file would be read as Markdown, *借阅* as 借阅).
+    (seeds / "notes.txt").write_text(
         "# 说明\n\n图书馆规定 *借阅* 期限为 [30] 天，逾期 <罚款> 每天一元。\n", encoding="utf-8"
     )
     build_index(seeds, tmp_path / "index", None, None)
@@ -533,5 +534,5 @@ def test_the_chat_answer_shows_markdown_characters_as_written(tmp_path: Path) ->
     body = client.post("/v1/chat/completions", json=chat("图书馆借阅期限是多少天？")).json()
     content = body["choices"][0]["message"]["content"]
     assert r"**图书馆规定 \*借阅\* 期限为 \[30\] 天，逾期 \<罚款\> 每天一元。**" in content
-    assert "`seeds/notes.md:3`" in content and body["citations"][0]["path"] == "notes.md"
+    assert "`seeds/notes.txt:3`" in content and body["citations"][0]["path"] == "notes.txt"
     engine.close()

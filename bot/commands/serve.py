@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import generated
 from ..serve.config import SERVE_SETTINGS, ServeConfig
 from . import WHERE_GROUP, Command, Group, Invocation
 
@@ -13,7 +14,9 @@ def run(call: Invocation) -> int:
     from ..serve.server import run as serve
 
     config = ServeConfig.of(call.values)  # a refused address fails before any build
-    return serve(call.settings, config, call.console.warn, call.console.say, call.args.verbose)
+    llm = generated.llm_settings(call.values)
+    console = call.console
+    return serve(call.settings, config, console.warn, console.say, call.args.verbose, llm)
 
 
 COMMAND = Command(
@@ -21,8 +24,10 @@ COMMAND = Command(
     help="serve an HTTP API: JSON search, Dify's external knowledge, OpenAI-compatible chat",
     description="Serve the answers over HTTP: POST /v1/search (JSON), POST /retrieval (Dify's "
     "External Knowledge API), /v1/chat/completions (OpenAI); described at /docs. Builds the "
-    "index first if there is none and follows new versions. Stop with Ctrl-C or SIGTERM.",
+    "index first if there is none and follows new versions. With --llm, chat answers are "
+    "written by the LLM, every sentence checked against the passage it cites. Stop with Ctrl-C "
+    "or SIGTERM.",
     run=run,
-    groups=(WHERE_GROUP, Group("server", SERVE_SETTINGS)),
+    groups=(WHERE_GROUP, Group("server", SERVE_SETTINGS), generated.LLM_GROUP),
     json=False,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import generated
 from ..telegram.config import ACCESS_SETTINGS, TELEGRAM_SETTINGS, WEBHOOK_SETTINGS, BotConfig
 from . import WHERE_GROUP, Command, Group, Invocation
 
@@ -28,6 +29,7 @@ COMMAND = Command(
         Group("telegram", TELEGRAM_SETTINGS),
         Group("webhook", WEBHOOK_SETTINGS, "Receive updates on a webhook instead of polling."),
         Group("access", ACCESS_SETTINGS, "Who may ask, and how fast (environment only)."),
+        generated.LLM_GROUP,
     ),
     json=False,
 )

@@ -3,8 +3,9 @@
 Two seams, each one function with a Protocol beside it, for later work to replace:
 :func:`last_user_question` (a :class:`Resolver`: the conversation to the question searched; a
 follow-up resolver will read the earlier turns) and :func:`extractive_reply` (a
-:class:`Replier`: the answer to the assistant's text and citations; an LLM will write a checked
-answer from the same passages).
+:class:`Replier`: the answer to the assistant's text and citations). With an LLM configured the
+replier is :class:`bot.serve.writer.WrittenReplier`, whose checked answer
+(:func:`written_reply`) stands above the same passages.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from retrieval import Answer, Hit, QuestionError
+from retrieval import Answer, GeneratedAnswer, Hit, QuestionError
 
 from ..citations import NOTHING_FOUND, Language, citation_label, language_of, line_note, location
+from ..generated import generated_json, generated_text
 
 __all__ = [
     "MODEL_ID",
@@ -36,6 +38,7 @@ __all__ = [
     "extractive_reply",
     "last_user_question",
     "model_list",
+    "written_reply",
 ]
 
 MODEL_ID = "seedqa"
@@ -98,6 +101,8 @@ class Reply:
     text: str
     """Markdown."""
     citations: tuple[dict[str, Any], ...]
+    answer: dict[str, Any] | None = None
+    """With an LLM: ``seedqa ask --json``'s ``"answer"`` (text, generated, citations, dropped)."""
 
 
 class Replier(Protocol):
@@ -107,6 +112,7 @@ class Replier(Protocol):
 
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>~|#])")
+_CITATION = re.compile(r"\\\[(\d+)\\\]")
 
 
 def _escape(text: str) -> str:
@@ -158,6 +164,18 @@ def extractive_reply(answer: Answer, seeds: str) -> Reply:
     return Reply("\n\n".join(blocks), tuple(citation(hit, root, language) for hit in answer.hits))
 
 
+def written_reply(generated: GeneratedAnswer, answer: Answer, seeds: str) -> Reply:
+    """A checked written answer with its ``[n]`` (or the extractive sentence, marked as quoted)
+    above the passages it cites, numbered alike."""
+    passages = extractive_reply(answer, seeds)
+    text = generated_text(generated, language_of(answer.question))
+    if answer.abstained or not text:
+        return Reply(passages.text, passages.citations, generated_json(generated))
+    # The citations stay [n], as the passages below are numbered; the rest shows as written.
+    shown = _CITATION.sub(r"[\1]", _escape(text))
+    return Reply(f"{shown}\n\n{passages.text}", passages.citations, generated_json(generated))
+
+
 def model_list(created: int) -> dict[str, Any]:
     """``GET /v1/models``: the one model."""
     return {
@@ -186,6 +204,7 @@ def completion(reply: Reply) -> dict[str, Any]:
             }
         ],
         "citations": list(reply.citations),
+        **({"answer": reply.answer} if reply.answer is not None else {}),
     }
 
 
@@ -209,5 +228,6 @@ def completion_chunks(reply: Reply) -> Iterator[str]:
     pieces = reply.text.split("\n\n**[")
     for number, piece in enumerate(pieces):
         yield event({"content": piece if number == 0 else "\n\n**[" + piece}, None)
-    yield event({}, "stop", citations=list(reply.citations))
+    answer = {"answer": reply.answer} if reply.answer is not None else {}
+    yield event({}, "stop", citations=list(reply.citations), **answer)
     yield "data: [DONE]\n\n"

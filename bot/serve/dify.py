@@ -11,11 +11,12 @@ scale of seedqa's own answer bar:
   for every question;
 - by its meaning (hybrid mode): the cosine similarity mapped piecewise linearly so that the
   index's calibrated dense floor (the similarity the best *wrong* paragraph reaches for a typical
-  in-corpus question) lands on ``COVERAGE_FLOOR`` and a similarity of 1 on 1.
+  in-corpus question) lands on ``LATER_FLOOR`` and a similarity of 1 on 1.
 
-The larger of the two is the score. A passage seedqa would show scores at least
-``COVERAGE_FLOOR`` (0.30), exactly the bar ``seedqa ask`` applies; a higher threshold asks for
-more of the question's words (or a closer meaning) in every passage.
+The larger of the two is the score. Every passage seedqa shows for an answered question scores
+at least ``LATER_FLOOR`` (0.20), the bar ``seedqa ask`` applies to the passages it shows; a
+higher threshold asks for more of the question's words (or a closer meaning) in every passage.
+A question seedqa does not answer gets no records, whatever the threshold.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
-from retrieval import COVERAGE_FLOOR, Answer, Hit
+from retrieval import LATER_FLOOR, Answer, Hit
 
 from ..citations import citation_label, language_of, location
 
@@ -39,11 +40,11 @@ def evidence(hit: Hit, dense_floor: float | None) -> float:
     if dense_floor is not None and hit.similarity is not None and 0.0 < dense_floor < 1.0:
         similarity = min(1.0, max(0.0, hit.similarity))
         if similarity >= dense_floor:
-            meaning = COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * (
+            meaning = LATER_FLOOR + (1 - LATER_FLOOR) * (
                 (similarity - dense_floor) / (1 - dense_floor)
             )
         else:
-            meaning = COVERAGE_FLOOR * similarity / dense_floor
+            meaning = LATER_FLOOR * similarity / dense_floor
         score = max(score, meaning)
     return score
 

@@ -10,12 +10,14 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 
-from retrieval import Engine, SeedQAError
+from retrieval import Engine, LLMSettings, SeedQAError
 
 from .. import runtime
 from ..settings import Settings
 from .app import create_app
+from .chat import Replier, extractive_reply
 from .config import ServeConfig
+from .writer import WrittenReplier
 
 __all__ = ["run"]
 
@@ -47,14 +49,24 @@ class _Server(uvicorn.Server):
                 signal.signal(signum, handler)
 
 
-def run(settings: Settings, config: ServeConfig, warn: Say, say: Say, verbose: bool) -> int:
-    """Open the engine (building the index if there is none), serve until SIGINT or SIGTERM."""
+def run(
+    settings: Settings,
+    config: ServeConfig,
+    warn: Say,
+    say: Say,
+    verbose: bool,
+    llm: LLMSettings | None = None,
+) -> int:
+    """Open the engine (building the index if there is none), serve until SIGINT or SIGTERM;
+    with ``llm``, the chat endpoint answers with a checked written answer."""
     engine = runtime.open_engine(settings, warn, say)
+    writer = WrittenReplier(llm) if llm is not None else None
+    reply: Replier = writer if writer is not None else extractive_reply
     try:
         _warm_up(engine)
         server = _Server(
             uvicorn.Config(
-                create_app(engine, config),
+                create_app(engine, config, reply=reply),
                 host=config.host,
                 port=config.port,
                 log_level="info" if verbose else "warning",
@@ -73,6 +85,8 @@ def run(settings: Settings, config: ServeConfig, warn: Say, say: Say, verbose: b
                 "is not this machine's. Choose another with --port or --host."
             ) from None
     finally:
+        if writer is not None:
+            writer.close()
         engine.close()
     say("Stopped.")
     return 0

@@ -109,6 +109,7 @@ async def serve(
         if application.running:
             await application.stop()
         await application.shutdown()
+        await librarian.aclose()
 
 
 def _polling_failed(error: TelegramError) -> None:

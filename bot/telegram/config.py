@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from retrieval import LLMSettings
+
 from ..citations import Language
 from ..errors import ConfigError
+from ..generated import LLM_SETTINGS, llm_settings
 from ..settings import Setting, Values, path, resolve
 
 __all__ = ["SETTINGS", "BotConfig", "Webhook", "configure"]
@@ -250,6 +253,8 @@ class BotConfig:
     """Retries of a request that failed on the network, a timeout or a 5xx, and of a 429."""
     workers: int = 4
     """Threads that search, so that one slow question does not hold up the others."""
+    llm: LLMSettings | None = None
+    """The LLM that writes checked answers (streamed in private chats); None: extractive only."""
 
     @property
     def api_url(self) -> str:
@@ -306,9 +311,10 @@ class BotConfig:
             context_minutes=CONTEXT_MINUTES if context is None else context,
             max_rate=MAX_RATE if max_rate is None else max_rate,
             language=values[LANGUAGE],
+            llm=llm_settings(values),
         )
 
 
 def configure(flags: Mapping[str, Any], environ: Mapping[str, str], index: Path) -> BotConfig:
     """The configuration from flags given as plain values (by setting name), then ``environ``."""
-    return BotConfig.of(resolve(SETTINGS, flags, environ), index)
+    return BotConfig.of(resolve(SETTINGS + LLM_SETTINGS, flags, environ), index)

@@ -15,10 +15,18 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
 
-from telegram import Bot, BotCommand, InlineQueryResultArticle
+from telegram import Bot, BotCommand, InlineQueryResultArticle, Message
 from telegram.error import TelegramError
 
-from retrieval import MAX_QUESTION_CHARS, Answer, Engine, QuestionError, SeedQAError, clean_question
+from retrieval import (
+    MAX_QUESTION_CHARS,
+    Answer,
+    Engine,
+    Generator,
+    QuestionError,
+    SeedQAError,
+    clean_question,
+)
 
 from .. import runtime
 from ..chat import understood_line
@@ -27,6 +35,7 @@ from ..settings import Settings
 from .admission import Admission, Kind
 from .config import BotConfig
 from .conversations import Conversations, ConversationStore
+from .drafts import written
 from .feedback import FeedbackStore
 from .keyboards import answer_keyboard, questions_keyboard
 from .outbox import Outbox
@@ -34,6 +43,7 @@ from .phrases import COMMANDS, phrases
 from .replies import (
     about_messages,
     answer_messages,
+    generated_messages,
     inline_articles,
     paragraph_messages,
     questions_messages,
@@ -79,6 +89,13 @@ class Librarian:
         )
         self._pool = pool
         self._rebuilding = False
+        self.generator = Generator(config.llm) if config.llm is not None else None
+        """Writes checked answers when an LLM is configured; None: extractive answers only."""
+
+    async def aclose(self) -> None:
+        """Close the connections to the LLM, if any."""
+        if self.generator is not None:
+            await self.generator.aclose()
 
     async def warm_up(self) -> None:
         """Answer once before the first user does (see :meth:`Engine.warm_up`), and take the
@@ -130,19 +147,28 @@ class Librarian:
             )
             return
         started = time.perf_counter()
-        async with self.outbox.typing(request.bot, request.chat):
-            # in the context of the exchange it follows up, if any (see conversations.py)
-            reply = await self.conversations.ask(request, question, PAGE)
-            answer = real_files_first(reply.answer, self.settings.seeds)
-            # as searched: "more" pages through the question as understood
-            question_id = await self._store(request, reply.understood_as)
-        sent = await self.outbox.send(
-            request.bot,
-            request.chat,
-            answer_messages(answer, _root(answer), language, understood_line(reply)),
-            answer_keyboard(question_id, answer, 0, PAGE, language),
-            request.message,
-        )
+        if self.generator is not None:
+            async with self.outbox.working(request.bot, request.chat, request.message):
+                # in the context of the exchange it follows up, if any (see conversations.py)
+                reply = await self.conversations.ask(request, question, PAGE)
+                answer = real_files_first(reply.answer, self.settings.seeds)
+                # as searched: "more" pages through the question as understood
+                question_id = await self._store(request, reply.understood_as)
+                sent = await self._write(
+                    request, answer, question_id, language, understood_line(reply), self.generator
+                )
+        else:
+            async with self.outbox.typing(request.bot, request.chat):
+                reply = await self.conversations.ask(request, question, PAGE)
+                answer = real_files_first(reply.answer, self.settings.seeds)
+                question_id = await self._store(request, reply.understood_as)
+            sent = await self.outbox.send(
+                request.bot,
+                request.chat,
+                answer_messages(answer, _root(answer), language, understood_line(reply)),
+                answer_keyboard(question_id, answer, 0, PAGE, language),
+                request.message,
+            )
         await self.conversations.remember(request, sent, reply)
         logger.info(
             "Answered question %d in chat %s: %d passages (%s%s) in %.0f ms",
@@ -152,6 +178,27 @@ class Librarian:
             answer.mode,
             ", a follow-up" if reply.followup else "",
             (time.perf_counter() - started) * 1000,
+        )
+
+    async def _write(
+        self,
+        request: Request,
+        answer: Answer,
+        question_id: int,
+        language: Language,
+        understood: str | None,
+        generator: Generator,
+    ) -> list[Message]:
+        """Send a checked written answer, streamed into a draft first in a private chat."""
+        bot, chat = request.bot, request.chat
+        draft = request.message if request.private else None
+        generated = await written(generator, answer, bot, chat, draft)
+        return await self.outbox.send(
+            bot,
+            chat,
+            generated_messages(generated, answer, _root(answer), language, understood),
+            answer_keyboard(question_id, answer, 0, PAGE, language),
+            request.message,
         )
 
     async def _answer_each(

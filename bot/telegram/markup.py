@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Literal
 
-from retrieval.text.sentences import SENTENCE_ENDS
+from retrieval import SENTENCE_ENDS
 
 __all__ = ["MESSAGE_LIMIT", "Block", "Chunk", "Run", "paginate", "render", "utf16_length"]
 
 MESSAGE_LIMIT = 4096
 """Most characters (UTF-16 code units, after entity parsing) Telegram accepts in one message."""
 
-Style = Literal["", "b", "i", "code"]
+Style = Literal["", "b", "i", "code", "quote"]
+"""``quote``: an expandable blockquote, shown folded to a few lines until tapped."""
 
 _SEPARATOR = "\n\n"
 _LINE_BREAKS = "\n"
@@ -64,7 +65,10 @@ def render(runs: Sequence[Run]) -> Chunk:
         if not run.text:
             continue
         escaped = html.escape(run.text, quote=False)
-        parts.append(f"<{run.style}>{escaped}</{run.style}>" if run.style else escaped)
+        if run.style == "quote":
+            parts.append(f"<blockquote expandable>{escaped}</blockquote>")
+        else:
+            parts.append(f"<{run.style}>{escaped}</{run.style}>" if run.style else escaped)
     return Chunk("".join(parts), "".join(run.text for run in runs))
 
 

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 TYPING_EVERY = 4.5
 """Seconds between two "typing…" actions: Telegram shows one for five seconds."""
+WORKING = "👀"
+"""The reaction on a question while its answer is being written."""
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -147,6 +149,35 @@ class Outbox:
             yield
         finally:
             task.cancel()
+
+    @contextlib.asynccontextmanager
+    async def working(
+        self, bot: Bot, chat_id: int, message_id: int | None
+    ) -> AsyncIterator[None]:
+        """A 👀 reaction on the question while the body runs, removed after; "typing…" instead
+        where reactions are not allowed (a courtesy either way: failures are ignored).
+
+        One reaction, set once, instead of a "typing…" action every few seconds for an answer
+        that may take tens of seconds to write.
+        """
+        if message_id is None or not await self._react(bot, chat_id, message_id, WORKING):
+            async with self.typing(bot, chat_id):
+                yield
+            return
+        try:
+            yield
+        finally:
+            await self._react(bot, chat_id, message_id, None)
+
+    @staticmethod
+    async def _react(bot: Bot, chat_id: int, message_id: int, emoji: str | None) -> bool:
+        """Set (or, with None, remove) the bot's reaction on a message; whether it worked."""
+        try:
+            await bot.set_message_reaction(chat_id, message_id, emoji)
+        except TelegramError as error:
+            logger.debug("No reaction in chat %s: %s", chat_id, error.message)
+            return False
+        return True
 
     @staticmethod
     async def _keep_typing(bot: Bot, chat_id: int) -> None:

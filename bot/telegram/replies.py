@@ -17,9 +17,19 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from retrieval import SENTENCE_ENDS, Answer, Context, Hit, IndexInfo, Paragraph, Source
+from retrieval import (
+    SENTENCE_ENDS,
+    Answer,
+    Context,
+    GeneratedAnswer,
+    Hit,
+    IndexInfo,
+    Paragraph,
+    Source,
+)
 
 from ..citations import Language, citation_label, line_note, location
+from ..generated import generated_text
 from .keyboards import deep_link
 from .markup import Block, Chunk, Run, paginate
 from .phrases import phrases
@@ -28,8 +38,10 @@ __all__ = [
     "CONTEXT",
     "about_messages",
     "answer_messages",
+    "cited",
     "clip",
     "excerpt",
+    "generated_messages",
     "inline_articles",
     "paragraph_messages",
     "passage",
@@ -95,6 +107,41 @@ def answer_messages(
     if answer.abstained:
         return paginate([*above, (Run(phrases(language).nothing_found),)])
     return paginate([*above, *(passage(hit, root, language) for hit in answer.hits)])
+
+
+def generated_messages(
+    generated: GeneratedAnswer,
+    answer: Answer,
+    root: str,
+    language: Language,
+    understood: str | None = None,
+) -> list[Chunk]:
+    """A written answer with its ``[n]`` (or the extractive sentence, marked as quoted), then
+    each passage's numbered citation with its answering sentence in an expandable quote;
+    ``understood`` above, as in :func:`answer_messages`."""
+    text = generated_text(generated, language)
+    if answer.abstained or not text:
+        return answer_messages(answer, root, language, understood)
+    blocks: list[Block] = [(Run(understood, "i"),)] if understood else []
+    blocks.append((Run(text),))
+    blocks.extend(cited(hit, root, language) for hit in answer.hits)
+    return paginate(blocks)
+
+
+def cited(hit: Hit, root: str, language: Language) -> Block:
+    """One numbered citation: article, section, paragraph, file and line, then the passage's
+    answering sentence in an expandable quote."""
+    start, end = hit.highlight
+    sentence = hit.paragraph.text[start:end].strip()
+    return (
+        Run(f"[{hit.rank}] "),
+        Run(clip(citation_label(hit.source, language), LONGEST_LABEL), "i"),
+        Run("\n↳ "),
+        Run(location(hit.source, root), "code"),
+        Run(line_note(hit.source, hit.highlight_line, language)),
+        Run("\n"),
+        Run(clip(sentence, LONGEST_SENTENCE), "quote"),
+    )
 
 
 def questions_messages(

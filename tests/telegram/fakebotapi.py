@@ -1,11 +1,13 @@
 """A fake Telegram Bot API server on 127.0.0.1: real HTTP, as strict as Telegram where a bot slips.
 
 It speaks the methods seedqa uses (getMe, getUpdates with long polling, setWebhook, deleteWebhook,
-setMyCommands, sendMessage, editMessageText, sendChatAction, answerCallbackQuery,
-answerInlineQuery) and checks what Telegram checks: at most 4096 characters counted in UTF-16
-code units after the HTML is parsed, HTML Telegram cannot parse (unknown, unclosed or mismatched
-tags, bad entities), callback data over 64 bytes, an edit that changes nothing, answering a button
-press twice. It records every call, pushes updates to a webhook when one is set, and can be told
+setMyCommands, sendMessage, sendMessageDraft, editMessageText, sendChatAction, setMessageReaction,
+answerCallbackQuery, answerInlineQuery) and checks what Telegram checks: at most 4096 characters
+counted in UTF-16 code units after the HTML is parsed, HTML Telegram cannot parse (unknown,
+unclosed or mismatched tags, bad entities), callback data over 64 bytes, an edit that changes
+nothing, answering a button press twice, a draft outside a private chat or with draft_id 0, a
+reaction that is not one of Telegram's emoji (or not one the chat allows), more than one, or on
+a message that does not exist. It records every call, pushes updates to a webhook when one is set, and can be told
 to fail: a 429 with ``retry_after``, a 5xx, a 403 from a user who blocked the bot, a 400 for a
 group that became a supergroup, a dropped connection, a slow answer.
 """
@@ -26,6 +28,7 @@ import httpx
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
+from telegram.constants import ReactionEmoji
 
 from tests.telegram.telegramhtml import TelegramHTMLError, parse_html, utf16_length
 
@@ -43,6 +46,8 @@ BOT = {
 }
 LIMIT = 4096
 MAX_CALLBACK_BYTES = 64
+REACTIONS = frozenset(emoji.value for emoji in ReactionEmoji)
+"""The emoji a bot may react with (Telegram's list)."""
 
 T = TypeVar("T")
 
@@ -119,6 +124,16 @@ def _styled(message: dict[str, Any], kind: str) -> list[str]:
 
 
 @dataclass
+class Draft:
+    """One draft the bot streamed into a private chat."""
+
+    chat_id: int
+    draft_id: int
+    text: str
+    at: float
+
+
+@dataclass
 class Fault:
     """An error to answer instead of doing the call (``times`` times)."""
 
@@ -182,6 +197,12 @@ class FakeBotAPI:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.inline_answers: dict[str, dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
+        self.drafts: list[Draft] = []
+        self.reactions: dict[tuple[int, int], list[str]] = {}
+        """The bot's reaction on each message, as it stands now."""
+        self.reaction_log: list[tuple[int, int, list[str], float]] = []
+        """Every reaction set: chat, message, emoji (none: removed), when."""
+        self._incoming: set[tuple[int, int]] = set()
         self._callbacks: set[str] = set()
         self._inline_queries: set[str] = set()
         self._messages: dict[tuple[int, int], Sent] = {}
@@ -247,6 +268,10 @@ class FakeBotAPI:
         """The user of this private chat blocked the bot: every send is a 403."""
         self.blocked.add(chat_id)
 
+    def allow_reactions(self, chat_id: int, *emoji: str) -> None:
+        """This chat allows only these reactions (none at all when none are given)."""
+        self.chat(chat_id)["available_reactions"] = [{"type": "emoji", "emoji": e} for e in emoji]
+
     def migrate(self, old: int, new: int) -> None:
         """This group became supergroup ``new``: every call to the old id is a 400 naming it."""
         self.migrated[old] = new
@@ -296,6 +321,7 @@ class FakeBotAPI:
             message["reply_to_message"] = (
                 reply_to.message if isinstance(reply_to, Sent) else reply_to
             )
+        self._incoming.add((message["chat"]["id"], message["message_id"]))
         self.push({"message": message})
         return message
 
@@ -569,6 +595,47 @@ class FakeBotAPI:
         if reply_to is not None:
             self._replies.setdefault((chat_id, reply_to), []).append(sent)
         return message
+
+    async def _sendMessageDraft(self, params: dict[str, Any]) -> Any:
+        chat_id = self._reachable(params.get("chat_id"))
+        if self.chat(chat_id)["type"] != "private":
+            raise ApiError(400, "Bad Request: message drafts can be sent to private chats only")
+        draft_id = params.get("draft_id")
+        if not isinstance(draft_id, int) or isinstance(draft_id, bool) or draft_id == 0:
+            raise ApiError(400, "Bad Request: draft_id must be a non-zero integer")
+        text = params.get("text")
+        visible = ""
+        if text:  # no text (Bot API 10) shows a "Thinking..." placeholder
+            visible, _ = _text(text, params.get("parse_mode"))
+        self.drafts.append(Draft(chat_id, draft_id, visible, time.monotonic()))
+        return True
+
+    async def _setMessageReaction(self, params: dict[str, Any]) -> Any:
+        chat_id = self._reachable(params.get("chat_id"))
+        message_id = params.get("message_id")
+        key = (chat_id, message_id)
+        if not isinstance(message_id, int) or (
+            key not in self._incoming and key not in self._messages
+        ):
+            raise ApiError(400, "Bad Request: message to react not found")
+        reaction = params.get("reaction") or []
+        if not isinstance(reaction, list):
+            raise ApiError(400, "Bad Request: can't parse reaction types JSON object")
+        if len(reaction) > 1:
+            raise ApiError(400, "Bad Request: REACTIONS_TOO_MANY")
+        allowed = self.chat(chat_id).get("available_reactions")
+        emoji = []
+        for item in reaction:
+            if not isinstance(item, dict) or item.get("type") != "emoji":
+                raise ApiError(400, "Bad Request: REACTION_INVALID")
+            if item.get("emoji") not in REACTIONS:
+                raise ApiError(400, "Bad Request: REACTION_INVALID")
+            if allowed is not None and item not in allowed:
+                raise ApiError(400, "Bad Request: REACTION_INVALID")
+            emoji.append(item["emoji"])
+        self.reactions[key] = emoji
+        self.reaction_log.append((chat_id, message_id, emoji, time.monotonic()))
+        return True
 
     async def _editMessageText(self, params: dict[str, Any]) -> Any:
         chat_id = self._reachable(params.get("chat_id"))

@@ -34,6 +34,7 @@ _TAG_TYPES = {
     "code": "code",
     "pre": "pre",
     "blockquote": "blockquote",
+    "blockquote expandable": "expandable_blockquote",
     "tg-emoji": "custom_emoji",
 }
 _ATTRIBUTE = r"""\s+[a-zA-Z-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?"""
@@ -71,9 +72,10 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                 if not stack:
                     raise TelegramHTMLError(f'Unexpected end tag "{name}" at byte offset {at(i)}')
                 opened, start = stack.pop()
-                if name != opened:
+                tag = opened.split()[0]  # "blockquote expandable" ends with </blockquote>
+                if name != tag:
                     raise TelegramHTMLError(
-                        f'Unmatched end tag at byte offset {at(i)}, expected "</{opened}>", '
+                        f'Unmatched end tag at byte offset {at(i)}, expected "</{tag}>", '
                         f'found "</{name}>"'
                     )
                 if length > start:
@@ -83,7 +85,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             else:
                 match = _START_TAG.fullmatch(inner)
                 name = match[1].lower() if match else inner
-                if match is None or name not in _TAG_TYPES:
+                if match is None or name not in _TAG_TYPES or " " in name:
                     raise TelegramHTMLError(
                         f'Unsupported start tag "{name}" at byte offset {at(i)}'
                     )
@@ -95,6 +97,8 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                     raise TelegramHTMLError(
                         f'Tag "span" must have class "tg-spoiler" at byte offset {at(i)}'
                     )
+                if name == "blockquote" and "expandable" in attributes:
+                    name = "blockquote expandable"
                 stack.append((name, length))
             i = end + 1
         elif ch == "&":
