@@ -5,24 +5,22 @@ with the context (``Dialogue.ask``) and alone (``Searcher.ask``), interleaved so
 the machine falls on both alike; the figure is the median over turns of the median difference.
 Over the sample page, lexical by default (``--model DIR`` for hybrid with a local model)::
 
-    python bench/conversation_cost.py [--repeat 30] [--model DIR]
+    python -m bench.conversation_cost [--repeat 30] [--model DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from retrieval import Searcher, build_index, read_index
+from retrieval.dialogue import Conversation, Dialogue
+from retrieval.dialogue.evaluation import load_conversations
 
-from retrieval import Searcher, build_index, read_index  # noqa: E402
-from retrieval.dialogue import Conversation, Dialogue  # noqa: E402
-from retrieval.dialogue.evaluation import load_conversations  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:

@@ -7,8 +7,8 @@ what the second question is about; the question alone no longer says. The last t
 CMRC's answer span. The set is written to a scratch file (CMRC is never copied into the
 repository)::
 
-    python bench/conversations_cmrc.py                       # writes and measures, lexical
-    python bench/conversations_cmrc.py --write out.jsonl     # only writes the set
+    python -m bench.conversations_cmrc                       # writes and measures, lexical
+    python -m bench.conversations_cmrc --write out.jsonl     # only writes the set
 
 Every paragraph of CMRC is in the index, and the seed page too.
 """
@@ -17,14 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import cmrc
+from bench import cmrc
 
 PRONOUN = "它"
 MIN_TITLE = 2

@@ -12,7 +12,7 @@ installed; otherwise it says so and skips): starts llama.cpp's server on 127.0.0
 270M — a base model that does not follow instructions — asks every question, and reports what
 the check did with its replies (generated, fallback by reason, sentences dropped) and the time.
 
-    python bench/generation.py [--rounds 3]
+    python -m bench.generation [--rounds 3]
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -32,15 +31,13 @@ from pathlib import Path
 
 import httpx
 
+from retrieval import Answer, Engine, build_index
+from retrieval.generation import Generator, LLMSettings
+from retrieval.generation.check import SentenceStream
+from retrieval.generation.prompt import build_prompt
+from tests.fakellm import FakeLLM, Reply, serve
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from tests.fakellm import FakeLLM, Reply, serve  # noqa: E402
-
-from retrieval import Answer, Engine, build_index  # noqa: E402
-from retrieval.generation import Generator, LLMSettings  # noqa: E402
-from retrieval.generation.check import SentenceStream  # noqa: E402
-from retrieval.generation.prompt import build_prompt  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 SEED = ROOT / "seeds" / "000_ebe6c6a426d89a77.txt"

@@ -12,7 +12,7 @@ checked out into a scratch worktree), one subprocess builds lexical indexes of .
 
 The trees run one after another in the same invocation, on the same machine.
 
-    .venv/bin/python bench/ranking.py [--against REV] [--cmrc DIR] [--traditional DIR]
+    .venv/bin/python -m bench.ranking [--against REV] [--cmrc DIR] [--traditional DIR]
 """
 
 from __future__ import annotations
@@ -27,11 +27,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+from bench import cmrc, traditional
 
-import cmrc  # noqa: E402
-import traditional  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LATENCY_SAMPLE = 5
 """``ask`` is timed on every LATENCY_SAMPLE-th question."""

@@ -7,7 +7,7 @@ connection), and times each from being sent to its whole answer being read. Chec
 request is answered 200 with the answer to its own question. Reports the median, the 95th
 percentile, the slowest and the wall time, and the server's peak resident memory (VmHWM).
 
-    .venv/bin/python bench/serve_load.py [--requests 200] [--model tiny|none] [--rounds 1]
+    .venv/bin/python -m bench.serve_load [--requests 200] [--model tiny|none] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -29,13 +29,11 @@ from pathlib import Path
 
 import httpx
 
+from bot.runtime import build
+from bot.settings import Settings
+from tests.tinymodel import build_tiny_model
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests")]
-
-from tests.tinymodel import build_tiny_model  # noqa: E402
-
-from bot.runtime import build  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 
 SEED = ROOT / "seeds" / "000_ebe6c6a426d89a77.txt"
 QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"

@@ -5,19 +5,16 @@ phrases: 软件 → 軟體); ids and gold labels are kept. The result is written
 repository (by default ``~/.cache/seedqa-bench/cmrc2018_dev_s2twp``) and never committed: the
 source is CC BY-SA 4.0, and this script rebuilds it.
 
-    .venv/bin/python bench/traditional.py [--cmrc DIR] [--out DIR]
+    .venv/bin/python -m bench.traditional [--cmrc DIR] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import cmrc
+from bench import cmrc
 
 DEFAULT = Path.home() / ".cache" / "seedqa-bench" / "cmrc2018_dev_s2twp"
 

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.fakellm import FakeLLM, Reply, serve
 
 from retrieval import Answer, Engine, build_index
 from retrieval.generation import GeneratedAnswer, Generator, LLMSettings
 from retrieval.generation.check import CheckedSentence
+from tests.fakellm import FakeLLM, Reply, serve
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ebe6c6a426d89a77.txt"
 QUESTION = "2016年以来阿里地区开展了多少场次教育活动？"
@@ -68,7 +68,10 @@ async def test_a_well_cited_answer_is_shown_with_its_citations(
     fake.script(Reply(GOOD, stream=stream))
     result = await generate(fake, engine.ask(QUESTION))
     assert result.generated and result.outcome == "generated"
-    assert result.text == "2016年以来，阿里地区开展各类教育活动1000场次。[1]5600名边境党员干部受到教育。[1]"
+    assert (
+        result.text
+        == "2016年以来，阿里地区开展各类教育活动1000场次。[1]5600名边境党员干部受到教育。[1]"
+    )
     assert result.citations == (1,) and result.dropped == 0
 
 
@@ -274,7 +277,9 @@ async def test_a_prompt_the_server_counts_larger_than_meant_is_not_trusted(
 async def test_a_reply_cut_at_the_token_limit_loses_its_unfinished_sentence(
     engine: Engine, fake: FakeLLM
 ) -> None:
-    fake.script(Reply("阿里地区开展各类教育活动1000场次[1]。5600名边境党员干部受到", finish="length"))
+    fake.script(
+        Reply("阿里地区开展各类教育活动1000场次[1]。5600名边境党员干部受到", finish="length")
+    )
     result = await generate(fake, engine.ask(QUESTION))
     assert result.text == "阿里地区开展各类教育活动1000场次。[1]" and result.dropped == 0
 

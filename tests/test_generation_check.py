@@ -14,7 +14,9 @@ from retrieval.generation.check import (
 )
 
 PASSAGES = [
-    Passage(1, "守边固边 共建家园", "2016年以来,阿里地区投入资金3亿元,新建385个边境自然村活动场所。"),
+    Passage(
+        1, "守边固边 共建家园", "2016年以来,阿里地区投入资金3亿元,新建385个边境自然村活动场所。"
+    ),
     Passage(2, "守边固边 共建家园", "以创建“藏西先锋·红色阿里”党建品牌为抓手,突出政治功能。"),
     Passage(3, "WHO report", "The WHO said 12.5% of the 1,200 clinics in Ngari opened in 2019."),
 ]
@@ -88,12 +90,16 @@ def test_english_names_and_numbers_must_be_found() -> None:
 def test_one_citation_at_the_end_covers_the_clauses_before_it() -> None:
     reply = "2016年以来阿里地区投入资金3亿元；新建385个边境自然村活动场所[1]。"
     kept, dropped = check_reply(reply, PASSAGES)
-    assert [s.cited for s in kept] == ["2016年以来阿里地区投入资金3亿元；新建385个边境自然村活动场所。[1]"]
+    assert [s.cited for s in kept] == [
+        "2016年以来阿里地区投入资金3亿元；新建385个边境自然村活动场所。[1]"
+    ]
     assert dropped == 0
 
 
 def test_a_marker_opening_a_line_cites_nothing() -> None:
-    echo = "[1] 《守边固边 共建家园》\n2016年以来,阿里地区投入资金3亿元。\n[2] 《守边固边 共建家园》"
+    echo = (
+        "[1] 《守边固边 共建家园》\n2016年以来,阿里地区投入资金3亿元。\n[2] 《守边固边 共建家园》"
+    )
     kept, dropped = check_reply(echo, PASSAGES)
     assert kept == [] and dropped == 3
 

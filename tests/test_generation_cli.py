@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.fakellm import FakeLLM, Reply, serve
 
 from bot.cli import main
+from tests.fakellm import FakeLLM, Reply, serve
 
 QUESTION = "2016年以来阿里地区开展了多少场次教育活动？"
 GOOD = "2016年以来，阿里地区开展各类教育活动1000场次[1]。5600名边境党员干部受到教育。[1]"
@@ -38,7 +38,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str, **environ: str) -> tuple
 
 def test_ask_json_has_the_checked_answer_beside_the_hits(workdir, fake, capsys) -> None:
     fake.script(Reply(GOOD + "阿里地区投入资金9亿元[2]。"))
-    code, out, _ = run(capsys, "ask", "-q", "--json", "--llm", fake.url, "--llm-model", "m", QUESTION)
+    code, out, _ = run(
+        capsys, "ask", "-q", "--json", "--llm", fake.url, "--llm-model", "m", QUESTION
+    )
     data = json.loads(out)
     assert code == 0 and len(data["hits"]) == 3
     assert data["answer"] == {
@@ -49,15 +51,15 @@ def test_ask_json_has_the_checked_answer_beside_the_hits(workdir, fake, capsys) 
     }
 
 
-def test_ask_text_prints_the_answer_first_then_the_numbered_passages(
-    workdir, fake, capsys
-) -> None:
+def test_ask_text_prints_the_answer_first_then_the_numbered_passages(workdir, fake, capsys) -> None:
     fake.script(Reply(GOOD))
     environ = {"SEEDQA_LLM_URL": fake.url, "SEEDQA_LLM_MODEL": "m"}
     code, out, _ = run(capsys, "ask", "-q", QUESTION, **environ)
     first, rest = out.split("\n\n", 1)
     assert code == 0
-    assert first == "2016年以来，阿里地区开展各类教育活动1000场次。[1]5600名边境党员干部受到教育。[1]"
+    assert (
+        first == "2016年以来，阿里地区开展各类教育活动1000场次。[1]5600名边境党员干部受到教育。[1]"
+    )
     assert rest.startswith("[1] 《守边固边 共建家园》")
     assert "开展各类教育活动1000场次" in rest.split("[2] ")[0]
 
@@ -68,7 +70,9 @@ def test_the_extractive_fallback_is_marked_as_such(workdir, fake, capsys) -> Non
     code, out, _ = run(capsys, "ask", "-q", QUESTION, **environ)
     first = out.split("\n\n", 1)[0]
     assert code == 0
-    assert first == "2016年以来,开展各类教育活动1000场次,5600名边境党员干部受到教育。[1]（原文摘录）"
+    assert (
+        first == "2016年以来,开展各类教育活动1000场次,5600名边境党员干部受到教育。[1]（原文摘录）"
+    )
     code, out, _ = run(capsys, "ask", "-q", "--json", QUESTION, **environ)
     answer = json.loads(out)["answer"]
     assert answer["generated"] is False and answer["citations"] == [1]
@@ -97,10 +101,16 @@ def test_without_an_llm_nothing_changes(workdir, fake, capsys) -> None:
     [
         (["--llm", "http://127.0.0.1:9/v1"], {}, "--llm-model"),
         (["--llm", "127.0.0.1:11434"], {"SEEDQA_LLM_MODEL": "m"}, "http://"),
-        (["--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"], {"SEEDQA_LLM_TIMEOUT": "soon"},
-         "SEEDQA_LLM_TIMEOUT"),
-        (["--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"], {"SEEDQA_LLM_TIMEOUT": "-1"},
-         "positive"),
+        (
+            ["--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"],
+            {"SEEDQA_LLM_TIMEOUT": "soon"},
+            "SEEDQA_LLM_TIMEOUT",
+        ),
+        (
+            ["--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"],
+            {"SEEDQA_LLM_TIMEOUT": "-1"},
+            "positive",
+        ),
     ],
 )
 def test_bad_llm_settings_are_refused_clearly(workdir, capsys, argv, environ, message) -> None:

@@ -77,7 +77,9 @@ async def test_a_base_model_never_gets_an_unchecked_sentence_shown(
                 continue
             for sentence in result.sentences:
                 cited = "\n".join(
-                    (answer.hits[n - 1].source.title or "") + "\n" + answer.hits[n - 1].paragraph.text
+                    (answer.hits[n - 1].source.title or "")
+                    + "\n"
+                    + answer.hits[n - 1].paragraph.text
                     for n in sentence.citations
                 )
                 assert supported(sentence.text, cited)

@@ -209,7 +209,7 @@ def test_an_unchanged_index_run_writes_nothing_and_loads_no_model(
 
         def load(self, model):
             loads.append(model)
-            return None
+            return
 
     again = build_index(seeds, root, models=Models())
     assert again.up_to_date and again.version == first.version and loads == ["no/such-model"]

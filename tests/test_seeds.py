@@ -103,13 +103,8 @@ def test_a_csv_row_is_a_paragraph_with_its_header(tmp_path: Path) -> None:
 def test_a_tsv_or_semicolon_file_is_read_by_its_separator(tmp_path: Path) -> None:
     (tmp_path / "a.tsv").write_text("name\trole\nAda\tengineer\n")
     (tmp_path / "b.csv").write_text("name;role\nGrace;admiral\n")
-    assert (
-        paragraphs_of(tmp_path, tmp_path / "a.tsv")[0].text == "name: Ada; role: engineer"
-    )
-    assert (
-        paragraphs_of(tmp_path, tmp_path / "b.csv")[0].text
-        == "name: Grace; role: admiral"
-    )
+    assert paragraphs_of(tmp_path, tmp_path / "a.tsv")[0].text == "name: Ada; role: engineer"
+    assert paragraphs_of(tmp_path, tmp_path / "b.csv")[0].text == "name: Grace; role: admiral"
 
 
 def test_json_records_are_paragraphs_in_the_documented_shapes(tmp_path: Path) -> None:
@@ -138,9 +133,7 @@ def test_json_records_are_paragraphs_in_the_documented_shapes(tmp_path: Path) ->
     (tmp_path / "c.jsonl").write_text(
         '{"text": "第一条。"}\n\n"第三行的一段。"\n', encoding="utf-8"
     )
-    lines = [
-        (p.text, p.source.line) for p in paragraphs_of(tmp_path, tmp_path / "c.jsonl")
-    ]
+    lines = [(p.text, p.source.line) for p in paragraphs_of(tmp_path, tmp_path / "c.jsonl")]
     assert lines == [("第一条。", 1), ("第三行的一段。", 3)]
 
 

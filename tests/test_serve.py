@@ -12,8 +12,7 @@ from bot.cli import main
 from bot.serve.app import VERSION_HEADER, create_app
 from bot.serve.chat import Reply
 from bot.serve.config import ServeConfig
-from retrieval import Engine, QuestionError, build_index, clean_question
-from retrieval import LATER_FLOOR
+from retrieval import LATER_FLOOR, Engine, QuestionError, build_index, clean_question
 from tests.encoders import CharEncoder
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -98,9 +98,7 @@ def test_a_failing_llm_gives_the_extractive_sentence_marked(
     assert body["answer"]["generated"] is False
 
 
-def test_no_request_reaches_the_llm_when_nothing_answers(
-    client: TestClient, llm: FakeLLM
-) -> None:
+def test_no_request_reaches_the_llm_when_nothing_answers(client: TestClient, llm: FakeLLM) -> None:
     body = client.post("/v1/chat/completions", json=chat("Who won the 2018 World Cup?")).json()
     assert body["choices"][0]["message"]["content"].startswith("Nothing in the documents")
     assert body["answer"] == {"text": "", "generated": False, "citations": [], "dropped": 0}

@@ -65,7 +65,10 @@ def test_a_stop_inside_brackets_or_quotes_does_not_end_the_sentence() -> None:
         "下一句。",
     ]
     quoted = "他说：“我老了。但我要去。”亚加去了。"
-    assert [quoted[a:b] for a, b in sentences(quoted)] == ["他说：“我老了。但我要去。”", "亚加去了。"]
+    assert [quoted[a:b] for a, b in sentences(quoted)] == [
+        "他说：“我老了。但我要去。”",
+        "亚加去了。",
+    ]
 
 
 def test_an_unclosed_bracket_protects_nothing() -> None:
@@ -112,7 +115,23 @@ def test_question_words_are_dropped_before_trimming(question: str, left: set[str
     # 哪一个 must not leave 一个, nor 多少名 a 名, nor 甚么 a 甚: none of it is in the text.
     got = set(asked(question))
     assert left <= got
-    assert not got & {"一个", "一", "个", "哪", "年", "何", "种", "位", "国", "几", "第", "甚", "么", "多少", "名"}
+    assert not got & {
+        "一个",
+        "一",
+        "个",
+        "哪",
+        "年",
+        "何",
+        "种",
+        "位",
+        "国",
+        "几",
+        "第",
+        "甚",
+        "么",
+        "多少",
+        "名",
+    }
 
 
 def test_a_dateline_is_not_a_term_but_the_reporter_is() -> None:

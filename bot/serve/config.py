@@ -25,6 +25,7 @@ history long enough to hold it fits many times over."""
 
 _KNOWLEDGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 
+
 def _port(value: str) -> int:
     try:
         port = int(value)

@@ -152,6 +152,8 @@ ADMINS: Setting[frozenset[int]] = Setting(
     parse=_ids,
     shown_default="nobody",
 )
+
+
 def _language(value: str) -> Language:
     value = value.strip().lower()
     if value not in ("zh", "en"):

@@ -151,9 +151,7 @@ class Outbox:
             task.cancel()
 
     @contextlib.asynccontextmanager
-    async def working(
-        self, bot: Bot, chat_id: int, message_id: int | None
-    ) -> AsyncIterator[None]:
+    async def working(self, bot: Bot, chat_id: int, message_id: int | None) -> AsyncIterator[None]:
         """A 👀 reaction on the question while the body runs, removed after; "typing…" instead
         where reactions are not allowed (a courtesy either way: failures are ignored).
 

@@ -165,8 +165,7 @@ EN = Phrases(
     open_paragraph="📄 Whole paragraph",
     this_paragraph="▶ ",
     also_in="also in:",
-    too_many_questions="I answer at most {limit} questions a message; send the other {rest} "
-    "again.",
+    too_many_questions="I answer at most {limit} questions a message; send the other {rest} again.",
     new_conversation="OK, a new conversation: your next question is read on its own.",
     new_in_group="In a group, /ask always starts a new conversation; a reply to one of my "
     "answers continues that one.",
@@ -196,4 +195,3 @@ COMMANDS: dict[Language, list[tuple[str, str]]] = {
 def phrases(language: Language) -> Phrases:
     """The phrases in ``language``."""
     return _BY_LANGUAGE[language]
-

@@ -144,9 +144,7 @@ def cited(hit: Hit, root: str, language: Language) -> Block:
     )
 
 
-def questions_messages(
-    answers: Sequence[Answer], root: str, language: Language
-) -> list[Chunk]:
+def questions_messages(answers: Sequence[Answer], root: str, language: Language) -> list[Chunk]:
     """Several questions of one message answered in one reply, each under the question."""
     blocks: list[Block] = []
     for number, answer in enumerate(answers, 1):

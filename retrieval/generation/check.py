@@ -196,8 +196,10 @@ def _number_values(text: str, strict: bool) -> set[float]:
 def _chinese_value(numeral: str) -> float | None:
     """The value of a Chinese numeral (三亿, 一千二百, 十五, 二〇二四); None if not one."""
     if all(ch in _CN_DIGITS for ch in numeral):
-        return float("".join(str(_CN_DIGITS[ch]) for ch in numeral)) if len(numeral) > 1 else (
-            float(_CN_DIGITS[numeral])
+        return (
+            float("".join(str(_CN_DIGITS[ch]) for ch in numeral))
+            if len(numeral) > 1
+            else (float(_CN_DIGITS[numeral]))
         )
     total, section, digit = 0, 0, None
     for ch in numeral:

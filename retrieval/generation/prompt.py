@@ -71,8 +71,10 @@ def _language(question: str) -> str:
 
 def _block(passage: Passage, language: str) -> str:
     title = f"《{passage.title}》" if language == "zh" else f'"{passage.title}"'
-    return f"[{passage.number}] {title}\n{passage.text}" if passage.title else (
-        f"[{passage.number}]\n{passage.text}"
+    return (
+        f"[{passage.number}] {title}\n{passage.text}"
+        if passage.title
+        else (f"[{passage.number}]\n{passage.text}")
     )
 
 

@@ -252,9 +252,7 @@ def _titled(lines: list[Line], title: str | None) -> list[Line]:
     following = any(line.text.strip() for line in lines[first + 1 :])
     if title is not None and one_line(text) != title:
         return [Line(f"# {title}", lines[first].origin, lines[first].page), *lines]
-    reads_as_title = (
-        len(text) <= _TITLE_MAX_CHARS and text[-1] not in _SENTENCE_STOPS and following
-    )
+    reads_as_title = len(text) <= _TITLE_MAX_CHARS and text[-1] not in _SENTENCE_STOPS and following
     if title is not None or reads_as_title:
         heading = replace(lines[first], text=f"# {text}")
         gap = Line("", heading.origin, heading.page)

@@ -1,8 +1,9 @@
 """Pseudo-questions made from the corpus, to measure how reliable each search leg is on it.
 
 A pseudo-question is a random stretch of about half a sentence of a random paragraph; the
-paragraph it came from is the right answer. Both legs answer every pseudo-question. Where each leg
-ranks the source paragraph becomes the weight of each rank in fusion (:mod:`retrieval.search.fusion`);
+paragraph it came from is the right answer. Both legs answer every pseudo-question. Where each
+leg ranks the source paragraph becomes the weight of each rank in fusion
+(:mod:`retrieval.search.fusion`);
 how similar the best *wrong* paragraph is, for the dense leg, becomes the similarity a dense match
 must beat to count as evidence that a question is answerable.
 

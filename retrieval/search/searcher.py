@@ -59,6 +59,7 @@ what the dense leg found. ``bench/fusion_sweep.py`` measures floors from 0 to 0.
 at their best; half the answer bar lies there. See ``docs/fusion.md``.
 """
 
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One paragraph of an answer, with the sentence that best answers the question."""
