@@ -273,7 +273,8 @@ class _Build:
 
         paragraphs = merge(documents)
         indexed = [e for e in entries if not e.reason]
-        say(f"Read {len(indexed)} seed file(s): {len(paragraphs)} paragraphs")
+        files = "1 seed file" if len(indexed) == 1 else f"{len(indexed)} seed files"
+        say(f"Read {files}: {len(paragraphs)} paragraph{'' if len(paragraphs) == 1 else 's'}")
         keys = hash64(matching_text(p) for p in paragraphs)
         # Each paragraph's row in the version before (-1: new), for both legs to reuse its work.
         old_rows = (
