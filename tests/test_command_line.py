@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import seedqa as seedqa_process
 from tests.corpus import SEED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,16 +22,19 @@ OTHER = "第四党支部共有多少名党员？"
 
 
 def environment(**extra: str) -> dict[str, str]:
-    """A clean environment for ``seedqa``: this worktree's code, offline, lexical unless told."""
-    env = {
+    """A clean environment for ``seedqa``: this worktree's code, offline, lexical unless told.
+
+    Clean rather than this process's: a user's own SEEDQA_* or locale must not change what a
+    new user meets.
+    """
+    base = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "SEEDQA_MODEL": "none",
         "HOME": os.environ.get("HOME", "/tmp"),
     }
-    env.update(extra)
+    env = seedqa_process.environment(base, **extra)
     return {k: v for k, v in env.items() if v != ""}
 
 
@@ -38,7 +42,7 @@ def seedqa(
     *argv: str, cwd: Path, stdin: str | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *argv],
+        seedqa_process.command(*argv),
         cwd=cwd,
         input=stdin,
         capture_output=True,
@@ -66,7 +70,7 @@ def test_version(workdir: Path) -> None:
 def _first_line_then_close(argv: list[str], cwd: Path) -> tuple[str, int]:
     """``seedqa ARGV 2>&1 | head -1``: read one line, close the pipe, return the exit status."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", *argv],
+        seedqa_process.command(*argv),
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -95,7 +99,7 @@ def test_a_reader_going_away_neither_aborts_the_build_nor_hides_its_outcome(
 def test_answers_nobody_reads_end_the_batch_with_a_failure(workdir: Path) -> None:
     assert seedqa("index", "-q", cwd=workdir).returncode == 0
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "ask", "--json"],
+        seedqa_process.command("ask", "--json"),
         cwd=workdir,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -201,7 +205,7 @@ def test_a_batch_shows_each_question_above_its_answer(workdir: Path) -> None:
 
 def test_json_is_utf8_whatever_the_locale(workdir: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", QUESTION, "--json"],
+        seedqa_process.command("ask", QUESTION, "--json"),
         cwd=workdir,
         capture_output=True,
         env=environment(PYTHONIOENCODING="latin-1", LC_ALL="C"),
@@ -239,7 +243,7 @@ def _terminal_session(argv: list[str], cwd: Path, typed: bytes, home: Path) -> s
     """Run ``seedqa`` with a terminal on stdin and stdout, type ``typed``, return what it showed."""
     main, secondary = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", *argv],
+        seedqa_process.command(*argv),
         cwd=cwd,
         stdin=secondary,
         stdout=secondary,
