@@ -305,9 +305,9 @@ def test_chat_refuses_an_unknown_model_and_a_conversation_without_a_question(
 def test_the_two_seams_can_be_replaced(engine: Engine) -> None:
     seen = []
 
-    def resolve(messages):
+    def resolve(engine, messages, k):
         seen.append([m.text() for m in messages])
-        return messages[0].text()  # e.g. a follow-up resolver reading the whole conversation
+        return engine.ask(messages[0].text(), k)  # e.g. an LLM rewriting the conversation
 
     def reply(answer, seeds):
         return Reply(f"{len(answer.hits)} passages", ())
@@ -535,3 +535,26 @@ def test_the_chat_answer_shows_markdown_characters_as_written(tmp_path: Path) ->
     assert r"**图书馆规定 \*借阅\* 期限为 \[30\] 天，逾期 \<罚款\> 每天一元。**" in content
     assert "`seeds/notes.txt:3`" in content and body["citations"][0]["path"] == "notes.txt"
     engine.close()
+
+
+def test_the_earlier_messages_are_the_conversation_a_follow_up_is_read_in(
+    client: TestClient,
+) -> None:
+    follow_up = "比上一年增长了多少？"
+    messages = [
+        {"role": "user", "content": "南伊乡2019年群众人均收入是多少？"},
+        {"role": "assistant", "content": "（seedqa's earlier answer）"},
+        {"role": "user", "content": follow_up},
+    ]
+    body = client.post("/v1/chat/completions", json={"model": "seedqa", "messages": messages})
+    assert body.status_code == 200
+    cited = body.json()["citations"]
+    assert cited and cited[0]["title"] == "边境一线党旗飘扬"  # the article about 南伊乡
+    # Asked alone, nothing in the documents answers it.
+    alone = client.post("/v1/chat/completions", json=chat(follow_up)).json()
+    assert alone["citations"] == []
+    # A new topic after it is answered as if asked alone.
+    switched = [*messages, {"role": "user", "content": QUESTION}]
+    topic = client.post("/v1/chat/completions", json={"model": "seedqa", "messages": switched})
+    asked_alone = client.post("/v1/chat/completions", json=chat(QUESTION))
+    assert topic.json()["citations"] == asked_alone.json()["citations"]

@@ -29,10 +29,10 @@ from .chat import (
     ChatRequest,
     Replier,
     Resolver,
+    answer_in_context,
     completion,
     completion_chunks,
     extractive_reply,
-    last_user_question,
     model_list,
 )
 from .config import ServeConfig
@@ -101,7 +101,7 @@ async def _ask(searcher: Searcher, question: str, k: int, offset: int, field: st
 def create_app(
     engine: Engine,
     config: ServeConfig,
-    resolve: Resolver = last_user_question,
+    resolve: Resolver = answer_in_context,
     reply: Replier = extractive_reply,
 ) -> FastAPI:
     """The application over ``engine``: its endpoints, the key and size guard, JSON errors."""
@@ -173,13 +173,12 @@ def create_app(
             )
         # Both seams run in a worker thread: an LLM behind either may take seconds.
         try:
-            question = await run_in_threadpool(resolve, body.messages)
+            answer = await run_in_threadpool(resolve, engine, body.messages, 3)
         except QuestionError as error:
             raise ApiError(400, str(error), param="messages", code="invalid_question") from None
-        searcher = engine.searcher
-        answer = await _ask(searcher, question, 3, 0, "messages")
-        answered = await run_in_threadpool(reply, answer, answer.info.seeds)
-        version = {VERSION_HEADER: answer.info.version}
+        info = answer.info or engine.info  # the version that answered
+        answered = await run_in_threadpool(reply, answer, info.seeds)
+        version = {VERSION_HEADER: info.version}
         if body.stream:
             return StreamingResponse(
                 completion_chunks(answered),

@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from retrieval import Answer, GeneratedAnswer, Hit, QuestionError
+from retrieval import Answer, Conversation, Dialogue, Engine, GeneratedAnswer, Hit, QuestionError
 
 from ..citations import NOTHING_FOUND, Language, citation_label, language_of, line_note, location
 from ..generated import generated_json, generated_text
@@ -33,10 +33,10 @@ __all__ = [
     "Replier",
     "Reply",
     "Resolver",
+    "answer_in_context",
     "completion",
     "completion_chunks",
     "extractive_reply",
-    "last_user_question",
     "model_list",
     "written_reply",
 ]
@@ -78,20 +78,36 @@ class ChatRequest(BaseModel):
 
 
 class Resolver(Protocol):
-    """Turns a conversation into the question to search."""
+    """Answers the last user message of a conversation, in the context of the ones before."""
 
-    def __call__(self, messages: Sequence[ChatMessage]) -> str: ...
+    def __call__(self, engine: Engine, messages: Sequence[ChatMessage], k: int) -> Answer: ...
 
 
-def last_user_question(messages: Sequence[ChatMessage]) -> str:
-    """The last user message's text; the earlier turns are not read yet.
+CONTEXT_TURNS = 3
+"""Earlier user messages read as the context of the last one (each costs one search)."""
 
-    Raises :class:`QuestionError` when no message is the user's.
+
+def answer_in_context(engine: Engine, messages: Sequence[ChatMessage], k: int) -> Answer:
+    """The last user message answered as the next turn of the conversation the earlier user
+    messages make (``seedqa chat``'s follow-up resolution: ``那普兰县呢？`` after a question
+    about 札达县); a new topic is answered as if asked alone.
+
+    The API is stateless, so the conversation is rebuilt from the messages: the last
+    ``CONTEXT_TURNS`` earlier user messages are asked again in order (one that is not a question
+    seedqa takes, empty or too long, is left out). Raises :class:`QuestionError` when no
+    message is the user's, or the last one is not a question seedqa takes.
     """
-    for message in reversed(messages):
-        if message.role == "user":
-            return message.text()
-    raise QuestionError("The conversation has no user message to answer.")
+    asked = [m.text() for m in messages if m.role == "user"]
+    if not asked:
+        raise QuestionError("The conversation has no user message to answer.")
+    dialogue = Dialogue(engine)
+    conversation = Conversation()
+    for earlier in asked[:-1][-CONTEXT_TURNS:]:
+        try:
+            conversation = dialogue.ask(conversation, earlier, k).conversation
+        except QuestionError:
+            continue
+    return dialogue.ask(conversation, asked[-1], k).answer
 
 
 @dataclass(frozen=True, slots=True)
