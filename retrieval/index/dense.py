@@ -15,7 +15,7 @@ builds it again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +64,7 @@ class DenseIndex:
         owners: I32,
         searched: faiss.Index,
         search_depth: int = GRAPH_SEARCH_DEPTH,
+        check: Callable[[], None] | None = None,
     ) -> None:
         if vectors.ndim != 2 or len(vectors) != len(owners):
             raise ValueError("one owner per vector is needed")
@@ -74,6 +75,7 @@ class DenseIndex:
         self.dimension = int(vectors.shape[1])
         self.search_depth = search_depth
         self._faiss = searched
+        self._check = check  # raises if the graph file is damaged; called before each use
 
     @classmethod
     def build(
@@ -95,7 +97,11 @@ class DenseIndex:
 
     def searching_deeper(self, depth: int) -> DenseIndex:
         """The same index, its graph searched with ``depth`` candidates (to measure the trade)."""
-        return DenseIndex(self.vectors, self.owners, self._faiss, depth)
+        return DenseIndex(self.vectors, self.owners, self._faiss, depth, self._check)
+
+    def checked(self, check: Callable[[], None]) -> DenseIndex:
+        """The same index, calling ``check`` before each search (to check its file first)."""
+        return DenseIndex(self.vectors, self.owners, self._faiss, self.search_depth, check)
 
     def __len__(self) -> int:
         return len(self.owners)
@@ -122,6 +128,8 @@ class DenseIndex:
 
     def search(self, query: F32, k: int) -> DenseMatches:
         """The ``k`` paragraphs with the most similar windows (fewer if the index holds fewer)."""
+        if self._check is not None:
+            self._check()
         total = len(self.owners)
         fetch = min(total, 2 * k)
         while fetch:
@@ -152,6 +160,8 @@ class DenseIndex:
         The windows are read from FAISS's own copy, which is in memory: the memory-mapped
         ``vectors`` would page in from disk, a read-ahead's worth for every window asked for.
         """
+        if self._check is not None:
+            self._check()
         starts = np.searchsorted(self.owners, rows, side="left")
         counts = np.searchsorted(self.owners, rows, side="right") - starts
         result = np.full(len(rows), -1.0, dtype=np.float32)
