@@ -14,6 +14,7 @@ checksums were kept has its big files checked whole at load, as before.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import weakref
@@ -26,6 +27,10 @@ import numpy.typing as npt
 
 from ..errors import IndexCorruptError
 from .arrays import ranges
+
+logger = logging.getLogger(__name__)
+
+I64 = npt.NDArray[np.int64]
 
 __all__ = ["BLOCK", "EAGER_UP_TO", "LAZY", "Verifier", "checksums", "damaged"]
 
@@ -78,6 +83,7 @@ class Verifier:
         self._blocks = {name: np.asarray(crcs, np.uint32) for name, crcs in blocks.items()}
         self._done = {name: np.zeros(len(crcs), bool) for name, crcs in self._blocks.items()}
         self._whole: set[str] = set()
+        self._bad: dict[str, IndexCorruptError] = {}  # found damaged: every later use fails
         self._lock = threading.Lock()
         self._stop = threading.Event()
         # Opened once: the blocks stay readable after a later build deletes this version.
@@ -111,9 +117,10 @@ class Verifier:
             self.require(name)
 
     def require(self, name: str, start: int = 0, stop: int | None = None) -> None:
-        """Check bytes ``start:stop`` of ``name`` (the whole file by default) before they are used."""
+        """Check bytes ``start:stop`` of ``name`` (the whole file by default) before their use."""
         if name in self._whole:
             return
+        self._refuse(name)
         crcs = self._blocks.get(name)
         if crcs is None:  # one block, or an index written before block checksums
             self._check_whole(name)
@@ -126,11 +133,12 @@ class Verifier:
         todo = first + np.flatnonzero(~self._done[name][first : last + 1])
         self._check_blocks(name, todo)
 
-    def require_items(
-        self, name: str, array: np.ndarray, starts: npt.NDArray[np.int64], stops: npt.NDArray[np.int64]
-    ) -> None:
+    def require_items(self, name: str, array: np.ndarray, starts: I64, stops: I64) -> None:
         """Check items ``starts[i]:stops[i]`` of ``array``, a memory-mapped ``.npy`` of ``name``."""
-        if name in self._whole or not len(starts):
+        if name in self._whole:
+            return
+        self._refuse(name)
+        if not len(starts):
             return
         crcs = self._blocks.get(name)
         if crcs is None:
@@ -163,10 +171,21 @@ class Verifier:
                     return
                 try:
                     self._check_blocks(name, np.asarray([block]))
-                except IndexCorruptError:
-                    break  # reported to whoever uses the block: it stays unchecked
+                except IndexCorruptError as error:
+                    logger.error("%s", error)
+                    break  # and every later use of the file fails with this error
                 except OSError:
                     return  # the version was deleted meanwhile; its users hold it mapped
+
+    def _refuse(self, name: str) -> None:
+        error = self._bad.get(name)
+        if error is not None:
+            raise IndexCorruptError(str(error))
+
+    def _fail(self, name: str) -> IndexCorruptError:
+        error = IndexCorruptError(damaged(self.folder, f"{name} does not match its checksum"))
+        self._bad[name] = error
+        return error
 
     def _check_blocks(self, name: str, blocks: npt.NDArray[np.int64]) -> None:
         if not len(blocks):
@@ -177,7 +196,7 @@ class Verifier:
             if done[block]:
                 continue
             if crc32(os.pread(fd, BLOCK, block * BLOCK), 0) != crcs[block]:
-                raise IndexCorruptError(damaged(self.folder, f"{name} does not match its checksum"))
+                raise self._fail(name)
             done[block] = True  # a lost race checks a block twice, never zero times
         if done.all():
             with self._lock:
@@ -194,13 +213,13 @@ class Verifier:
             return fd
 
     def _check_whole(self, name: str) -> None:
-        size, crc = self._sizes[name]
+        crc = self._sizes[name][1]
         whole, fd, at = 0, self._fd(name), 0
         while chunk := os.pread(fd, 1 << 22, at):
             whole = crc32(chunk, whole)
             at += len(chunk)
         if whole != crc:
-            raise IndexCorruptError(damaged(self.folder, f"{name} does not match its checksum"))
+            raise self._fail(name)
         with self._lock:
             self._whole.add(name)
 
