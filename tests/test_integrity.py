@@ -121,8 +121,8 @@ def test_damage_no_answer_has_read_is_found_in_the_background_and_then_refused(
     index = read_index(root, eager_up_to=BLOCK)
     assert index.verifier is not None
     index.verifier.in_background(eager_up_to=BLOCK).join(timeout=60)
-    with pytest.raises(IndexCorruptError, match="paragraphs.jsonl does not match its checksum"):
-        index.paragraphs[0]  # noqa: B018  # a row far from the damage, refused all the same
+    with pytest.raises(IndexCorruptError, match=r"paragraphs\.jsonl does not match its checksum"):
+        index.paragraphs[0]  # a row far from the damage, refused all the same
 
 
 def test_flat_vectors_are_checked_at_load_for_they_are_all_read_then(
@@ -134,7 +134,7 @@ def test_flat_vectors_are_checked_at_load_for_they_are_all_read_then(
     folder = root / read_manifest(root).version
     assert not (folder / GRAPH_FILE).exists()
     damage_every_block(folder / "dense.vectors.npy")
-    with pytest.raises(IndexCorruptError, match="dense.vectors.npy does not match its checksum"):
+    with pytest.raises(IndexCorruptError, match=r"dense\.vectors\.npy does not match its checksum"):
         read_index(root, eager_up_to=BLOCK)
 
 

@@ -12,7 +12,8 @@ Layout of an index folder::
         paragraphs.keys.npy  hash of each paragraph's matching text, to reuse its terms
         lexical.*.npy      the lexical leg: postings (document, count) by term
         dense.*.npy        the dense leg (window vectors, owners, window text hashes), if a
-                           model was used; dense.graph.faiss too beyond the exact bound
+                           model was used; beyond the exact bound dense.graph.faiss instead
+                           of dense.vectors.npy (the graph holds the vectors)
       cache/               vectors earlier versions dropped, by model (retrieval.lifecycle.cache)
 
 A build writes a new version beside the one in use and then replaces ``CURRENT``; a crash at any
@@ -66,8 +67,10 @@ __all__ = [
     "write_index",
 ]
 
-FORMAT = 2
-"""Version of the on-disk layout; an index of another format must be rebuilt."""
+FORMAT = 3
+"""Version of the on-disk layout; an index of a format not in ``READS`` must be rebuilt."""
+READS = (2, 3)
+"""Formats this seedqa loads: 2 also stored a graph's vectors as an array (3 keeps one copy)."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KEEP_VERSIONS = 2
@@ -279,7 +282,7 @@ def _read_manifest(folder: Path) -> Manifest:
         raise IndexCorruptError(_damaged(folder, "its manifest cannot be read")) from error
     if not isinstance(data, dict):
         raise IndexCorruptError(_damaged(folder, "its manifest cannot be read"))
-    if data.get("format") != FORMAT:
+    if data.get("format") not in READS:
         raise IndexMismatchError(
             f"The index in {folder.parent} was written by another version of seedqa "
             f"(format {data.get('format')}, this one reads {FORMAT}). Run: seedqa index --full"
