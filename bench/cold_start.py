@@ -6,10 +6,13 @@ Builds a lexical index of ``--seeds`` (default: the project's seeds) in a scratc
 ``--index`` if given and kept there (built only if it is not there yet), then runs ``seedqa ask
 QUESTION --model none`` as a new process ``--runs`` times and reports the median and slowest wall
 time: interpreter start, imports, reading the index, jieba's dictionary, the answer and its
-printing; and ``seedqa ask --check``, which checks every index file whole first. For comparison it
+printing; the load alone (``read_index`` in a new process, imports excluded); and ``seedqa ask
+--check``, which checks every index file whole first. For comparison it
 times ``python -c pass`` and ``python -c "import retrieval"`` the same way. ``--before REF`` also
 times ``seedqa ask`` with the code of that git commit (exported to a scratch folder and put first
-on ``PYTHONPATH``) on the same index, its runs taking turns with this code's.
+on ``PYTHONPATH``) on the same index, its runs taking turns with this code's; the index's manifest
+is then marked format 2, which that code reads (a lexical index's files are the same in formats 2
+and 3), without the manifest's own checksum, which format 2 did not have.
 
 The index files are in the page cache after the first run (every run reads them): the figures
 are the work of a start, not the disk's.
@@ -18,6 +21,7 @@ are the work of a start, not the disk's.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -30,6 +34,23 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "边境党员干部受到了哪些教育？"
 
 
+LOAD = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from retrieval import read_index\n"
+    "started = time.perf_counter()\n"
+    "read_index(Path(sys.argv[1]))\n"
+    "print(time.perf_counter() - started)\n"
+)
+"""The load alone, in a new process: ``read_index`` as ``seedqa ask`` calls it, imports excluded."""
+
+
+def loaded(command: list[str], code: Path) -> float:
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+    return float(out.split()[-1])
+
+
 def once(command: list[str], code: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(code)}
     started = time.perf_counter()
@@ -37,6 +58,16 @@ def once(command: list[str], code: Path) -> float:
         command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
     )
     return time.perf_counter() - started
+
+
+def as_format_2(index: Path) -> None:
+    """Mark a lexical index's manifest format 2, for the seedqa before format 3 to read it."""
+    path = index / (index / "CURRENT").read_text().strip() / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["built_with"]["dimension"] is None, "only a lexical index is the same in both"
+    data.pop("manifest_crc32", None)
+    data["format"] = data["built_with"]["format"] = 2
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def main() -> None:
@@ -72,12 +103,19 @@ def main() -> None:
             ).stdout
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
             commands[f"seedqa ask (lexical), before ({args.before})"] = (ask, old)
+            as_format_2(index)
         commands["seedqa ask (lexical)"] = (ask, ROOT)
         commands["seedqa ask --check (lexical)"] = ([*ask, "--check"], ROOT)
-        rows: dict[str, list[float]] = {name: [] for name in commands}
+        load = [sys.executable, "-c", LOAD, str(index)]
+        loads = {"read_index alone": (load, ROOT)}
+        if args.before:
+            loads[f"read_index alone, before ({args.before})"] = (load, old)
+        rows: dict[str, list[float]] = {name: [] for name in [*commands, *loads]}
         for _ in range(args.runs):  # in turns, so that a busier moment weighs on every row
             for name, (command, code) in commands.items():
                 rows[name].append(once(command, code))
+            for name, (command, code) in loads.items():
+                rows[name].append(loaded(command, code))
     print(f"{args.runs} runs each, seeds {args.seeds}")
     print("| command | median (s) | slowest (s) |")
     print("|---|---|---|")
