@@ -120,7 +120,7 @@ def main() -> None:
     print("| command | median (s) | slowest (s) |")
     print("|---|---|---|")
     for name, times in rows.items():
-        print(f"| {name} | {statistics.median(times):.2f} | {max(times):.2f} |")
+        print(f"| {name} | {statistics.median(times):.3f} | {max(times):.3f} |")
 
 
 if __name__ == "__main__":
