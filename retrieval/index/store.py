@@ -298,7 +298,6 @@ def _read_manifest(folder: Path) -> Manifest:
     return manifest
 
 
-
 def verify(folder: Path, manifest: Manifest) -> None:
     """Check that every file the manifest lists is there, whole and unchanged."""
     _verifier(folder, manifest).everything()
