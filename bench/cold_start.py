@@ -47,7 +47,10 @@ LOAD = (
 
 def loaded(command: list[str], code: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(code)}
-    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+    # In ``code``: ``python -c`` puts the working folder before PYTHONPATH.
+    out = subprocess.run(
+        command, check=True, capture_output=True, text=True, env=env, cwd=code
+    ).stdout
     return float(out.split()[-1])
 
 
