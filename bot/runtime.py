@@ -124,14 +124,15 @@ def build(
     return report, models.used
 
 
-def open_engine(settings: Settings, warn: Say, say: Say) -> Engine:
-    """An engine over the index, building the index first if there is none."""
+def open_engine(settings: Settings, warn: Say, say: Say, check: bool = False) -> Engine:
+    """An engine over the index, building the index first if there is none; ``check`` checks
+    every index file whole before it answers (else big files are checked as they are used)."""
     try:
         manifest = read_manifest(settings.index)
     except IndexNotFoundError:
         say(f"No index in {settings.index} yet: building it from {settings.seeds}")
         _, encoder = build(settings, warn, say)
-        return Engine(settings.index, encoder)
+        return Engine(settings.index, encoder, check=check)
     model = model_for_query(settings, manifest)
     by_choice = settings.model is not None and settings.model.lower() == NO_MODEL
     if model is None and manifest.model and not manifest.dense and not by_choice:
@@ -139,4 +140,4 @@ def open_engine(settings: Settings, warn: Say, say: Say) -> Engine:
             f"the index has no vectors (model {manifest.model} could not be loaded when it was "
             "built); answering from the lexical index. Run `seedqa index` once the model is there."
         )
-    return Engine(settings.index, load_model(model, warn))
+    return Engine(settings.index, load_model(model, warn), check=check)

@@ -206,3 +206,74 @@ def test_similarities_are_each_paragraphs_best_window(exact_up_to) -> None:
     scores = vectors @ query
     expected = [scores[3:6].max(), -1.0, scores[0:2].max(), scores[2]]
     assert np.allclose(got, expected, atol=1e-6)
+
+
+def test_a_graph_stores_its_vectors_once_and_gives_them_back(tmp_path: Path) -> None:
+    vectors = clustered(300)
+    graph = DenseIndex.build(vectors, np.arange(300, dtype=np.int32), exact_up_to=10)
+    graph.save(tmp_path)
+    assert not (tmp_path / "dense.vectors.npy").exists()  # only inside dense.graph.faiss
+    again = DenseIndex.load(tmp_path)
+    assert not again.exact and np.array_equal(again.vectors, vectors)
+    assert not again.vectors.flags.writeable
+    kept = again.vectors
+    del again  # the array keeps the graph that owns its memory alive
+    assert np.array_equal(kept[[0, 299]], vectors[[0, 299]])
+    for q in clustered(5, seed=3):
+        assert (
+            DenseIndex.load(tmp_path).search(q, 10).ids.tolist() == graph.search(q, 10).ids.tolist()
+        )
+
+
+def test_an_index_that_stored_a_graphs_vectors_twice_still_loads_and_updates(
+    seeds: Path, tmp_path: Path
+) -> None:
+    import json
+
+    from retrieval import read_manifest
+    from tests.encoders import CharEncoder
+
+    encoder = CharEncoder()
+    root = tmp_path / "index"
+    build_index(seeds, root, encoder, encoder.name, exact_up_to=10)
+    folder = root / read_manifest(root).version
+    assert (folder / "dense.graph.faiss").exists() and not (folder / "dense.vectors.npy").exists()
+    question = "拉孜县人才工作领导小组的组长是谁？"
+    now = [h.paragraph.id for h in Searcher(read_index(root), encoder).ask(question).hits]
+    # As format 2 wrote it: the vectors beside the graph too, and no manifest checksum.
+    dense = read_index(root).dense
+    assert dense is not None
+    vectors = dense.vectors
+    np.save(folder / "dense.vectors.npy", np.asarray(vectors))
+    path = folder / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["manifest_crc32"], data["blocks"]
+    data["format"] = data["built_with"]["format"] = 2
+    size = (folder / "dense.vectors.npy").stat().st_size
+    data["checksums"]["dense.vectors.npy"] = [size, zlib_crc(folder / "dense.vectors.npy")]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    old = read_index(root, check=True)
+    assert old.manifest.built_with.format == 2 and old.dense is not None
+    assert isinstance(old.dense.vectors, np.memmap)
+    assert [h.paragraph.id for h in Searcher(old, encoder).ask(question).hits] == now
+    (seeds / "zz-added.md").write_text("# 新增\n\n拉孜县新建的图书馆共有藏书三万册。\n", "utf-8")
+    report = build_index(seeds, root, encoder, encoder.name, exact_up_to=10)
+    assert (
+        report.paragraphs_embedded == 1
+    )  # the old vectors were reused, only the new file embedded
+    folder = root / read_manifest(root).version
+    assert read_manifest(root).built_with.format == 3
+    assert not (folder / "dense.vectors.npy").exists()
+    assert (
+        "图书馆"
+        in Searcher(read_index(root), encoder)
+        .ask("拉孜县新建的图书馆有多少藏书？")
+        .hits[0]
+        .paragraph.text
+    )
+
+
+def zlib_crc(path: Path) -> int:
+    import zlib
+
+    return zlib.crc32(path.read_bytes())

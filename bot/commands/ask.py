@@ -64,6 +64,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="at a terminal, show whole paragraphs, not just the lines around the answer "
         "(so does -v)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check every index file against its checksum before answering (without it, the "
+        "big files are checked as the answer reads them)",
+    )
 
 
 def run(call: Invocation) -> int:
@@ -72,7 +78,7 @@ def run(call: Invocation) -> int:
     single = args.question is not None and args.question != "-"
     if single:
         clean_question(args.question)  # a bad question is refused before anything loads
-    engine = runtime.open_engine(call.settings, console.warn, console.say)
+    engine = runtime.open_engine(call.settings, console.warn, console.say, check=args.check)
     if seeds_changed(call.settings.seeds, call.settings.index, engine.info.version):  # once
         console.warn(stale_warning())
     root = display_root(engine.info.seeds)

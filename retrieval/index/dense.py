@@ -8,14 +8,14 @@ Up to ``EXACT_UP_TO`` windows the search is exact (a flat index: every vector is
 2 ms a question at the bound on a 2-core machine. Beyond, flat search grows past 7 ms while an HNSW
 graph stays under 2 ms up to a million paragraphs, finding 0.98 or more of the exact top 10:
 ``bench/scale.py`` measures both, and docs/benchmarks.md ("Dense index by size") gives the figures
-behind these constants. The graph is saved with the index, and a build that only appends windows
-(new seed files whose names sort last) adds them to a copy of the previous graph; any other change
-builds it again.
+behind these constants. The graph is saved with the index, and holds the only stored copy of its
+vectors; a build that only appends windows (new seed files whose names sort last) adds them to a
+copy of the previous graph; any other change builds it again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,8 @@ GRAPH_BUILD_DEPTH = 128
 GRAPH_SEARCH_DEPTH = 512
 """HNSW's efSearch: candidates a query keeps while walking the graph (more when fetching more)."""
 GRAPH_FILE = "dense.graph.faiss"
+VECTORS_FILE = "dense.vectors.npy"
+"""The vectors of an exact index (an approximate one keeps them in its graph file only)."""
 
 F32 = npt.NDArray[np.float32]
 I32 = npt.NDArray[np.int32]
@@ -64,6 +66,7 @@ class DenseIndex:
         owners: I32,
         searched: faiss.Index,
         search_depth: int = GRAPH_SEARCH_DEPTH,
+        check: Callable[[], None] | None = None,
     ) -> None:
         if vectors.ndim != 2 or len(vectors) != len(owners):
             raise ValueError("one owner per vector is needed")
@@ -74,6 +77,7 @@ class DenseIndex:
         self.dimension = int(vectors.shape[1])
         self.search_depth = search_depth
         self._faiss = searched
+        self._check = check  # raises if the graph file is damaged; called before each use
 
     @classmethod
     def build(
@@ -95,7 +99,11 @@ class DenseIndex:
 
     def searching_deeper(self, depth: int) -> DenseIndex:
         """The same index, its graph searched with ``depth`` candidates (to measure the trade)."""
-        return DenseIndex(self.vectors, self.owners, self._faiss, depth)
+        return DenseIndex(self.vectors, self.owners, self._faiss, depth, self._check)
+
+    def checked(self, check: Callable[[], None]) -> DenseIndex:
+        """The same index, calling ``check`` before each search (to check its file first)."""
+        return DenseIndex(self.vectors, self.owners, self._faiss, self.search_depth, check)
 
     def __len__(self) -> int:
         return len(self.owners)
@@ -122,6 +130,8 @@ class DenseIndex:
 
     def search(self, query: F32, k: int) -> DenseMatches:
         """The ``k`` paragraphs with the most similar windows (fewer if the index holds fewer)."""
+        if self._check is not None:
+            self._check()
         total = len(self.owners)
         fetch = min(total, 2 * k)
         while fetch:
@@ -152,6 +162,8 @@ class DenseIndex:
         The windows are read from FAISS's own copy, which is in memory: the memory-mapped
         ``vectors`` would page in from disk, a read-ahead's worth for every window asked for.
         """
+        if self._check is not None:
+            self._check()
         starts = np.searchsorted(self.owners, rows, side="left")
         counts = np.searchsorted(self.owners, rows, side="right") - starts
         result = np.full(len(rows), -1.0, dtype=np.float32)
@@ -164,29 +176,53 @@ class DenseIndex:
         return result
 
     def save(self, folder: Path) -> None:
-        """Write the vectors, owners and (for an approximate index) the graph into ``folder``."""
-        np.save(folder / "dense.vectors.npy", self.vectors)
+        """Write the owners and the vectors into ``folder``: an approximate index's inside its
+        graph (stored once: :meth:`load` takes them from there), an exact one's as an array."""
         np.save(folder / "dense.owners.npy", self.owners)
-        if not self.exact:
+        if self.exact:
+            np.save(folder / VECTORS_FILE, self.vectors)
+        else:
             faiss.write_index(self._faiss, str(folder / GRAPH_FILE))
 
     @classmethod
     def load(cls, folder: Path) -> DenseIndex:
         """Read what :meth:`save` wrote; a flat index is filled again from the vectors.
 
-        The vectors are mapped, not read: FAISS holds its own copy, and only the windows of a
-        question's candidates are read from the file.
+        A graph's vectors are its own storage's, in memory; an index written before they were
+        stored once (format 2) also holds them as an array, which is then mapped, not read.
         """
-        vectors = np.load(folder / "dense.vectors.npy", mmap_mode="r")
         owners = np.load(folder / "dense.owners.npy")
         graph_file = folder / GRAPH_FILE
         if not graph_file.exists():
+            vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
             return cls.build(vectors, owners, exact_up_to=len(vectors))
         try:
             graph = faiss.read_index(str(graph_file))
         except RuntimeError as error:  # FAISS's own errors carry a C++ stack in the message
             raise ValueError(f"{GRAPH_FILE} cannot be read") from error
-        return cls(vectors, owners, graph)
+        if (folder / VECTORS_FILE).exists():
+            return cls(np.load(folder / VECTORS_FILE, mmap_mode="r"), owners, graph)
+        return cls(_stored(graph), owners, graph)
+
+
+class _Held:
+    """An array's memory owned by a FAISS index: the index lives as long as the array."""
+
+    def __init__(self, index: faiss.Index, interface: dict[str, object]) -> None:
+        self.index = index
+        self.__array_interface__ = interface
+
+
+def _stored(graph: faiss.Index) -> F32:
+    """The vectors an HNSW graph holds, as a read-only array over its memory (no copy)."""
+    storage: faiss.IndexFlat = faiss.downcast_index(graph.storage)  # type: ignore[attr-defined,assignment]
+    rows, dimension = int(storage.ntotal), int(storage.d)
+    if not rows:
+        return np.zeros((0, dimension), np.float32)
+    view = faiss.rev_swig_ptr(storage.get_xb(), rows * dimension).reshape(rows, dimension)
+    interface = dict(view.__array_interface__)
+    interface["data"] = (interface["data"][0], True)  # read-only: the graph searches these
+    return np.asarray(_Held(graph, interface))
 
 
 @contextmanager

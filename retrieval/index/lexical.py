@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +23,7 @@ import numpy.typing as npt
 from ..text.terms import counts_as_evidence
 from .arrays import ranges
 
-__all__ = ["LexicalIndex", "LexicalMatches", "Postings", "hash64"]
+__all__ = ["LexicalIndex", "LexicalMatches", "Postings", "PostingsCheck", "hash64"]
 
 K1 = 0.9
 """BM25 term-frequency saturation: below Lucene's 1.2, since every Chinese word also counts as its
@@ -37,6 +37,9 @@ U64 = npt.NDArray[np.uint64]
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
+
+PostingsCheck = Callable[[I64, I64], None]
+"""Checks postings ``starts[i]:stops[i]`` on disk before they are read (raises if damaged)."""
 
 
 def hash64(texts: Iterable[str]) -> U64:
@@ -182,8 +185,11 @@ class LexicalMatches:
 class LexicalIndex:
     """BM25 search over one set of postings."""
 
-    def __init__(self, postings: Postings, k1: float = K1, b: float = B) -> None:
+    def __init__(
+        self, postings: Postings, k1: float = K1, b: float = B, check: PostingsCheck | None = None
+    ) -> None:
         self.postings = postings
+        self._check = check
         self.n_docs = len(postings)
         self.k1, self.b = k1, b
         df = postings.df
@@ -235,6 +241,8 @@ class LexicalIndex:
         postings = self.postings
         starts = postings.indptr[rows]
         lengths = postings.indptr[rows + 1] - starts
+        if self._check is not None:  # the postings about to be read: checked first (integrity)
+            self._check(starts, starts + lengths)
         take = ranges(starts, lengths)
         if not len(take):
             empty = np.zeros(0, np.float32)

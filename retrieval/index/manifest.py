@@ -8,13 +8,14 @@ with a message that says to rebuild (see :func:`retrieval.index.store.read_manif
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..ingest.seeds import SeedFile
 from .record import BuildRecord, model_key
 
-__all__ = ["METHOD", "Calibration", "Manifest"]
+__all__ = ["METHOD", "Calibration", "Manifest", "unsealed"]
 
 METHOD = "bayes-fuse/1"
 """Version of the fusion method a calibration was measured for (see retrieval.search.fusion)."""
@@ -69,6 +70,8 @@ class Manifest:
     calibration: Calibration | None = None
     checksums: dict[str, list[int]] = field(default_factory=dict)
     """Size and CRC-32 of every file of the version, by name."""
+    blocks: dict[str, list[int]] = field(default_factory=dict)
+    """CRC-32 of each block of every file of more than one (see retrieval.index.integrity)."""
 
     @property
     def model(self) -> str | None:
@@ -102,8 +105,10 @@ class Manifest:
             "skipped": [entry.to_json() for entry in self.skipped],
             "calibration": self.calibration.to_json() if self.calibration else None,
             "checksums": self.checksums,
+            "blocks": self.blocks,
             "format": self.built_with.format,
         }
+        data[SEAL] = zlib.crc32(_canonical(data).encode())
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
 
     @classmethod
@@ -124,7 +129,25 @@ class Manifest:
             skipped=tuple(SeedFile.from_json(entry) for entry in data["skipped"]),
             calibration=Calibration.from_json(calibration) if calibration is not None else None,
             checksums={str(k): [int(n) for n in v] for k, v in data["checksums"].items()},
+            blocks={str(k): [int(n) for n in v] for k, v in data.get("blocks", {}).items()},
         )
+
+
+SEAL = "manifest_crc32"
+"""The manifest's own checksum: CRC-32 of the rest of it, written canonically."""
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+
+
+def unsealed(data: dict[str, Any]) -> bool:
+    """Whether a parsed manifest fails its own checksum (one written before it had one passes).
+
+    Removes the checksum from ``data``.
+    """
+    seal = data.pop(SEAL, None)
+    return seal is not None and seal != zlib.crc32(_canonical(data).encode())
 
 
 def _record(data: dict[str, Any]) -> BuildRecord:

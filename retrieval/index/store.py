@@ -12,12 +12,15 @@ Layout of an index folder::
         paragraphs.keys.npy  hash of each paragraph's matching text, to reuse its terms
         lexical.*.npy      the lexical leg: postings (document, count) by term
         dense.*.npy        the dense leg (window vectors, owners, window text hashes), if a
-                           model was used; dense.graph.faiss too beyond the exact bound
+                           model was used; beyond the exact bound dense.graph.faiss instead
+                           of dense.vectors.npy (the graph holds the vectors)
       cache/               vectors earlier versions dropped, by model (retrieval.lifecycle.cache)
 
 A build writes a new version beside the one in use and then replaces ``CURRENT``; a crash at any
 moment leaves the previous version in use, and a half-written one is never named by ``CURRENT``.
-Every file's size and CRC-32 are in the manifest and checked on load.
+Every file's size and CRC-32 (and of each block of a big one) are in the manifest, itself under a
+checksum of its own. A load checks the sizes and the small files, and the big files block by block
+as they are used (see :mod:`retrieval.index.integrity`); ``check`` checks every file whole.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ import os
 import secrets
 import shutil
 import time
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -45,9 +47,11 @@ from ..errors import (
     IndexWriteError,
 )
 from ..ingest.paragraphs import Paragraph
-from .dense import DenseIndex
-from .lexical import LexicalIndex, Postings
-from .manifest import Manifest
+from .dense import GRAPH_FILE, DenseIndex
+from .integrity import EAGER_UP_TO, Verifier, checksums
+from .integrity import damaged as _damaged
+from .lexical import LexicalIndex, Postings, PostingsCheck
+from .manifest import Manifest, unsealed
 
 __all__ = [
     "FORMAT",
@@ -63,8 +67,10 @@ __all__ = [
     "write_index",
 ]
 
-FORMAT = 2
-"""Version of the on-disk layout; an index of another format must be rebuilt."""
+FORMAT = 3
+"""Version of the on-disk layout; an index of a format not in ``READS`` must be rebuilt."""
+READS = (2, 3)
+"""Formats this seedqa loads: 2 also stored a graph's vectors as an array (3 keeps one copy)."""
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KEEP_VERSIONS = 2
@@ -74,7 +80,8 @@ KEEP_VERSIONS = 2
 class ParagraphTable:
     """The paragraphs of an index version, read from disk one at a time on demand."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, verifier: Verifier | None = None) -> None:
+        self._verifier = verifier
         self._data = (
             np.memmap(folder / "paragraphs.jsonl", dtype=np.uint8, mode="r")
             if ((folder / "paragraphs.jsonl").stat().st_size)
@@ -89,7 +96,10 @@ class ParagraphTable:
     def __getitem__(self, row: int) -> Paragraph:
         if not 0 <= row < len(self):
             raise IndexError(row)
-        raw = bytes(self._data[self._offsets[row] : self._offsets[row + 1]])
+        start, stop = int(self._offsets[row]), int(self._offsets[row + 1])
+        if self._verifier is not None:
+            self._verifier.require("paragraphs.jsonl", start, stop)
+        raw = bytes(self._data[start:stop])
         return Paragraph.from_json(json.loads(raw))
 
     def row_of(self, paragraph_id: str) -> int | None:
@@ -112,14 +122,8 @@ class StoredIndex:
     """Hash of each embedded window text, to reuse vectors in the next build."""
     paragraph_keys: npt.NDArray[np.uint64]
     """Hash of each paragraph's matching text, to reuse its terms in the next build."""
-
-
-def _crc32(path: Path) -> int:
-    crc = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            crc = zlib.crc32(chunk, crc)
-    return crc
+    verifier: Verifier | None = None
+    """What checks the version's files as they are used (None: all were checked at load)."""
 
 
 def _fsync(path: Path) -> None:
@@ -194,11 +198,14 @@ def write_index(
         if dense is not None and dense_keys is not None:
             dense.save(staging)
             np.save(staging / "dense.keys.npy", dense_keys)
-        checksums = {}
+        sizes, blocks = {}, {}
         for path in sorted(staging.iterdir()):
-            checksums[path.name] = [path.stat().st_size, _crc32(path)]
+            size, crc, crcs = checksums(path)
+            sizes[path.name] = [size, crc]
+            if crcs:
+                blocks[path.name] = crcs
             _fsync(path)
-        manifest = replace(manifest, checksums=checksums)
+        manifest = replace(manifest, checksums=sizes, blocks=blocks)
         (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
         _fsync(staging / MANIFEST)
         final = root / manifest.version
@@ -275,54 +282,85 @@ def _read_manifest(folder: Path) -> Manifest:
         raise IndexCorruptError(_damaged(folder, "its manifest cannot be read")) from error
     if not isinstance(data, dict):
         raise IndexCorruptError(_damaged(folder, "its manifest cannot be read"))
-    if data.get("format") != FORMAT:
+    if data.get("format") not in READS:
         raise IndexMismatchError(
             f"The index in {folder.parent} was written by another version of seedqa "
             f"(format {data.get('format')}, this one reads {FORMAT}). Run: seedqa index --full"
         )
     try:
-        return Manifest.from_json(data)
+        manifest = Manifest.from_json(data)
     except (KeyError, TypeError, ValueError) as error:
         # A value error names what is wrong (a calibration of another method, say).
         detail = f": {error}" if type(error) is ValueError else ""
         raise IndexCorruptError(_damaged(folder, "its manifest cannot be read" + detail)) from error
-
-
-def _damaged(folder: Path, what: str) -> str:
-    return f"The index in {folder.parent} is damaged ({what}). Run: seedqa index --full"
+    if unsealed(data):
+        raise IndexCorruptError(_damaged(folder, "its manifest does not match its own checksum"))
+    return manifest
 
 
 def verify(folder: Path, manifest: Manifest) -> None:
     """Check that every file the manifest lists is there, whole and unchanged."""
-    for name, (size, crc) in manifest.checksums.items():
-        path = folder / name
-        try:
-            actual = path.stat().st_size
-        except FileNotFoundError:
-            raise IndexCorruptError(_damaged(folder, f"{name} is missing")) from None
-        if actual != size:
-            raise IndexCorruptError(_damaged(folder, f"{name} has {actual} bytes, not {size}"))
-        if _crc32(path) != crc:
-            raise IndexCorruptError(_damaged(folder, f"{name} does not match its checksum"))
+    _verifier(folder, manifest).everything()
 
 
-def read_index(root: Path) -> StoredIndex:
-    """Load the version in use, checking every file against the manifest."""
-    return open_index(root, read_manifest(root, check=True))
+def _verifier(folder: Path, manifest: Manifest) -> Verifier:
+    return Verifier(folder, manifest.checksums, manifest.blocks)
 
 
-def open_index(root: Path, manifest: Manifest) -> StoredIndex:
-    """Load the version ``manifest`` describes, once :func:`read_manifest` has checked its files."""
+def read_index(
+    root: Path, check: bool = False, background: bool = False, eager_up_to: int = EAGER_UP_TO
+) -> StoredIndex:
+    """Load the version in use: its sizes and small files checked now, its big files as they
+    are used (see :mod:`retrieval.index.integrity`); every file whole first with ``check``.
+
+    ``background`` also checks the big files' remaining blocks in a thread, so that a
+    long-running process hears of damage it has not used yet.
+    """
+    manifest = read_manifest(root)
+    folder = root / manifest.version
+    verifier = _verifier(folder, manifest)
+    if check:
+        verifier.everything()
+        return open_index(root, manifest)
+    verifier.cheap(eager_up_to)
+    index = open_index(root, manifest, verifier)
+    if background:
+        verifier.in_background(eager_up_to)
+    return index
+
+
+def open_index(root: Path, manifest: Manifest, verifier: Verifier | None = None) -> StoredIndex:
+    """Load the version ``manifest`` describes, once its files are checked (by
+    :func:`read_manifest`) or with the ``verifier`` that checks them as they are used."""
     folder = root / manifest.version
     try:
-        paragraphs = ParagraphTable(folder)
+        paragraphs = ParagraphTable(folder, verifier)
         postings = Postings.load(folder)
-        lexical = LexicalIndex(postings)
+        lexical = LexicalIndex(postings, check=_postings_check(verifier, postings))
         dense = DenseIndex.load(folder) if manifest.dense else None
+        if dense is not None and verifier is not None:
+            if dense.exact:  # every vector went into the flat index just now
+                verifier.require("dense.vectors.npy")
+            else:  # the graph holds the vectors searched; the .npy serves builds, which check it
+                dense = dense.checked(lambda: verifier.require(GRAPH_FILE))
         keys = np.load(folder / "dense.keys.npy") if manifest.dense else None
         paragraph_keys = np.load(folder / "paragraphs.keys.npy")
     except (OSError, ValueError) as error:
         raise IndexCorruptError(_damaged(folder, str(error))) from error
     if len(paragraphs) != manifest.paragraphs or len(postings) != manifest.paragraphs:
         raise IndexCorruptError(_damaged(folder, "its files disagree on the number of paragraphs"))
-    return StoredIndex(folder, manifest, paragraphs, postings, lexical, dense, keys, paragraph_keys)
+    return StoredIndex(
+        folder, manifest, paragraphs, postings, lexical, dense, keys, paragraph_keys, verifier
+    )
+
+
+def _postings_check(verifier: Verifier | None, postings: Postings) -> PostingsCheck | None:
+    """What checks the postings of some terms before a search reads them."""
+    if verifier is None:
+        return None
+
+    def check(starts: npt.NDArray[np.int64], stops: npt.NDArray[np.int64]) -> None:
+        verifier.require_items("lexical.doc_ids.npy", postings.doc_ids, starts, stops)
+        verifier.require_items("lexical.counts.npy", postings.counts, starts, stops)
+
+    return check

@@ -47,12 +47,18 @@ class Context:
 class Engine:
     """Answers questions from the current version of an index folder."""
 
-    def __init__(self, root: Path, encoder: Encoder | None = None, watch: bool = True) -> None:
-        """Load the current version; with ``watch``, follow the folder from a background thread."""
+    def __init__(
+        self, root: Path, encoder: Encoder | None = None, watch: bool = True, check: bool = False
+    ) -> None:
+        """Load the current version; with ``watch``, follow the folder from a background thread.
+
+        The version's big files are checked as they are used, and with ``watch`` in the
+        background too; with ``check``, every file whole before the first answer.
+        """
         self.root = root
         self.encoder = encoder
         self._lock = threading.Lock()
-        self._searcher = Searcher(read_index(root), encoder)
+        self._searcher = Searcher(read_index(root, check=check, background=watch), encoder)
         self._refused: str | None = None  # a version that failed to load, not tried again
         self._stop = threading.Event()
         if watch:
@@ -94,7 +100,8 @@ class Engine:
                 version = current_version(self.root)
                 if version is None or version == self.version:
                     return False
-                index = read_index(self.root)
+                # Off the answering path: a damaged new version is refused before it answers.
+                index = read_index(self.root, check=True)
                 version = index.manifest.version
                 self._check_model(index)  # before the searcher's own, blunter check
                 searcher = Searcher(index, self.encoder)
@@ -127,6 +134,9 @@ class Engine:
     def close(self) -> None:
         """Stop following the folder (the engine still answers from the version it holds)."""
         self._stop.set()
+        verifier = self._searcher.index.verifier
+        if verifier is not None:
+            verifier.stop()  # blocks not reached yet are still checked as they are used
 
     def ask(self, question: str, k: int = 3, offset: int = 0, abstain: bool = True) -> Answer:
         """Answer from the current version (see :meth:`Searcher.ask`)."""
