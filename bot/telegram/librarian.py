@@ -31,6 +31,7 @@ from retrieval import (
 from .. import runtime
 from ..chat import understood_line
 from ..citations import Language, language_of
+from ..console import count
 from ..settings import Settings
 from .admission import Admission, Kind
 from .config import BotConfig
@@ -313,6 +314,8 @@ class Librarian:
                 text = say.reindex_done.format(
                     files=report.files,
                     paragraphs=report.paragraphs,
+                    files_counted=count(report.files, "file"),
+                    paragraphs_counted=count(report.paragraphs, "paragraph"),
                     mode=say.mode_hybrid if report.mode == "hybrid" else say.mode_lexical,
                     seconds=report.seconds,
                     version=self.engine.info.version,

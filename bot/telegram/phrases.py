@@ -128,7 +128,7 @@ EN = Phrases(
     "replies to its messages. For @{bot} QUESTION to be answered, turn privacy mode off with "
     "@BotFather's /setprivacy, or make the bot an admin of the group.\n\n"
     "/about what is in the library",
-    about="Library: {files} files, {paragraphs} paragraphs\n"
+    about="Library: {files_counted}, {paragraphs_counted}\n"
     "Model: {model} ({mode})\n"
     "Built: {built}\n"
     "Index version: {version}",
@@ -147,7 +147,7 @@ EN = Phrases(
     reindex_started="Rebuilding the index from the seeds folder; questions are still answered "
     "meanwhile…",
     reindex_busy="The index is being rebuilt already; please wait.",
-    reindex_done="Index rebuilt: {files} files, {paragraphs} paragraphs ({mode}) in {seconds:.1f} "
+    reindex_done="Index rebuilt: {files_counted}, {paragraphs_counted} ({mode}) in {seconds:.1f} "
     "s. Now answering from version {version}.",
     reindex_fresh="Nothing changed in the seeds folder; the index is up to date.",
     reindex_failed="The rebuild failed: {error}\nStill answering from the previous index "

@@ -29,6 +29,7 @@ from retrieval import (
 )
 
 from ..citations import Language, citation_label, line_note, location
+from ..console import count
 from ..generated import generated_text
 from .keyboards import deep_link
 from .markup import Block, Chunk, Run, paginate
@@ -247,6 +248,8 @@ def about_messages(info: IndexInfo, language: Language, admin: bool) -> list[Chu
     text = say.about.format(
         files=len(info.files),
         paragraphs=info.paragraphs,
+        files_counted=count(len(info.files), "file"),
+        paragraphs_counted=count(info.paragraphs, "paragraph"),
         model=info.model_name or say.no_model,
         mode=say.mode_hybrid if info.mode == "hybrid" else say.mode_lexical,
         built=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(info.built_at)),

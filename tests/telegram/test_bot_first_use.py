@@ -55,7 +55,7 @@ async def test_about_names_the_model_not_the_servers_paths_and_files_only_to_adm
     await start_bot(settings=settings, engine=engine, admins=frozenset({7}))
     anyone = await fake.reply(fake.message("/about", language="en"))
     assert f"Model: {tiny_model.name} (hybrid" in anyone.text
-    assert "1 files, 27 paragraphs" in anyone.text and "Built: 20" in anyone.text
+    assert "1 file, 27 paragraphs" in anyone.text and "Built: 20" in anyone.text
     assert "/" not in anyone.text.replace("/about", "")  # no path of the server's, of any kind
     assert SEED.name not in anyone.text
     admin = await fake.reply(fake.message("/about", user_id=7, language="en"))

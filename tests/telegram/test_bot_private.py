@@ -128,7 +128,7 @@ async def test_start_help_and_about(fake: FakeBotAPI, bot) -> None:
     help_ = await fake.reply(fake.message("/help"))
     assert f"@{USERNAME}" in help_.text and "/ask" in help_.text
     about = await fake.reply(fake.message("/about", language="en"))
-    assert "1 files, 27 paragraphs" in about.text
+    assert "1 file, 27 paragraphs" in about.text
     assert "000_ebe6c6a426d89a77.txt" not in about.text  # file names are for admins only
     assert "word search only" in about.text
 
