@@ -72,14 +72,17 @@ def test_gbk_text_with_traditional_characters_is_still_gbk(tmp_path: Path) -> No
     assert index.paragraphs[0].text == text
 
 
-def write_pdf(path: Path, pages: list[list[str]]) -> None:
-    """A PDF whose pages hold these lines, in a Chinese font (with a text layer)."""
+def write_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> None:
+    """A PDF whose pages hold these lines, in a Chinese font (with a text layer); ``title`` in
+    its metadata (reportlab writes 'untitled' otherwise)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     pdf = canvas.Canvas(str(path))
+    if title is not None:
+        pdf.setTitle(title)
     for lines in pages:
         pdf.setFont("STSong-Light", 11)
         for number, line in enumerate(lines):

@@ -6,6 +6,7 @@ import pytest
 
 from retrieval import Searcher, build_index, read_index
 from retrieval.ingest.paragraphs import is_sentence_end, parse
+from tests.test_formats import write_pdf
 
 
 def test_every_paragraph_carries_its_articles_bylines(seed_text: str) -> None:
@@ -97,23 +98,6 @@ def test_a_newspaper_page_is_read_by_the_newspaper_rules_whatever_its_suffix(
     assert not reads_as_markdown("第一行。\n\n第二行。", ".txt")  # plain text: the text rules
 
 
-def write_titled_pdf(path: Path, pages: list[list[str]], title: str | None) -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    pdf = canvas.Canvas(str(path))
-    if title is not None:
-        pdf.setTitle(title)
-    for lines in pages:
-        pdf.setFont("STSong-Light", 11)
-        for number, line in enumerate(lines):
-            pdf.drawString(60, 780 - 18 * number, line)
-        pdf.showPage()
-    pdf.save()
-
-
 PAGES = [
     ["拉孜县图书馆年度报告", "拉孜县新建的图书馆共有藏书三万册。", "少儿阅览室有一百二十个座位。"],
     ["图书馆每周举办两次读书会。", "参加人数累计达到五千人次。"],
@@ -128,7 +112,7 @@ def test_a_pdf_is_titled_by_its_first_heading_or_metadata_and_numbered_by_page(
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    write_titled_pdf(seeds / "report.pdf", PAGES, title)
+    write_pdf(seeds / "report.pdf", PAGES, title)
     build_index(seeds, tmp_path / "index", None, None)
     searcher = Searcher(read_index(tmp_path / "index"))
     books = searcher.ask("图书馆共有藏书多少册？").hits[0]
@@ -144,7 +128,7 @@ def test_a_pdf_is_titled_by_its_first_heading_or_metadata_and_numbered_by_page(
 def test_a_metadata_title_not_in_the_text_titles_the_article(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    write_titled_pdf(seeds / "r.pdf", [["拉孜县新建的图书馆共有藏书三万册。"]], "年度报告")
+    write_pdf(seeds / "r.pdf", [["拉孜县新建的图书馆共有藏书三万册。"]], "年度报告")
     build_index(seeds, tmp_path / "index", None, None)
     hit = Searcher(read_index(tmp_path / "index")).ask("图书馆共有藏书多少册？").hits[0]
     assert (hit.source.title, hit.source.ordinal, hit.source.page) == ("年度报告", 1, 1)
@@ -158,7 +142,7 @@ def test_pypdf_warnings_about_a_damaged_file_stay_out_of_the_terminal(
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    write_titled_pdf(seeds / "r.pdf", [["拉孜县新建的图书馆共有藏书三万册。"]], None)
+    write_pdf(seeds / "r.pdf", [["拉孜县新建的图书馆共有藏书三万册。"]], None)
     data = (seeds / "r.pdf").read_bytes()
     (seeds / "broken.pdf").write_bytes(data.replace(b"%%EOF", b""))  # pypdf: EOF marker not found
     done = subprocess.run(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ from telegram import Message
 
 from retrieval import Conversation, Dialogue, Engine, Reply
 
-from ..errors import ConfigError
+from .feedback import open_database
 from .request import Request
 
 __all__ = ["CHAT", "KEEP_DAYS", "MAX_ROWS", "ConversationStore", "Conversations"]
@@ -66,17 +65,7 @@ class ConversationStore:
         max_rows: int = MAX_ROWS,
     ) -> None:
         """``max_age``: seconds after which a chat's running conversation is over."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("pragma journal_mode=wal")
-            self._db.execute("pragma synchronous=normal")
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise ConfigError(
-                f"Cannot open the bot's database {path}: {error}. Choose a writable folder "
-                "with --data."
-            ) from error
+        self._db = open_database(path, _SCHEMA)
         self.max_age = max_age
         self._keep = keep
         self._max_rows = max_rows

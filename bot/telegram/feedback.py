@@ -53,21 +53,27 @@ class Asked:
     question: str
 
 
+def open_database(path: Path, schema: str) -> sqlite3.Connection:
+    """A connection to the bot's SQLite file with ``schema`` created, shareable across threads;
+    a :class:`ConfigError` that names the folder when it cannot be opened."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("pragma journal_mode=wal")
+        db.execute("pragma synchronous=normal")
+        db.executescript(schema)
+    except (OSError, sqlite3.Error) as error:
+        raise ConfigError(
+            f"Cannot open the bot's database {path}: {error}. Choose a writable folder with --data."
+        ) from error
+    return db
+
+
 class FeedbackStore:
     """Questions and votes in one SQLite file."""
 
     def __init__(self, path: Path) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("pragma journal_mode=wal")
-            self._db.execute("pragma synchronous=normal")
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise ConfigError(
-                f"Cannot open the bot's database {path}: {error}. Choose a writable folder "
-                "with --data."
-            ) from error
+        self._db = open_database(path, _SCHEMA)
         self.path = path
         self._lock = threading.Lock()
 
