@@ -258,10 +258,13 @@ def supported(sentence: str, evidence: str | _Evidence) -> bool:
         }
     if not names <= source_words:
         return False
-    words = [
+    words = [  # numbers were checked by value above, whatever their spelling (3亿 or 300000000)
         word
         for word in terms(sentence)
-        if not is_bigram(word) and word not in STOPWORDS and word not in _META_WORDS
+        if not is_bigram(word)
+        and word not in STOPWORDS
+        and word not in _META_WORDS
+        and not any(ch.isdigit() for ch in word)
     ]
     if not words:
         return False  # nothing to support: "是的[1]" says nothing the passage could back
