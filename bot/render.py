@@ -9,7 +9,7 @@ from retrieval import Answer, Hit
 
 from .citations import NOTHING_FOUND, Language, citation_label, language_of, line_note, location
 
-__all__ = ["AROUND", "answer_json", "answer_text", "dumps"]
+__all__ = ["AROUND", "answer_json", "answer_text", "dumps", "place"]
 
 
 AROUND = 80
@@ -90,19 +90,28 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
         "coverage": round(hit.coverage, 4),
         "similarity": None if hit.similarity is None else round(hit.similarity, 4),
         "source": {
-            "path": source.path,
-            "line": source.line,
-            "highlight_line": hit.highlight_line,
-            "title": source.title,
-            "section": source.section,
+            **place(hit),
             "sections": list(source.sections),
             "kicker": source.kicker,
             "subtitle": source.subtitle,
-            "ordinal": source.ordinal,
-            "page": source.page,
             "bylines": list(source.bylines),
         },
         "also_in": [{"path": s.path, "line": s.line} for s in hit.paragraph.sources[1:]],
+    }
+
+
+def place(hit: Hit) -> dict[str, Any]:
+    """Where a passage stands, as every JSON front-end cites it: file, line, the answering
+    sentence's line, article, section, paragraph number and page."""
+    source = hit.source
+    return {
+        "path": source.path,
+        "line": source.line,
+        "highlight_line": hit.highlight_line,
+        "title": source.title,
+        "section": source.section,
+        "ordinal": source.ordinal,
+        "page": source.page,
     }
 
 

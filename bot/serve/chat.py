@@ -25,6 +25,7 @@ from retrieval import Answer, Conversation, Dialogue, Engine, GeneratedAnswer, H
 
 from ..citations import NOTHING_FOUND, Language, citation_label, language_of, line_note, location
 from ..generated import generated_json, generated_text
+from ..render import place
 
 __all__ = [
     "MODEL_ID",
@@ -143,13 +144,7 @@ def citation(hit: Hit, root: str, language: Language) -> dict[str, Any]:
         "index": hit.rank,
         "label": citation_label(source, language),
         "location": location(source, root),
-        "path": source.path,
-        "line": source.line,
-        "highlight_line": hit.highlight_line,
-        "title": source.title,
-        "section": source.section,
-        "ordinal": source.ordinal,
-        "page": source.page,
+        **place(hit),
         "id": hit.paragraph.id,
         "quote": hit.highlight_text,
     }

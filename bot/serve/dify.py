@@ -27,6 +27,7 @@ from typing import Any
 from retrieval import LATER_FLOOR, Answer, Hit
 
 from ..citations import citation_label, language_of, location
+from ..render import place
 
 __all__ = ["MAX_TOP_K", "evidence", "records"]
 
@@ -63,13 +64,7 @@ def records(
             continue
         source = hit.source
         metadata: dict[str, Any] = {
-            "path": source.path,
-            "line": source.line,
-            "highlight_line": hit.highlight_line,
-            "title": source.title,
-            "section": source.section,
-            "ordinal": source.ordinal,
-            "page": source.page,
+            **place(hit),
             "citation": f"{citation_label(source, language)} — {location(source, root)}",
             "highlight": hit.highlight_text,
             "id": hit.paragraph.id,
