@@ -101,7 +101,7 @@ def answer_in_context(engine: Engine, messages: Sequence[ChatMessage], k: int) -
     asked = [m.text() for m in messages if m.role == "user"]
     if not asked:
         raise QuestionError("The conversation has no user message to answer.")
-    dialogue = Dialogue(engine)
+    dialogue = Dialogue(engine.searcher)  # one version for the whole request, whatever reloads
     conversation = Conversation()
     for earlier in asked[:-1][-CONTEXT_TURNS:]:
         try:
