@@ -11,6 +11,13 @@ chat and message (message 0: the chat's running conversation), each a
 :class:`~retrieval.Conversation` as JSON — a few turns, by the conversation's own bound. Rows
 older than :data:`KEEP_DAYS`, and the oldest past :data:`MAX_ROWS`, are deleted as new ones come.
 What users asked is in those rows, so nothing here logs it.
+
+Updates are handled concurrently, so two locks per chat keep a turn from reading a context
+before it is kept. A private chat's turns are taken one at a time (:meth:`Conversations.turn`):
+a second message sent while the first is being answered waits for that answer, and is then read
+as its follow-up, as the person who typed it meant. In any chat an answer is sent and kept with
+nothing read in between (:meth:`Conversations.send`): a reply that comes the moment the answer
+is out finds it kept.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import Executor
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from telegram import Message
@@ -173,10 +182,26 @@ class Conversations:
         self.store = store
         self._dialogue = Dialogue(engine)
         self._pool = pool
+        # a lock per chat while it is in use, gone when nobody holds or awaits it
+        self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._sends: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    @asynccontextmanager
+    async def turn(self, request: Request) -> AsyncIterator[None]:
+        """Hold a private chat's conversation from reading its context to keeping the answer.
+
+        In a group nothing is held: there a turn's context is the answer it replies to."""
+        if not request.private:
+            yield
+            return
+        async with _lock(self._turns, request.chat):
+            yield
 
     async def ask(self, request: Request, question: str, k: int) -> Reply:
         """Answer ``question`` (already cleaned) as the next turn of the request's conversation:
         in its context when it reads as a follow-up, alone otherwise (see :class:`Dialogue`)."""
+        async with _lock(self._sends, request.chat):
+            pass  # an answer being sent now is kept before this turn reads its context
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._ask, request, question, k)
 
@@ -184,15 +209,23 @@ class Conversations:
         conversation = self.store.context(request.chat, request.replied_to, request.private)
         return self._dialogue.ask(conversation, question, k)
 
-    async def remember(self, request: Request, sent: Sequence[Message], reply: Reply) -> None:
-        """Keep the conversation the answer ended, under the messages it was sent as."""
-        if not sent:
-            return  # the chat could not be written to: there is no answer to reply to
-        chat = sent[0].chat_id  # a migrated group's new id
-        messages = [message.message_id for message in sent]
-        await asyncio.to_thread(
-            self.store.remember, chat, messages, reply.conversation, request.private
-        )
+    async def send(
+        self,
+        request: Request,
+        reply: Reply,
+        send: Callable[[], Awaitable[Sequence[Message]]],
+    ) -> Sequence[Message]:
+        """Send the answer (``send``) and keep the conversation it ended under the messages it
+        was sent as, before any turn in the chat reads its context."""
+        async with _lock(self._sends, request.chat):
+            sent = await send()
+            if sent:  # else the chat could not be written to: there is no answer to reply to
+                chat = sent[0].chat_id  # a migrated group's new id
+                messages = [message.message_id for message in sent]
+                await asyncio.to_thread(
+                    self.store.remember, chat, messages, reply.conversation, request.private
+                )
+        return sent
 
     async def forget(self, chat: int) -> None:
         """Forget a chat's conversations (``/new``)."""
@@ -201,3 +234,10 @@ class Conversations:
     def close(self) -> None:
         """Close the database."""
         self.store.close()
+
+
+def _lock(locks: weakref.WeakValueDictionary[int, asyncio.Lock], chat: int) -> asyncio.Lock:
+    lock = locks.get(chat)
+    if lock is None:
+        lock = locks[chat] = asyncio.Lock()
+    return lock

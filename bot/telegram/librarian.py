@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
 
-from telegram import Bot, BotCommand, InlineQueryResultArticle, Message
+from telegram import Bot, BotCommand, InlineQueryResultArticle
 from telegram.error import TelegramError
 
 from retrieval import (
@@ -24,6 +24,7 @@ from retrieval import (
     Engine,
     Generator,
     QuestionError,
+    Reply,
     SeedQAError,
     clean_question,
 )
@@ -148,29 +149,8 @@ class Librarian:
             )
             return
         started = time.perf_counter()
-        if self.generator is not None:
-            async with self.outbox.working(request.bot, request.chat, request.message):
-                # in the context of the exchange it follows up, if any (see conversations.py)
-                reply = await self.conversations.ask(request, question, PAGE)
-                answer = real_files_first(reply.answer, self.settings.seeds)
-                # as searched: "more" pages through the question as understood
-                question_id = await self._store(request, reply.understood_as)
-                sent = await self._write(
-                    request, answer, question_id, language, understood_line(reply), self.generator
-                )
-        else:
-            async with self.outbox.typing(request.bot, request.chat):
-                reply = await self.conversations.ask(request, question, PAGE)
-                answer = real_files_first(reply.answer, self.settings.seeds)
-                question_id = await self._store(request, reply.understood_as)
-            sent = await self.outbox.send(
-                request.bot,
-                request.chat,
-                answer_messages(answer, _root(answer), language, understood_line(reply)),
-                answer_keyboard(question_id, answer, 0, PAGE, language),
-                request.message,
-            )
-        await self.conversations.remember(request, sent, reply)
+        async with self.conversations.turn(request):  # a private chat's turns, one at a time
+            reply, answer, question_id = await self._reply(request, question, language)
         logger.info(
             "Answered question %d in chat %s: %d passages (%s%s) in %.0f ms",
             question_id,
@@ -181,26 +161,43 @@ class Librarian:
             (time.perf_counter() - started) * 1000,
         )
 
-    async def _write(
-        self,
-        request: Request,
-        answer: Answer,
-        question_id: int,
-        language: Language,
-        understood: str | None,
-        generator: Generator,
-    ) -> list[Message]:
-        """Send a checked written answer, streamed into a draft first in a private chat."""
+    async def _reply(
+        self, request: Request, question: str, language: Language
+    ) -> tuple[Reply, Answer, int]:
+        """Answer one question as the next turn of its conversation, send it, and keep the
+        conversation the answer ended under the messages it was sent as."""
         bot, chat = request.bot, request.chat
-        draft = request.message if request.private else None
-        generated = await written(generator, answer, bot, chat, draft)
-        return await self.outbox.send(
-            bot,
-            chat,
-            generated_messages(generated, answer, _root(answer), language, understood),
-            answer_keyboard(question_id, answer, 0, PAGE, language),
-            request.message,
-        )
+        if self.generator is not None:
+            async with self.outbox.working(bot, chat, request.message):
+                # in the context of the exchange it follows up, if any (see conversations.py)
+                reply = await self.conversations.ask(request, question, PAGE)
+                answer = real_files_first(reply.answer, self.settings.seeds)
+                # as searched: "more" pages through the question as understood
+                question_id = await self._store(request, reply.understood_as)
+                draft = request.message if request.private else None  # streamed into a draft
+                generated = await written(self.generator, answer, bot, chat, draft)
+                chunks = generated_messages(
+                    generated, answer, _root(answer), language, understood_line(reply)
+                )
+                keyboard = answer_keyboard(question_id, answer, 0, PAGE, language)
+                await self.conversations.send(
+                    request,
+                    reply,
+                    lambda: self.outbox.send(bot, chat, chunks, keyboard, request.message),
+                )
+        else:
+            async with self.outbox.typing(bot, chat):
+                reply = await self.conversations.ask(request, question, PAGE)
+                answer = real_files_first(reply.answer, self.settings.seeds)
+                question_id = await self._store(request, reply.understood_as)
+            chunks = answer_messages(answer, _root(answer), language, understood_line(reply))
+            keyboard = answer_keyboard(question_id, answer, 0, PAGE, language)
+            await self.conversations.send(
+                request,
+                reply,
+                lambda: self.outbox.send(bot, chat, chunks, keyboard, request.message),
+            )
+        return reply, answer, question_id
 
     async def _answer_each(
         self, request: Request, lines: Sequence[str], language: Language

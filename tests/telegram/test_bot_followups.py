@@ -33,6 +33,14 @@ async def test_a_follow_up_in_a_private_chat_is_read_in_context_and_says_how(
     assert any("受教育2120人次" in bold for bold in follow_up.bold())
 
 
+async def test_a_follow_up_sent_before_the_answer_came_waits_for_it(fake: FakeBotAPI, bot) -> None:
+    # both arrive in one batch of updates, which the bot handles concurrently
+    first, second = fake.message(TRAINING), fake.message(EDUCATED)
+    follow_up = await fake.reply(second)
+    assert follow_up.text.splitlines()[0] == UNDERSTOOD
+    assert any("32期" in bold for bold in (await fake.reply(first)).bold())
+
+
 async def test_a_new_topic_and_an_unanswerable_follow_up_are_answered_alone(
     fake: FakeBotAPI, bot
 ) -> None:
