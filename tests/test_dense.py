@@ -231,6 +231,7 @@ def test_an_index_that_stored_a_graphs_vectors_twice_still_loads_and_updates(
     import json
 
     from retrieval import read_manifest
+    from retrieval.index.store import FORMAT
     from tests.encoders import CharEncoder
 
     encoder = CharEncoder()
@@ -249,6 +250,8 @@ def test_an_index_that_stored_a_graphs_vectors_twice_still_loads_and_updates(
     data = json.loads(path.read_text(encoding="utf-8"))
     del data["manifest_crc32"], data["blocks"]
     data["format"] = data["built_with"]["format"] = 2
+    (folder / "dense.spans.npy").unlink()  # and without the windows' spans (before format 4)
+    del data["checksums"]["dense.spans.npy"]
     size = (folder / "dense.vectors.npy").stat().st_size
     data["checksums"]["dense.vectors.npy"] = [size, zlib_crc(folder / "dense.vectors.npy")]
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -262,8 +265,10 @@ def test_an_index_that_stored_a_graphs_vectors_twice_still_loads_and_updates(
         report.paragraphs_embedded == 1
     )  # the old vectors were reused, only the new file embedded
     folder = root / read_manifest(root).version
-    assert read_manifest(root).built_with.format == 3
+    assert read_manifest(root).built_with.format == FORMAT
     assert not (folder / "dense.vectors.npy").exists()
+    spans = read_index(root).dense_spans  # every paragraph cut again, no vector embedded again
+    assert spans is not None and len(spans) == len(read_index(root).dense or ())
     assert (
         "图书馆"
         in Searcher(read_index(root), encoder)

@@ -175,6 +175,21 @@ class DenseIndex:
         result[has] = np.maximum.reduceat(similar, np.cumsum(counts[has]) - counts[has])
         return result
 
+    def windows_of(self, row: int) -> range:
+        """The windows of the paragraph at ``row`` (positions in ``owners``), in text order."""
+        start = int(np.searchsorted(self.owners, row, side="left"))
+        return range(start, int(np.searchsorted(self.owners, row, side="right")))
+
+    def window_similarities(self, query: F32, windows: range) -> F32:
+        """Each of ``windows``'s similarity to the query, read from FAISS's copy (see
+        :meth:`similarities`)."""
+        if self._check is not None:
+            self._check()
+        if not len(windows):
+            return np.zeros(0, np.float32)
+        found = self._faiss.reconstruct_n(windows.start, len(windows))
+        return np.asarray(found @ query.astype(np.float32), dtype=np.float32)
+
     def save(self, folder: Path) -> None:
         """Write the owners and the vectors into ``folder``: an approximate index's inside its
         graph (stored once: :meth:`load` takes them from there), an exact one's as an array."""

@@ -111,8 +111,9 @@ class Reuse:
 
 def reuse(old: BuildRecord, new: BuildRecord) -> Reuse:
     """What an index built as ``old`` offers to a build or a search done as ``new``."""
-    # Formats 2 and 3 hold the same terms and vectors (3 stores a graph's vectors once).
-    same_format = old.format == new.format or {old.format, new.format} == {2, 3}
+    # Formats 2 to 4 hold the same terms and vectors (3 stores a graph's vectors once, 4 adds
+    # the windows' spans, which a build cuts again where the version before has none).
+    same_format = old.format == new.format or {old.format, new.format} <= {2, 3, 4}
     model = old.model == new.model
     questions = model and old.dense and new.dense and old.dimension == new.dimension
     vectors = (

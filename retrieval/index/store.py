@@ -11,7 +11,7 @@ Layout of an index folder::
         paragraphs.offsets.npy, paragraphs.ids.npy
         paragraphs.keys.npy  hash of each paragraph's matching text, to reuse its terms
         lexical.*.npy      the lexical leg: postings (document, count) by term
-        dense.*.npy        the dense leg (window vectors, owners, window text hashes), if a
+        dense.*.npy        the dense leg (window vectors, owners, text hashes, spans), if a
                            model was used; beyond the exact bound dense.graph.faiss instead
                            of dense.vectors.npy (the graph holds the vectors)
       cache/               vectors earlier versions dropped, by model (retrieval.lifecycle.cache)
@@ -67,10 +67,12 @@ __all__ = [
     "write_index",
 ]
 
-FORMAT = 3
+FORMAT = 4
 """Version of the on-disk layout; an index of a format not in ``READS`` must be rebuilt."""
-READS = (2, 3)
-"""Formats this seedqa loads: 2 also stored a graph's vectors as an array (3 keeps one copy)."""
+READS = (2, 3, 4)
+"""Formats this seedqa loads: 2 also stored a graph's vectors as an array (3 keeps one copy); 4
+adds where each window lies in its paragraph (``dense.spans.npy``)."""
+SPANS_FILE = "dense.spans.npy"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KEEP_VERSIONS = 2
@@ -120,6 +122,9 @@ class StoredIndex:
     dense: DenseIndex | None
     dense_keys: npt.NDArray[np.uint64] | None
     """Hash of each embedded window text, to reuse vectors in the next build."""
+    dense_spans: npt.NDArray[np.int32] | None
+    """Where each window lies in its paragraph's text (start, end): the sentences a question's
+    vector points to. None in a version written before they were stored."""
     paragraph_keys: npt.NDArray[np.uint64]
     """Hash of each paragraph's matching text, to reuse its terms in the next build."""
     verifier: Verifier | None = None
@@ -186,6 +191,7 @@ def write_index(
     postings: Postings,
     dense: DenseIndex | None,
     dense_keys: npt.NDArray[np.uint64] | None,
+    dense_spans: npt.NDArray[np.int32] | None,
     paragraph_keys: npt.NDArray[np.uint64],
 ) -> Path:
     """Write a new version into ``root`` and make it current; returns its folder."""
@@ -198,6 +204,8 @@ def write_index(
         if dense is not None and dense_keys is not None:
             dense.save(staging)
             np.save(staging / "dense.keys.npy", dense_keys)
+            if dense_spans is not None:
+                np.save(staging / SPANS_FILE, dense_spans)
         sizes, blocks = {}, {}
         for path in sorted(staging.iterdir()):
             size, crc, crcs = checksums(path)
@@ -344,13 +352,23 @@ def open_index(root: Path, manifest: Manifest, verifier: Verifier | None = None)
             else:  # the graph holds the vectors searched; the .npy serves builds, which check it
                 dense = dense.checked(lambda: verifier.require(GRAPH_FILE))
         keys = np.load(folder / "dense.keys.npy") if manifest.dense else None
+        spans = np.load(folder / SPANS_FILE) if (folder / SPANS_FILE).exists() else None
         paragraph_keys = np.load(folder / "paragraphs.keys.npy")
     except (OSError, ValueError) as error:
         raise IndexCorruptError(_damaged(folder, str(error))) from error
     if len(paragraphs) != manifest.paragraphs or len(postings) != manifest.paragraphs:
         raise IndexCorruptError(_damaged(folder, "its files disagree on the number of paragraphs"))
     return StoredIndex(
-        folder, manifest, paragraphs, postings, lexical, dense, keys, paragraph_keys, verifier
+        folder,
+        manifest,
+        paragraphs,
+        postings,
+        lexical,
+        dense,
+        keys,
+        spans,
+        paragraph_keys,
+        verifier,
     )
 
 

@@ -288,14 +288,14 @@ class _Build:
         )
         lexical = LexicalIndex(postings)
 
-        dense = dense_keys = None
+        dense = dense_keys = dense_spans = None
         calibration = None
         embedded, reused = 0, terms_reused
         vectors = None
         if encoder is not None:
             vectors = Vectors(root, record, encoder, say, meter, self.exact_up_to)
             reusable = previous if vectors.reusable(previous) else None
-            dense, dense_keys, embedded = vectors.build(paragraphs, old_rows, reusable)
+            dense, dense_keys, dense_spans, embedded = vectors.build(paragraphs, old_rows, reusable)
             reused = len(paragraphs) - embedded
             say("calibrating fusion on pseudo-questions")
             calibration = calibrate([p.text for p in paragraphs], lexical, terms, dense, encoder)
@@ -315,7 +315,7 @@ class _Build:
             calibration=calibration,
         )
         say("writing the index")
-        write_index(root, manifest, paragraphs, postings, dense, dense_keys, keys)
+        write_index(root, manifest, paragraphs, postings, dense, dense_keys, dense_spans, keys)
         if vectors is not None and dense_keys is not None:
             vectors.keep_dropped(previous, dense_keys)
         else:

@@ -1,7 +1,9 @@
 """The window vectors of a build: kept from the version before, taken from the cache, or embedded.
 
-An unchanged paragraph (same headings and text) keeps its windows and their vectors from the
-version before, as they are — nothing is cut or counted again. The windows of a new or edited
+An unchanged paragraph (same headings and text) keeps its windows, where they lie in its text,
+and their vectors from the version before, as they are — nothing is cut or counted again (a
+version written before window spans were stored has each paragraph cut again, and finds every
+vector by its window's hash). The windows of a new or edited
 paragraph are cut anew and looked up by their text's hash, first in the version before, then in
 the vector cache of the model (:mod:`retrieval.lifecycle.cache`); only the rest are embedded, a
 chunk at a time. After the new version is written, the vectors it dropped go into the cache.
@@ -36,6 +38,7 @@ memory flat on a 50 MB file, large enough for the model's batches."""
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
 F32 = npt.NDArray[np.float32]
 
 
@@ -74,8 +77,9 @@ class Vectors:
 
     def build(
         self, paragraphs: Sequence[Paragraph], old_rows: I64, previous: StoredIndex | None
-    ) -> tuple[DenseIndex, U64, int]:
-        """The dense index, its window keys, and how many paragraphs had a window embedded.
+    ) -> tuple[DenseIndex, U64, I32, int]:
+        """The dense index, its window keys and spans, and how many paragraphs had a window
+        embedded.
 
         ``old_rows`` gives each paragraph's row in the version before (-1 for a new one);
         ``previous`` is that version, if its windows can be reused (see :meth:`reusable`).
@@ -83,7 +87,8 @@ class Vectors:
         n = len(paragraphs)
         old = previous.dense if previous is not None else None
         old_keys = previous.dense_keys if previous is not None else None
-        if old is None or old_keys is None:
+        old_spans = previous.dense_spans if previous is not None else None
+        if old is None or old_keys is None or old_spans is None:
             old_rows = np.full(n, -1, np.int64)
         kept = np.flatnonzero(old_rows >= 0)
         fresh = np.flatnonzero(old_rows < 0)
@@ -93,7 +98,7 @@ class Vectors:
             starts = np.searchsorted(old.owners, old_rows[kept], "left").astype(np.int64)
             counts[kept] = np.searchsorted(old.owners, old_rows[kept], "right") - starts
 
-        texts, owners_of_fresh = self.windows([paragraphs[i] for i in fresh.tolist()])
+        texts, owners_of_fresh, fresh_spans = self.windows([paragraphs[i] for i in fresh.tolist()])
         counts[fresh] = np.bincount(owners_of_fresh, minlength=len(fresh))
         fresh_keys = hash64(texts)
         fresh_vectors = np.zeros((len(texts), self.encoder.dimension), np.float32)
@@ -110,34 +115,39 @@ class Vectors:
             missing = missing[~hit]
         self.embed(texts, missing, fresh_vectors)
 
-        if old is None or old_keys is None or not len(kept):
+        if old is None or old_keys is None or old_spans is None or not len(kept):
             # Every paragraph is new: its windows are already in order (no second copy).
-            vectors, window_keys = fresh_vectors, fresh_keys
+            vectors, window_keys, spans = fresh_vectors, fresh_keys, fresh_spans
         else:
             offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
             vectors = np.empty((int(offsets[-1]), self.encoder.dimension), np.float32)
             window_keys = np.empty(int(offsets[-1]), np.uint64)
+            spans = np.empty((int(offsets[-1]), 2), np.int32)
             at, source = ranges(offsets[kept], counts[kept]), ranges(starts, counts[kept])
             vectors[at] = old.vectors[source]
             window_keys[at] = old_keys[source]
+            spans[at] = old_spans[source]
             if len(fresh):
                 at = ranges(offsets[fresh], counts[fresh])
                 vectors[at] = fresh_vectors
                 window_keys[at] = fresh_keys
+                spans[at] = fresh_spans
         owners = np.repeat(np.arange(n, dtype=np.int32), counts)
         embedded = len(np.unique(owners_of_fresh[missing]))
         if old is not None and old_keys is not None and _begins_with(window_keys, old_keys):
-            return old.extended(vectors, owners, self.exact_up_to), window_keys, embedded
-        return DenseIndex.build(vectors, owners, self.exact_up_to), window_keys, embedded
+            return old.extended(vectors, owners, self.exact_up_to), window_keys, spans, embedded
+        return DenseIndex.build(vectors, owners, self.exact_up_to), window_keys, spans, embedded
 
-    def windows(self, paragraphs: Sequence[Paragraph]) -> tuple[list[str], I64]:
-        """The texts of the windows of ``paragraphs``, and the paragraph (position) of each.
+    def windows(self, paragraphs: Sequence[Paragraph]) -> tuple[list[str], I64, I32]:
+        """The texts of the windows of ``paragraphs``, the paragraph (position) of each, and
+        where in that paragraph's text each lies (start, end).
 
         Each window is headed by the paragraph's headings when they take at most 1/HEADER_SHARE
         of the model's window. Paragraphs are cut a chunk at a time, to keep token lists small.
         """
         texts: list[str] = []
         owners: list[int] = []
+        where: list[tuple[int, int]] = []
         budget = self.encoder.max_tokens
         count = self.encoder.count_tokens
         for first in range(0, len(paragraphs), CHUNK * 4):
@@ -157,7 +167,9 @@ class Vectors:
                 for start, end in parts:
                     texts.append(prefix + paragraph.text[start:end])
                     owners.append(row)
-        return texts, np.asarray(owners, dtype=np.int64)
+                    where.append((start, end))
+        located = np.asarray(where, dtype=np.int32).reshape(len(where), 2)
+        return texts, np.asarray(owners, dtype=np.int64), located
 
     def embed(self, texts: Sequence[str], rows: I64, vectors: F32) -> None:
         """Embed ``texts[rows]`` into ``vectors[rows]``, a chunk at a time, shortest first."""

@@ -318,17 +318,32 @@ class Searcher:
         paragraph = self.index.paragraphs[candidate.row]
         span, score = best_sentence(paragraph.text, question, query, weights.__getitem__, terms)
         if score == 0 and vector is not None:
-            span = self._closest_sentence(paragraph.text, vector) or span
+            span = self._closest_sentence(candidate.row, paragraph.text, vector) or span
         return Hit(rank, candidate.score, paragraph, span, candidate.coverage, candidate.similarity)
 
-    def _closest_sentence(self, text: str, vector: np.ndarray) -> Span | None:
-        """The sentence most similar to the question by embedding (for paraphrased questions)."""
-        assert self.encoder is not None
+    def _closest_sentence(self, row: int, text: str, vector: np.ndarray) -> Span | None:
+        """The sentence the question's vector points to, for a paragraph found by meaning alone.
+
+        Nothing is embedded: each sentence scores the mean similarity of the paragraph's windows
+        that hold it (the index's own vectors), so the pick falls in the best window, on a
+        sentence no weaker window shares; within a window, the first. A paragraph of one window
+        gives its first sentence — for a news paragraph, usually what it is about.
+        """
+        dense, where = self.index.dense, self.index.dense_spans
         spans = sentences(text)
-        if len(spans) < 2:
+        if dense is None or where is None or len(spans) < 2:
             return None
-        vectors = self.encoder.encode_passages([text[a:b] for a, b in spans])
-        return spans[int(np.argmax(vectors @ vector))]
+        windows = dense.windows_of(row)
+        if len(windows) < 2:
+            return None
+        similarity = dense.window_similarities(vector, windows)
+        bounds = where[windows.start : windows.stop]
+        best, chosen = -np.inf, None
+        for a, b in spans:
+            holding = (bounds[:, 0] < b) & (bounds[:, 1] > a)
+            if holding.any() and (score := float(similarity[holding].mean())) > best:
+                best, chosen = score, (a, b)
+        return chosen
 
     def paragraph(self, paragraph_id: str) -> Paragraph | None:
         """The paragraph with this id, if the index holds it."""
