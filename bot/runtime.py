@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from embeddings import DEFAULT_MODEL, ModelUnavailableError, load_encoder
+from embeddings import DEFAULT_MODEL, DeviceUnavailableError, ModelUnavailableError, load_encoder
 from retrieval import (
     FORMAT,
     SILENT,
@@ -24,6 +24,7 @@ from retrieval import (
     reuse,
 )
 
+from .errors import ConfigError
 from .settings import NO_MODEL, Settings
 
 __all__ = ["build", "model_for_build", "model_for_query", "open_engine"]
@@ -53,18 +54,28 @@ def model_for_query(settings: Settings, manifest: Manifest) -> str | None:
                 f"There is no model folder at {asked}. {where}: ask without --model to use it."
             )
         raise IndexMismatchError(f"{where}, not {asked}. Rebuild it: seedqa index --model {asked}")
-    return manifest.model if manifest.dense else None
+    if not manifest.dense:
+        return None
+    return asked if asked is not None else manifest.model  # the same model, maybe moved here
 
 
-def load_model(name: str | None, warn: Say) -> Encoder | None:
-    """The encoder for ``name``, or None (with one warning) when it cannot be loaded."""
+def load_model(name: str | None, warn: Say, device: str = "cpu") -> Encoder | None:
+    """The encoder for ``name`` on ``device``, or None (with one warning) when it cannot be
+    loaded; a device that is not here is a :class:`ConfigError` (no silent fallback to the CPU,
+    nor to no model: a build asked to run on a GPU would otherwise drop the vectors)."""
     if name is None:
         return None
     try:
-        return load_encoder(name)
+        return load_encoder(name, device)
+    except DeviceUnavailableError as error:
+        raise ConfigError(
+            f"--device {device}: {error}. Use --device cpu, or leave it out."
+        ) from None
     except ModelUnavailableError as error:
         folder = name.rstrip("/").rsplit("/", 1)[-1]
-        how = "" if _missing_folder(name) else OFFLINE_MODEL.format(name=name, folder=folder)
+        how = (
+            MOVED_MODEL if _missing_folder(name) else OFFLINE_MODEL.format(name=name, folder=folder)
+        )
         warn(f"{error}; answering from the lexical index only.{how}")
         return None
 
@@ -84,7 +95,7 @@ class _Models:
         if held is not None and model_key(held.name) == model_key(model):
             self.used = held
         else:
-            self.used = load_model(model, self.warn)
+            self.used = load_model(model, self.warn, self.settings.device)
         return self.used
 
 
@@ -92,6 +103,12 @@ OFFLINE_MODEL = (
     " To use it on a machine without network: on one with network run "
     "`huggingface-cli download {name} --local-dir {folder}`, copy the folder {folder} here, "
     "and pass --model /path/to/{folder} (or set SEEDQA_MODEL)."
+)
+
+
+MOVED_MODEL = (
+    " Pass --model with the model's folder on this machine (or set SEEDQA_MODEL): an index built"
+    " on another machine keeps its vectors when the folder holds the same model."
 )
 
 
@@ -140,4 +157,4 @@ def open_engine(settings: Settings, warn: Say, say: Say, check: bool = False) ->
             f"the index has no vectors (model {manifest.model} could not be loaded when it was "
             "built); answering from the lexical index. Run `seedqa index` once the model is there."
         )
-    return Engine(settings.index, load_model(model, warn), check=check)
+    return Engine(settings.index, load_model(model, warn, settings.device), check=check)

@@ -21,6 +21,7 @@ from embeddings import DEFAULT_MODEL
 from .errors import ConfigError
 
 __all__ = [
+    "DEVICE",
     "INDEX",
     "MODEL",
     "NO_COLOR",
@@ -211,10 +212,18 @@ MODEL: Setting[str] = Setting(
     metavar=f"NAME|PATH|{NO_MODEL}",
     shown_default=f"the index's model; for a new index {DEFAULT_MODEL}",
 )
+DEVICE: Setting[str] = Setting(
+    "device",
+    "where the model runs: cpu, cuda (an NVIDIA GPU), cuda:1, mps (Apple)",
+    "--device",
+    "SEEDQA_DEVICE",
+    "cpu",
+    metavar="DEVICE",
+)
 NO_COLOR: Setting[str] = Setting(
     "no_color", "if set, the answering sentence is marked with ** instead of bold", env="NO_COLOR"
 )
-WHERE: tuple[Setting[Any], ...] = (SEEDS, INDEX, MODEL)
+WHERE: tuple[Setting[Any], ...] = (SEEDS, INDEX, MODEL, DEVICE)
 """The settings every subcommand that reads the seeds or the index takes."""
 
 
@@ -226,10 +235,14 @@ class Settings:
     index: Path
     model: str | None
     """The model asked for by flag or environment; None when neither says (the index decides)."""
+    device: str = "cpu"
+    """Where the model runs (torch's name for it)."""
 
     @classmethod
     def of(cls, values: Values) -> Settings:
         """The settings among resolved values."""
         seeds, index = values[SEEDS], values[INDEX]
         assert seeds is not None and index is not None  # both have defaults
-        return cls(seeds=seeds, index=index, model=values[MODEL] or None)
+        return cls(
+            seeds=seeds, index=index, model=values[MODEL] or None, device=values[DEVICE] or "cpu"
+        )

@@ -1,10 +1,17 @@
 """Text to normalised vectors with a sentence-transformers model; knows nothing else."""
 
-from .model import DEFAULT_MODEL, ModelUnavailableError, SentenceEncoder, load_encoder
+from .model import (
+    DEFAULT_MODEL,
+    DeviceUnavailableError,
+    ModelUnavailableError,
+    SentenceEncoder,
+    load_encoder,
+)
 from .prompts import Prompts, family_prompts
 
 __all__ = [
     "DEFAULT_MODEL",
+    "DeviceUnavailableError",
     "ModelUnavailableError",
     "Prompts",
     "SentenceEncoder",

@@ -39,6 +39,10 @@ class ModelUnavailableError(RuntimeError):
     """The embedding model cannot be loaded (not cached and no network, or not a model)."""
 
 
+class DeviceUnavailableError(RuntimeError):
+    """The device asked for (``cuda``, ``mps``…) is not on this machine or not in its torch."""
+
+
 class SentenceEncoder:
     """Embeds queries and passages with one sentence-transformers model."""
 
@@ -128,8 +132,10 @@ def load_encoder(name: str, device: str = "cpu", offline: bool = False) -> Sente
 
     Downloading is tried only when the hub can be reached at all, so that a machine without
     network learns it at once instead of after a minute of retries. Raises
-    :class:`ModelUnavailableError` with the reason when the model cannot be had.
+    :class:`ModelUnavailableError` with the reason when the model cannot be had, and
+    :class:`DeviceUnavailableError` when ``device`` is not here (checked first).
     """
+    check_device(device)
     folder = Path(name).expanduser()
     if folder.is_dir():
         return SentenceEncoder(_load(str(folder), device, local_files_only=True), name)
@@ -148,6 +154,20 @@ def load_encoder(name: str, device: str = "cpu", offline: bool = False) -> Sente
         )
     logger.info("Downloading model %s (first use)", name)
     return SentenceEncoder(_load(name, device, local_files_only=False), name)
+
+
+def check_device(device: str) -> None:
+    """Raise :class:`DeviceUnavailableError` unless torch can run a model on ``device``."""
+    if device == "cpu":
+        return
+    import torch
+
+    try:
+        torch.empty(1, device=device)
+    except (RuntimeError, AssertionError, ValueError) as error:  # torch's by cause
+        raise DeviceUnavailableError(
+            f"there is no device {device} here ({_first_line(error).split('. ')[0]})"
+        ) from error
 
 
 def _cached(name: str) -> bool:

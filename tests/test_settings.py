@@ -9,7 +9,16 @@ import retrieval
 from bot.cli import COMMANDS, build_parser
 from bot.commands import Command, Group, Invocation
 from bot.errors import ConfigError
-from bot.settings import INDEX, MODEL, SEEDS, Setting, Settings, environment_help, resolve
+from bot.settings import (
+    INDEX,
+    MODEL,
+    SEEDS,
+    WHERE,
+    Setting,
+    Settings,
+    environment_help,
+    resolve,
+)
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -19,11 +28,11 @@ def every_setting() -> list[Setting]:
 
 
 def test_a_flag_beats_the_environment_which_beats_the_default() -> None:
-    environ = {"SEEDQA_SEEDS": "from-env", "SEEDQA_INDEX": "idx-env"}
-    values = resolve((SEEDS, INDEX, MODEL), {"seeds": Path("from-flag")}, environ)
-    assert Settings.of(values) == Settings(Path("from-flag"), Path("idx-env"), None)
-    values = resolve((SEEDS, INDEX, MODEL), {}, {})
-    assert Settings.of(values) == Settings(Path("seeds"), Path("index"), None)
+    environ = {"SEEDQA_SEEDS": "from-env", "SEEDQA_INDEX": "idx-env", "SEEDQA_DEVICE": "cuda"}
+    values = resolve(WHERE, {"seeds": Path("from-flag")}, environ)
+    assert Settings.of(values) == Settings(Path("from-flag"), Path("idx-env"), None, "cuda")
+    values = resolve(WHERE, {}, {})
+    assert Settings.of(values) == Settings(Path("seeds"), Path("index"), None, "cpu")
     assert values.flags((SEEDS, INDEX)) == []
 
 

@@ -11,6 +11,8 @@ running engine switch to it) asks this one function.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,15 @@ from ..ingest.paragraphs import PARSER_VERSION
 from ..text.terms import ANALYZER_VERSION
 from .windows import CHUNKING_VERSION
 
-__all__ = ["BuildRecord", "Reuse", "model_key", "reuse"]
+__all__ = ["BuildRecord", "Reuse", "model_fingerprint", "model_key", "reuse"]
+
+FINGERPRINTED = (
+    "config.json",
+    "modules.json",
+    "sentence_bert_config.json",
+    "tokenizer_config.json",
+)
+"""A model folder's small files whose text is part of its fingerprint (beside every file's size)."""
 
 
 def model_key(model: str | None) -> str | None:
@@ -29,6 +39,27 @@ def model_key(model: str | None) -> str | None:
         return None
     folder = Path(model).expanduser()
     return str(folder.resolve()) if folder.is_dir() else model
+
+
+def model_fingerprint(model: str | None) -> str | None:
+    """What identifies a local model folder wherever it lies: a digest of every file's name and
+    size under it and of its configuration's text. None for a hub name (the name identifies it).
+
+    An index built on one machine (say, on a GPU) and copied to another, where the same model
+    lies in another folder, is then still the same model's: its vectors serve, nothing is
+    embedded again.
+    """
+    if model is None:
+        return None
+    folder = Path(model).expanduser()
+    if not folder.is_dir():
+        return None
+    digest = hashlib.blake2b(digest_size=12)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".cache" not in p.parts):
+        digest.update(json.dumps([str(path.relative_to(folder)), path.stat().st_size]).encode())
+        if path.name in FINGERPRINTED and path.parent == folder:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +76,9 @@ class BuildRecord:
     parser: str
     chunking: str
     format: int
+    fingerprint: str | None = None
+    """A local model folder's :func:`model_fingerprint` (None for a hub name): the same model
+    in another folder, on another machine, is recognised by it."""
 
     @property
     def dense(self) -> bool:
@@ -65,7 +99,7 @@ class BuildRecord:
         of the same name is taken to have the shape it had then, so that an unchanged index is
         seen to be up to date without loading the model.
         """
-        key = model_key(model)
+        key, fingerprint = model_key(model), model_fingerprint(model)
         dimension = max_tokens = None
         if encoder is not None:
             dimension, max_tokens = encoder.dimension, encoder.max_tokens
@@ -73,7 +107,7 @@ class BuildRecord:
             dimension, max_tokens = assumed.dimension, assumed.max_tokens
         return cls(
             key, dimension, max_tokens, ANALYZER_VERSION, PARSER_VERSION, CHUNKING_VERSION,
-            store_format,
+            store_format, fingerprint,
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -96,7 +130,7 @@ class Reuse:
     """What of an index built as one record serves a build or a search done as another."""
 
     model: bool
-    """Both name the same model (or both none)."""
+    """Both name the same model (or both none): by name, or as a folder of the same files."""
     questions: bool
     """A question embedded by the new model can be searched among the old vectors."""
     terms: bool
@@ -114,7 +148,10 @@ def reuse(old: BuildRecord, new: BuildRecord) -> Reuse:
     # Formats 2 to 4 hold the same terms and vectors (3 stores a graph's vectors once, 4 adds
     # the windows' spans, which a build cuts again where the version before has none).
     same_format = old.format == new.format or {old.format, new.format} <= {2, 3, 4}
-    model = old.model == new.model
+    # A model folder is its files: moved, it is the same model; changed in place, another one.
+    same_files = None in (old.fingerprint, new.fingerprint) or old.fingerprint == new.fingerprint
+    moved = old.fingerprint is not None and old.fingerprint == new.fingerprint
+    model = (old.model == new.model and same_files) or moved
     questions = model and old.dense and new.dense and old.dimension == new.dimension
     vectors = (
         same_format and questions and old.max_tokens == new.max_tokens

@@ -1,0 +1,74 @@
+"""An index built on one machine serves on another: the model is known by its files, not its path,
+and the device a build runs on is the user's choice."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from retrieval import BuildRecord, reuse
+from retrieval.index.store import FORMAT
+
+QUESTION = "拉孜县举办了多少期党政干部培训班？"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``seedqa ARGV`` in this process (the model loads faster than in a new one)."""
+    code = main(list(argv), environ={})
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_copied_index_keeps_its_vectors_with_the_model_in_another_folder(
+    seeds: Path, tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    here = tmp_path / "gpu-machine"
+    shutil.copytree(tiny_model, here / "model")
+    shutil.copytree(seeds, here / "seeds")
+    built = run(capsys, "index", "--seeds", f"{here}/seeds", "--index", f"{here}/index",
+                "--model", f"{here}/model", "--json")  # fmt: skip
+    assert built[0] == 0, built[2]
+
+    there = tmp_path / "laptop"
+    shutil.copytree(here, there)  # another machine: every path differs
+    shutil.rmtree(here)
+    where = ["--seeds", f"{there}/seeds", "--index", f"{there}/index"]
+
+    # without --model the index names a folder that is not here: said, with the way out
+    code, out, err = run(capsys, "ask", QUESTION, *where, "--json")
+    assert code == 0 and json.loads(out)["mode"] == "lexical"
+    assert "Pass --model with the model's folder on this machine" in err
+
+    code, out, err = run(capsys, "ask", QUESTION, *where, "--model", f"{there}/model", "--json")
+    assert code == 0 and json.loads(out)["mode"] == "hybrid", err
+    code, out, err = run(capsys, "index", *where, "--model", f"{there}/model", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["windows_embedded"] == 0 and report["paragraphs_embedded"] == 0
+    code, out, err = run(capsys, "ask", QUESTION, *where, "--json")  # the index names it now
+    assert code == 0 and json.loads(out)["mode"] == "hybrid", err
+
+
+def test_a_model_folder_changed_in_place_is_another_model(tiny_model: Path, tmp_path: Path) -> None:
+    folder = shutil.copytree(tiny_model, tmp_path / "model")
+    before = BuildRecord.now(str(folder), None, FORMAT)
+    config = folder / "config.json"
+    config.write_text(config.read_text(encoding="utf-8").replace("{", '{"retrained": 1, ', 1))
+    after = BuildRecord.now(str(folder), None, FORMAT)
+    assert before.model == after.model and not reuse(before, after).model
+    moved = BuildRecord.now(str(shutil.copytree(folder, tmp_path / "moved")), None, FORMAT)
+    assert moved.model != after.model and reuse(after, moved).model
+
+
+def test_a_device_that_is_not_here_is_refused_before_anything_is_built(
+    seeds: Path, tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "index", "--seeds", str(seeds), "--index", str(tmp_path / "index"),
+                       "--model", str(tiny_model), "--device", "cuda:7")  # fmt: skip
+    assert code != 0
+    assert "--device cuda:7: there is no device cuda:7 here" in err
+    assert not (tmp_path / "index" / "CURRENT").exists()
