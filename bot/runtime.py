@@ -39,7 +39,8 @@ def model_for_build(settings: Settings, before: BuildRecord | None) -> str | Non
 
 
 def model_for_query(settings: Settings, manifest: Manifest) -> str | None:
-    """The model to embed questions with: the index's own; None for lexical search.
+    """The model to embed questions with: the index's own; None for lexical search (also when
+    the build found the model unable to read the documents).
 
     Asking for another model than the index was built with is an error that names the fix.
     """
@@ -54,8 +55,8 @@ def model_for_query(settings: Settings, manifest: Manifest) -> str | None:
                 f"There is no model folder at {asked}. {where}: ask without --model to use it."
             )
         raise IndexMismatchError(f"{where}, not {asked}. Rebuild it: seedqa index --model {asked}")
-    if not manifest.dense:
-        return None
+    if not manifest.dense_used:
+        return None  # no vectors, or a model too weak for the documents: not even loaded
     return asked if asked is not None else manifest.model  # the same model, maybe moved here
 
 

@@ -28,8 +28,11 @@ def _when(built_at: float, now: float) -> str:
 
 
 def _mode(manifest: Manifest) -> str:
-    if manifest.dense:
+    if manifest.dense_used:
         return f"hybrid, model {manifest.model}"
+    if manifest.dense:
+        assert manifest.calibration is not None  # only a calibration finds a model weak
+        return f"lexical: {manifest.calibration.weakness(manifest.model)}"
     if manifest.model:
         return f"lexical: model {manifest.model} could not be loaded when it was built"
     return "lexical, no model"
@@ -74,7 +77,7 @@ def status_json(index: str, seeds: str, status: Status) -> dict[str, Any]:
         "version": manifest.version,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(manifest.built_at)),
         "model": manifest.model,
-        "mode": "hybrid" if manifest.dense else "lexical",
+        "mode": "hybrid" if manifest.dense_used else "lexical",
         "files": len(manifest.files),
         "paragraphs": manifest.paragraphs,
         "windows": manifest.windows,

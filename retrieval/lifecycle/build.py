@@ -233,7 +233,7 @@ class _Build:
     def _nothing_changed(self, old: Manifest, paths: Sequence[Path]) -> BuildReport:
         return BuildReport(
             version=old.version,
-            mode="hybrid" if old.dense else "lexical",
+            mode="hybrid" if old.dense_used else "lexical",
             files=len(old.files),
             paragraphs=old.paragraphs,
             windows=old.windows,
@@ -299,6 +299,8 @@ class _Build:
             reused = len(paragraphs) - embedded
             say("calibrating fusion on pseudo-questions")
             calibration = calibrate([p.text for p in paragraphs], lexical, terms, dense, encoder)
+            if calibration.dense_weak:
+                notes.append(calibration.weakness(record.model or encoder.name))
         counts: dict[str, int] = {}
         for paragraph in paragraphs:
             for source in paragraph.sources:
@@ -322,7 +324,7 @@ class _Build:
             drop_vectors(root, previous)
         return BuildReport(
             version=manifest.version,
-            mode="hybrid" if encoder is not None else "lexical",
+            mode="hybrid" if manifest.dense_used else "lexical",
             files=len(indexed),
             paragraphs=len(paragraphs),
             windows=manifest.windows,

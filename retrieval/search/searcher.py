@@ -183,7 +183,7 @@ class Searcher:
                     f"({encoder.dimension}). Run: seedqa index --full --model {encoder.name}"
                 )
         self.index = index
-        self.encoder = encoder if manifest.dense else None
+        self.encoder = encoder if manifest.dense_used else None  # a weak model is not asked
         self._fusion: Fusion | None = None
         if self.encoder is not None and manifest.calibration is not None:
             self._fusion = Fusion(manifest.calibration)  # checked when the manifest was read

@@ -1,0 +1,38 @@
+"""A model that cannot read the documents' language is found out at build time and not used."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from embeddings import load_encoder
+from retrieval import Searcher, build_index, read_index, read_manifest
+from tests.encoders import Recording
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_an_english_model_on_a_chinese_page_is_said_weak_and_adds_no_passage(
+    seeds: Path, english_model: Path, tmp_path: Path
+) -> None:
+    encoder = Recording(load_encoder(str(english_model)))
+    report = build_index(seeds, tmp_path / "index", encoder, str(english_model))
+    assert report.mode == "lexical"
+    [note] = [note for note in report.notes if "cannot read them" in note]
+    assert note.startswith(f"model {english_model} ranks the right paragraph first for ")
+    manifest = read_manifest(tmp_path / "index")
+    assert manifest.dense and not manifest.dense_used  # the vectors are kept for a later build
+
+    searcher = Searcher(read_index(tmp_path / "index"), encoder)
+    encoder.take()
+    answer = searcher.ask("五步考核法包括哪些内容？")
+    assert answer.mode == "lexical" and encoder.take() == []  # the question is not even embedded
+    assert answer.hits and all(hit.coverage > 0 for hit in answer.hits)  # none by similarity alone
+
+
+def test_the_same_model_on_english_documents_is_used(english_model: Path, tmp_path: Path) -> None:
+    seeds = shutil.copytree(DATA / "english", tmp_path / "seeds")
+    encoder = load_encoder(str(english_model))
+    report = build_index(seeds, tmp_path / "index", encoder, str(english_model))
+    assert report.mode == "hybrid" and not any("cannot read" in note for note in report.notes)
+    assert read_manifest(tmp_path / "index").dense_used
