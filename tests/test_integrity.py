@@ -12,6 +12,8 @@ from retrieval.index.store import read_manifest, verify
 from tests.corpus import write_corpus
 from tests.encoders import CharEncoder
 
+pytestmark = pytest.mark.usefixtures("fake_model_used")  # the graph is searched and checked
+
 QUESTION = "拉孜县人才工作领导小组的组长是谁？"
 BLOCK = 4096
 """Small blocks, so that a test corpus has many of them."""
@@ -66,7 +68,7 @@ def test_a_load_checks_sizes_and_small_files_not_the_big_ones(
     Searcher(index, CharEncoder()).ask(QUESTION, k=3)
     # The graph is searched whole; of the text and postings only the blocks read are checked.
     used = sum(counted) - loaded - sizes[GRAPH_FILE]
-    assert "dense.vectors.npy" not in sizes  # a graph holds its vectors (format 3)
+    assert "dense.vectors.npy" not in sizes  # a graph holds its vectors (since format 3)
     assert 0 < used < (big - sizes[GRAPH_FILE]) / 2, used
     counted.clear()
     Searcher(index, CharEncoder()).ask(QUESTION, k=3)

@@ -1,12 +1,12 @@
 """The window vectors of a build: kept from the version before, taken from the cache, or embedded.
 
 An unchanged paragraph (same headings and text) keeps its windows, where they lie in its text,
-and their vectors from the version before, as they are — nothing is cut or counted again (a
-version written before window spans were stored has each paragraph cut again, and finds every
-vector by its window's hash). The windows of a new or edited
-paragraph are cut anew and looked up by their text's hash, first in the version before, then in
-the vector cache of the model (:mod:`retrieval.lifecycle.cache`); only the rest are embedded, a
-chunk at a time. After the new version is written, the vectors it dropped go into the cache.
+and their vectors from the version before, as they are — nothing is cut or counted again. The
+windows of a new or edited paragraph are cut anew and looked up by their text's hash, first in
+the version before, then in the vector cache of the model (:mod:`retrieval.lifecycle.cache`);
+only the rest are embedded, a chunk at a time. (A version written before window spans were
+stored has every paragraph cut anew, and each vector found by its window's hash.) After the new
+version is written, the vectors it dropped go into the cache.
 """
 
 from __future__ import annotations
