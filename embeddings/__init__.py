@@ -6,6 +6,7 @@ from .model import (
     ModelUnavailableError,
     SentenceEncoder,
     load_encoder,
+    model_files,
 )
 from .prompts import Prompts, family_prompts
 
@@ -17,4 +18,5 @@ __all__ = [
     "SentenceEncoder",
     "family_prompts",
     "load_encoder",
+    "model_files",
 ]

@@ -170,6 +170,23 @@ def check_device(device: str) -> None:
         ) from error
 
 
+def model_files(name: str) -> Path | None:
+    """Where a model's files are on this machine: its folder, or for a hub name the snapshot in
+    the local cache; None when neither is here. Nothing is loaded or downloaded."""
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        return folder
+    if folder.is_absolute() or name.startswith((".", "~")) or name.count("/") > 1:
+        return None
+    from huggingface_hub import try_to_load_from_cache
+
+    for filename in ("modules.json", "config.json"):
+        found = try_to_load_from_cache(name, filename)
+        if isinstance(found, str):
+            return Path(found).parent
+    return None
+
+
 def _cached(name: str) -> bool:
     """Whether the hub model ``name`` is in the local cache (checked without importing torch)."""
     from huggingface_hub import try_to_load_from_cache

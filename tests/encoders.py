@@ -52,7 +52,7 @@ class CharEncoder:
 
 
 class Recording:
-    """Passes every call to ``inner`` and keeps the passages it embedded."""
+    """Passes every call to ``inner`` and keeps the passages and the queries it embedded."""
 
     def __init__(self, inner: Encoder) -> None:
         self.inner = inner
@@ -60,11 +60,13 @@ class Recording:
         self.dimension = inner.dimension
         self.max_tokens = inner.max_tokens
         self.passages: list[str] = []
+        self.queries: list[str] = []
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)
 
     def encode_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.queries.extend(texts)
         return self.inner.encode_queries(texts)
 
     def encode_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:

@@ -54,14 +54,49 @@ def test_a_copied_index_keeps_its_vectors_with_the_model_in_another_folder(
 
 
 def test_a_model_folder_changed_in_place_is_another_model(tiny_model: Path, tmp_path: Path) -> None:
-    folder = shutil.copytree(tiny_model, tmp_path / "model")
+    folder = shutil.copytree(tiny_model, tmp_path / ".cache" / "models" / "tiny")  # like a hub's
     before = BuildRecord.now(str(folder), None, FORMAT)
-    config = folder / "config.json"
-    config.write_text(config.read_text(encoding="utf-8").replace("{", '{"retrained": 1, ', 1))
+    (folder / ".git").mkdir()
+    (folder / ".git" / "index").write_bytes(b"git's own")
+    (folder / "README.md").write_text("# notes\n", encoding="utf-8")
+    assert BuildRecord.now(str(folder), None, FORMAT) == before  # not the model's files
+
+    [weights] = [p for p in folder.rglob("*") if p.suffix in {".safetensors", ".bin"}]
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # retrained in place: same size, other numbers
+    weights.write_bytes(bytes(data))
     after = BuildRecord.now(str(folder), None, FORMAT)
     assert before.model == after.model and not reuse(before, after).model
+
+    other = shutil.copytree(tiny_model, tmp_path / ".cache" / "models" / "other")
+    (other / "config.json").write_text(
+        (other / "config.json").read_text(encoding="utf-8").replace("{", '{"x": 1, ', 1)
+    )
+    assert not reuse(before, BuildRecord.now(str(other), None, FORMAT)).model
     moved = BuildRecord.now(str(shutil.copytree(folder, tmp_path / "moved")), None, FORMAT)
     assert moved.model != after.model and reuse(after, moved).model
+
+
+def test_a_retrained_model_is_not_served_its_old_vectors_from_the_cache(
+    seeds: Path, tmp_path: Path
+) -> None:
+    from retrieval import build_index
+    from tests.encoders import CharEncoder
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"v": 1}', encoding="utf-8")
+    first, second = CharEncoder("first"), CharEncoder("second")
+    extra = seeds / "zz.md"
+    extra.write_text("# 新增\n\n拉孜县新建的图书馆共有藏书三万册。\n", encoding="utf-8")
+    build_index(seeds, tmp_path / "index", first, str(folder))
+    extra.unlink()  # its vector goes into the model's cache
+    build_index(seeds, tmp_path / "index", first, str(folder))
+    (folder / "config.json").write_text('{"v": 2}', encoding="utf-8")  # retrained in place
+    extra.write_text("# 新增\n\n拉孜县新建的图书馆共有藏书三万册。\n", encoding="utf-8")
+    report = build_index(seeds, tmp_path / "index", second, str(folder))
+    assert report.windows_cached == 0 and report.windows_embedded > 0
+    assert any("files of model" in note for note in report.notes)
 
 
 def test_a_device_that_is_not_here_is_refused_before_anything_is_built(

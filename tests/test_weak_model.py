@@ -24,9 +24,9 @@ def test_an_english_model_on_a_chinese_page_is_said_weak_and_adds_no_passage(
     assert manifest.dense and not manifest.dense_used  # the vectors are kept for a later build
 
     searcher = Searcher(read_index(tmp_path / "index"), encoder)
-    encoder.take()
+    encoder.queries.clear()
     answer = searcher.ask("五步考核法包括哪些内容？")
-    assert answer.mode == "lexical" and encoder.take() == []  # the question is not even embedded
+    assert answer.mode == "lexical" and encoder.queries == []  # the question is not embedded
     assert answer.hits and all(hit.coverage > 0 for hit in answer.hits)  # none by similarity alone
 
 

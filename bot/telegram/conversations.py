@@ -227,9 +227,11 @@ class Conversations:
                 )
         return sent
 
-    async def forget(self, chat: int) -> None:
-        """Forget a chat's conversations (``/new``)."""
-        await asyncio.to_thread(self.store.forget, chat)
+    async def forget(self, request: Request) -> None:
+        """Forget the request's chat's conversations (``/new``), after the answer being made
+        there now is kept: a ``/new`` sent while it comes is not undone by it."""
+        async with self.turn(request):
+            await asyncio.to_thread(self.store.forget, request.chat)
 
     def close(self) -> None:
         """Close the database."""

@@ -313,7 +313,8 @@ class Librarian:
                     paragraphs=report.paragraphs,
                     files_counted=count(report.files, "file"),
                     paragraphs_counted=count(report.paragraphs, "paragraph"),
-                    mode=say.mode_hybrid if report.mode == "hybrid" else say.mode_lexical,
+                    # as the bot answers now: a model it did not load is not used until restart
+                    mode=say.mode_hybrid if self.engine.info.mode == "hybrid" else say.mode_lexical,
                     seconds=report.seconds,
                     version=self.engine.info.version,
                 )
@@ -329,7 +330,7 @@ class Librarian:
         if not request.private:
             await self.say(request, say.new_in_group)
             return
-        await self.conversations.forget(request.chat)
+        await self.conversations.forget(request)
         await self.say(request, say.new_conversation)
 
     async def follow(self, old_chat: int, new_chat: int) -> None:

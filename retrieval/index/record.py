@@ -1,7 +1,8 @@
 """How an index was built, and the one rule for what of it another build or a question may reuse.
 
 An index version records a :class:`BuildRecord`: the model (a local model folder by its real
-absolute path, so the same folder is the same model from any working directory), the vectors'
+absolute path, so the same folder is the same model from any working directory) and the
+fingerprint of its files (so the same files elsewhere are the same model), the vectors'
 dimension and token budget, and the version of each stage that shaped what is stored (parser,
 analyzer, chunking, store format). :func:`reuse` compares two records — the index's and what a
 build or a search would make now — and says what carries over. Every compatibility check (is the
@@ -17,6 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from embeddings import model_files
+
 from ..encoder import Encoder
 from ..ingest.paragraphs import PARSER_VERSION
 from ..text.terms import ANALYZER_VERSION
@@ -24,13 +27,10 @@ from .windows import CHUNKING_VERSION
 
 __all__ = ["BuildRecord", "Reuse", "model_fingerprint", "model_key", "reuse"]
 
-FINGERPRINTED = (
-    "config.json",
-    "modules.json",
-    "sentence_bert_config.json",
-    "tokenizer_config.json",
-)
-"""A model folder's small files whose text is part of its fingerprint (beside every file's size)."""
+SAMPLE = 1 << 16
+"""Bytes a fingerprint reads at each of three places (start, middle, end) of a big file."""
+WHOLE_UP_TO = 1 << 20
+"""Files up to this size are read whole into a fingerprint."""
 
 
 def model_key(model: str | None) -> str | None:
@@ -42,24 +42,38 @@ def model_key(model: str | None) -> str | None:
 
 
 def model_fingerprint(model: str | None) -> str | None:
-    """What identifies a local model folder wherever it lies: a digest of every file's name and
-    size under it and of its configuration's text. None for a hub name (the name identifies it).
+    """What identifies a model's files wherever they lie: a digest of each file's name, size and
+    content (whole for small files, three samples of big ones such as the weights). Dot entries
+    (``.git``, ``.cache``), ``__pycache__`` and Markdown are left out. None when the files are not
+    on this machine (a hub model not yet downloaded).
 
     An index built on one machine (say, on a GPU) and copied to another, where the same model
-    lies in another folder, is then still the same model's: its vectors serve, nothing is
-    embedded again.
+    lies in another folder or only in the hub's cache, is then still the same model's: its
+    vectors serve, nothing is embedded again. Weights retrained in place are another model.
     """
-    if model is None:
-        return None
-    folder = Path(model).expanduser()
-    if not folder.is_dir():
+    folder = model_files(model) if model is not None else None
+    if folder is None:
         return None
     digest = hashlib.blake2b(digest_size=12)
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".cache" not in p.parts):
-        digest.update(json.dumps([str(path.relative_to(folder)), path.stat().st_size]).encode())
-        if path.name in FINGERPRINTED and path.parent == folder:
-            digest.update(path.read_bytes())
+    for path in sorted(folder.rglob("*")):
+        inside = path.relative_to(folder)
+        if _ignored(inside) or not path.is_file():
+            continue
+        size = path.stat().st_size
+        digest.update(json.dumps([inside.as_posix(), size]).encode())
+        with path.open("rb") as handle:
+            if size <= WHOLE_UP_TO:
+                digest.update(handle.read())
+                continue
+            for at in (0, (size - SAMPLE) // 2, size - SAMPLE):
+                handle.seek(at)
+                digest.update(handle.read(SAMPLE))
     return digest.hexdigest()
+
+
+def _ignored(inside: Path) -> bool:
+    parts = inside.parts
+    return any(p.startswith(".") or p == "__pycache__" for p in parts) or inside.suffix == ".md"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +91,8 @@ class BuildRecord:
     chunking: str
     format: int
     fingerprint: str | None = None
-    """A local model folder's :func:`model_fingerprint` (None for a hub name): the same model
-    in another folder, on another machine, is recognised by it."""
+    """The model's :func:`model_fingerprint`: the same model in another folder, on another
+    machine, is recognised by it (None: its files were not here)."""
 
     @property
     def dense(self) -> bool:

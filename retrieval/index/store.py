@@ -358,6 +358,8 @@ def open_index(root: Path, manifest: Manifest, verifier: Verifier | None = None)
         raise IndexCorruptError(_damaged(folder, str(error))) from error
     if len(paragraphs) != manifest.paragraphs or len(postings) != manifest.paragraphs:
         raise IndexCorruptError(_damaged(folder, "its files disagree on the number of paragraphs"))
+    if spans is not None and (dense is None or spans.shape != (len(dense), 2)):
+        raise IndexCorruptError(_damaged(folder, "its files disagree on the number of windows"))
     return StoredIndex(
         folder,
         manifest,

@@ -262,12 +262,17 @@ class _Build:
         notes: list[str] = []
         if self.full:
             notes.append("full rebuild (--full): nothing reused from earlier builds")
-        if previous is not None and not reuse(previous.manifest.built_with, record).model:
+        before = old.built_with if old is not None else None
+        other_model = before is not None and not reuse(before, record).model
+        # The same folder with other files: its cached vectors are another model's too.
+        retrained = other_model and before is not None and before.model == record.model
+        if retrained:
+            notes.append(f"the files of model {model} changed since the last build: full rebuild")
+        elif other_model and before is not None:
             notes.append(
-                f"model changed ({previous.manifest.model or 'none'} → {model or 'none'}): "
-                "full rebuild"
+                f"model changed ({before.model or 'none'} → {model or 'none'}): full rebuild"
             )
-        if self.full and record.model is not None:
+        if (self.full or retrained) and record.model is not None:
             drop_cache(root, record.model)
         changes = compare({e.path: e.sha256 for e in entries}, old.known() if old else {})
 

@@ -112,6 +112,13 @@ class Engine:
                 return False
             self._searcher = searcher
             logger.info("Switched to index %s", version)
+            if index.manifest.dense_used and self.encoder is None:
+                logger.warning(
+                    "Index %s can search by meaning with model %s, but this process loaded no "
+                    "model; answering by words until it is restarted",
+                    version,
+                    index.manifest.model,
+                )
             return True
 
     def _check_model(self, index: StoredIndex) -> None:
