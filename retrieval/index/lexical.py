@@ -37,6 +37,19 @@ U64 = npt.NDArray[np.uint64]
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
+F64 = npt.NDArray[np.float64]
+
+SCORED_WHOLE_UP_TO = 1 << 15
+"""Postings up to which a query's lists are scored whole: pruning's own steps cost more."""
+THRESHOLD_POSTINGS = 1 << 14
+"""Postings of the rarest terms read whole to find a first threshold for pruning."""
+DENSE_SUMS_UP_TO = 16
+"""Scores are summed in an array of every document while there are at most this many
+documents a posting; beyond, over the documents held only."""
+BOUND_MARGIN = 1 + 1e-6
+"""A term's bound, ``idf * (k1 + 1)``, raised above float rounding (float32 weights)."""
+SUM_MARGIN = 1e-9
+"""The threshold lowered by this share: sums in another order round differently."""
 
 PostingsCheck = Callable[[I64, I64], None]
 """Checks postings ``starts[i]:stops[i]`` on disk before they are read (raises if damaged)."""
@@ -172,6 +185,30 @@ class Postings:
         return cls(*arrays)
 
 
+def _sum_by(groups: npt.NDArray[np.integer], weights: npt.NDArray[np.floating], n: int) -> F64:
+    """The weights of each group added up, one after another in their order (``bincount``)."""
+    sums: F64 = np.bincount(groups, weights, n).astype(np.float64, copy=False)
+    return sums
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A query's known distinct terms, in hash order (the order their postings are summed in)."""
+
+    rows: I64
+    idf: F32
+    evidence: npt.NDArray[np.bool_]
+    """Whether each term counts in coverage."""
+    starts: I64
+    stops: I64
+    total_idf: float
+    """IDF mass of the terms that count in coverage, unknown ones included."""
+
+    @property
+    def postings(self) -> int:
+        return int((self.stops - self.starts).sum())
+
+
 @dataclass(frozen=True, slots=True)
 class LexicalMatches:
     """The best documents for a query, with their BM25 scores and query coverage."""
@@ -186,16 +223,33 @@ class LexicalIndex:
     """BM25 search over one set of postings."""
 
     def __init__(
-        self, postings: Postings, k1: float = K1, b: float = B, check: PostingsCheck | None = None
+        self,
+        postings: Postings,
+        k1: float = K1,
+        b: float = B,
+        check: PostingsCheck | None = None,
+        *,
+        scored_whole_up_to: int = SCORED_WHOLE_UP_TO,
+        threshold_postings: int = THRESHOLD_POSTINGS,
     ) -> None:
         self.postings = postings
         self._check = check
+        self._scored_whole_up_to = scored_whole_up_to
+        self._threshold_postings = threshold_postings
         self.n_docs = len(postings)
         self.k1, self.b = k1, b
         df = postings.df
         self.idf = np.log1p((self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         total = float(np.sum(postings.lengths, dtype=np.float64))
         self.avg_len = total / self.n_docs if self.n_docs and total else 1.0
+        # Plain views of the maps: slicing an np.memmap costs ten times a plain array's.
+        self._vocabulary = np.asarray(postings.vocabulary)
+        self._indptr = np.asarray(postings.indptr)
+        self._doc_ids = np.asarray(postings.doc_ids)
+        self._counts = np.asarray(postings.counts)
+        # Each document's BM25 length term, once: the same arithmetic as per posting, so the
+        # same floats.
+        self._norm = self.k1 * (1 - self.b + self.b * np.asarray(postings.lengths) / self.avg_len)
 
     @property
     def missing_idf(self) -> float:
@@ -204,7 +258,7 @@ class LexicalIndex:
 
     def _lookup(self, hashes: U64) -> tuple[I64, F32]:
         """Each term's row (-1 when no document holds it) and its IDF."""
-        vocabulary = self.postings.vocabulary
+        vocabulary = self._vocabulary
         if len(vocabulary) == 0:
             return np.full(len(hashes), -1, np.int64), np.full(
                 len(hashes), self.missing_idf, np.float32
@@ -223,43 +277,157 @@ class LexicalIndex:
     def search(
         self, terms: Sequence[str], k: int, counted: Sequence[str] | None = None
     ) -> LexicalMatches:
-        """The ``k`` best documents by BM25 (fewer if fewer documents hold a query term).
+        """The ``k`` best documents by BM25 (fewer if fewer documents hold a query term), best
+        first, equal scores in document order.
 
         Coverage is the share of the IDF mass of ``counted`` (by default the terms that count as
         evidence: words and bigrams, not unigrams) that each document holds.
+
+        Short posting lists are scored whole. Long ones are pruned by MaxScore: a term adds at
+        most ``idf * (k1 + 1)`` to a score, so once the ``k``-th best score found so far exceeds
+        what the commonest terms could add together, a document holding only those terms cannot
+        enter the top ``k``: their lists are not read through, only looked into (binary search)
+        for the documents the rarer terms found. The documents kept are then scored exactly as
+        whole scoring would, term by term in the same order, so results are identical.
         """
-        distinct = np.unique(hash64(terms))
-        rows, idf = self._lookup(distinct)
-        if counted is None:
-            counted = [term for term in terms if counts_as_evidence(term)]
-        counted_hashes = np.unique(hash64(counted))
-        _, counted_idf = self._lookup(counted_hashes)
-        total_idf = float(counted_idf.sum())
-        evidence = np.isin(distinct, counted_hashes)
-        known = rows >= 0
-        rows, idf, evidence = rows[known], idf[known], evidence[known]
-        postings = self.postings
-        starts = postings.indptr[rows]
-        lengths = postings.indptr[rows + 1] - starts
+        query = self._query(terms, counted)
         if self._check is not None:  # the postings about to be read: checked first (integrity)
-            self._check(starts, starts + lengths)
-        take = ranges(starts, lengths)
-        if not len(take):
+            self._check(query.starts, query.stops)
+        if k <= 0 or not query.postings:
             empty = np.zeros(0, np.float32)
             return LexicalMatches(np.zeros(0, np.int64), empty, empty)
-        docs = postings.doc_ids[take]
-        tf = postings.counts[take].astype(np.float32)
-        weight = np.repeat(idf, lengths)
-        norm = self.k1 * (1 - self.b + self.b * postings.lengths[docs] / self.avg_len)
-        scores = np.bincount(docs, weight * tf * (self.k1 + 1) / (tf + norm), self.n_docs)
-        hits = np.flatnonzero(scores)
-        if len(hits) > k:
-            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
-        hits = hits[np.lexsort((hits, -scores[hits]))]
-        matched = np.bincount(docs, weight * np.repeat(evidence, lengths), self.n_docs)[hits]
-        coverage = matched / total_idf if total_idf > 0 else np.zeros(len(hits))
+        if query.postings <= self._scored_whole_up_to:
+            return self._whole(query, k)
+        return self._best(query, self._candidates(query, k), k)
+
+    def _query(self, terms: Sequence[str], counted: Sequence[str] | None) -> _Query:
+        """The known distinct terms of a query in hash order, with what scoring needs of them."""
+        asked = {_hash(term) for term in terms}
+        if counted is None:
+            counted = [term for term in terms if counts_as_evidence(term)]
+        evidence = {_hash(term) for term in counted}
+        keys = sorted(asked | evidence)
+        rows, idf = self._lookup(np.array(keys, dtype=np.uint64))
+        in_counted = np.array([key in evidence for key in keys], dtype=bool)
+        total_idf = float(idf[in_counted].sum())
+        use = (rows >= 0) & np.array([key in asked for key in keys], dtype=bool)
+        rows = rows[use]
+        starts = self._indptr[rows]
+        stops = self._indptr[rows + 1]
+        return _Query(rows, idf[use], in_counted[use], starts, stops, total_idf)
+
+    def _contributions(self, idf: F32 | np.float32, tf: F32, docs: I32) -> F64:
+        """What each posting adds to its document's score (float32 weight, float64 result)."""
+        return idf * tf * (self.k1 + 1) / (tf + self._norm[docs])
+
+    def _read(self, query: _Query, terms: I64) -> tuple[I32, F64]:
+        """The documents of the postings of ``terms`` (positions in the query) and each
+        posting's contribution, term after term."""
+        lengths = query.stops[terms] - query.starts[terms]
+        take = ranges(query.starts[terms], lengths)
+        docs = self._doc_ids[take]
+        tf = self._counts[take].astype(np.float32)
+        return docs, self._contributions(np.repeat(query.idf[terms], lengths), tf, docs)
+
+    def _whole(self, query: _Query, k: int) -> LexicalMatches:
+        """Every posting scored: the faster way when the lists are short."""
+        every = np.arange(len(query.rows))
+        docs, weights = self._read(query, every)
+        held = np.repeat(query.idf * query.evidence, query.stops - query.starts)
+        if self.n_docs <= DENSE_SUMS_UP_TO * len(docs):
+            scores = _sum_by(docs, weights, self.n_docs)
+            hits = np.flatnonzero(scores)
+            scores = scores[hits]
+            matched = _sum_by(docs, held, self.n_docs)[hits]
+        else:  # a few postings among many documents: sums over the documents they hold only
+            hits, inverse = np.unique(docs, return_inverse=True)
+            scores = _sum_by(inverse, weights, len(hits))
+            matched = _sum_by(inverse, held, len(hits))
+        return self._matches(query, hits, scores, matched, k)
+
+    def _candidates(self, query: _Query, k: int) -> I32:
+        """Documents that include every one of the ``k`` best (MaxScore), in order."""
+        bound = query.idf.astype(np.float64) * ((self.k1 + 1) * BOUND_MARGIN)
+        order = np.argsort(-bound, kind="stable")  # the rarest terms first
+        # rest[j]: the most the terms from order[j] on can add to a score.
+        rest = np.concatenate([np.cumsum(bound[order][::-1])[::-1], [0.0]])
+        read = np.cumsum(query.stops[order] - query.starts[order])
+        # A first threshold: the k best by the rarest terms' postings, scored in full.
+        first = min(len(order), int(np.searchsorted(read, self._threshold_postings)) + 1)
+        docs, partial = self._sums(query, order[:first])
+        threshold = 0.0
+        if len(docs) >= k:
+            best = np.sort(docs[np.argpartition(-partial, k - 1)[:k]])
+            threshold = float(self._scores(query, best)[0].min()) * (1 - SUM_MARGIN)
+        # Documents holding none of the terms before ``essential`` cannot reach the threshold.
+        essential = max(first, int(np.count_nonzero(rest[:-1] >= threshold)))
+        if essential > first:
+            docs, partial = self._sums(query, order[:essential])
+            if len(docs) >= k:  # more documents read: perhaps better ones
+                best = np.sort(docs[np.argpartition(-partial, k - 1)[:k]])
+                found = float(self._scores(query, best)[0].min()) * (1 - SUM_MARGIN)
+                threshold = max(threshold, found)
+        keep = partial + rest[essential] >= threshold
+        for j in range(essential, len(order)):
+            docs, partial = docs[keep], partial[keep]
+            partial += self._probe(query, int(order[j]), docs)[0]
+            keep = partial + rest[j + 1] >= threshold
+        kept: I32 = docs[keep]
+        return kept
+
+    def _sums(self, query: _Query, terms: I64) -> tuple[I32, F64]:
+        """The documents holding any of ``terms``, in order, and the sum of what those add."""
+        docs, weights = self._read(query, terms)
+        if self.n_docs <= DENSE_SUMS_UP_TO * len(docs):
+            sums = _sum_by(docs, weights, self.n_docs)
+            held = np.flatnonzero(sums)
+            return held.astype(np.int32), sums[held]
+        unique, inverse = np.unique(docs, return_inverse=True)
+        return unique, _sum_by(inverse, weights, len(unique))
+
+    def _probe(self, query: _Query, term: int, docs: I32) -> tuple[F64, npt.NDArray[np.bool_]]:
+        """What term ``term`` (a position in the query) adds to each of ``docs`` (in order), and
+        which of them hold it: a binary search in its postings."""
+        start, stop = int(query.starts[term]), int(query.stops[term])
+        posting = self._doc_ids[start:stop]
+        at = np.minimum(np.searchsorted(posting, docs), len(posting) - 1)
+        held = posting[at] == docs
+        added = np.zeros(len(docs))
+        tf = self._counts[start:stop][at[held]].astype(np.float32)
+        added[held] = self._contributions(query.idf[term], tf, docs[held])
+        return added, held
+
+    def _scores(self, query: _Query, docs: I32) -> tuple[F64, F64]:
+        """The exact scores of ``docs`` (in order) and the evidence IDF each holds: summed term
+        by term in hash order, as :meth:`_whole` sums them, so to the same floats."""
+        scores = np.zeros(len(docs))
+        matched = np.zeros(len(docs))
+        for term in range(len(query.rows)):
+            added, held = self._probe(query, term, docs)
+            scores += added
+            if query.evidence[term]:
+                matched += np.where(held, np.float64(query.idf[term]), 0.0)
+        return scores, matched
+
+    def _best(self, query: _Query, docs: I32, k: int) -> LexicalMatches:
+        scores, matched = self._scores(query, docs)
+        return self._matches(query, docs, scores, matched, k)
+
+    def _matches(
+        self, query: _Query, docs: I32 | I64, scores: F64, matched: F64, k: int
+    ) -> LexicalMatches:
+        """The ``k`` best of ``docs`` (in order) by score, ties in document order."""
+        if len(docs) > k:
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            top = np.flatnonzero(scores >= kth)  # every tie of the k-th, so the order decides
+            docs, scores, matched = docs[top], scores[top], matched[top]
+        best = np.lexsort((docs, -scores))[:k]
+        total = query.total_idf
+        coverage = matched[best] / total if total > 0 else np.zeros(len(best))
         return LexicalMatches(
-            hits.astype(np.int64), scores[hits].astype(np.float32), coverage.astype(np.float32)
+            docs[best].astype(np.int64),
+            scores[best].astype(np.float32),
+            coverage.astype(np.float32),
         )
 
     def holding(self, terms: Sequence[str], docs: I64) -> npt.NDArray[np.bool_]:

@@ -1,0 +1,255 @@
+"""The lexical leg's ranking time: pruned (MaxScore) against exhaustive scoring, side by side.
+
+    python -m bench.lexical_speed [--sizes cmrc,100000,1000000] [--work DIR] [--depth 50]
+
+For each size it loads one set of postings, then asks the same CMRC questions (every tenth,
+after 20 warm-up questions) of ``LexicalIndex.search`` and of a copy of the exhaustive search it
+replaced (:func:`exhaustive`, every posting of every query term scored), alternating the two on
+each question, and checks that both return the same documents, scores and coverage. The
+question's analysis (``question_terms``: normalising, jieba, bigrams) is timed apart, once per
+question, since it does not depend on the corpus.
+
+- **cmrc**: the 848 CMRC paragraphs indexed by ``build_index`` (no model) and read back with
+  ``read_index``, so that the postings are memory-mapped and checked as in ``seedqa ask``.
+- **N paragraphs**: postings built directly (no jieba at build time, no seed files) from CMRC
+  sentences recombined as ``synthetic`` does: each sentence is analysed once, and a paragraph of
+  four to fourteen sentences is one at random plus others from the sentences around it in the
+  CMRC text (its own paragraph and the next ones: on one subject, as a real paragraph is). A
+  million paragraphs take about two minutes; the postings are kept in ``--work`` and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bench import cmrc
+from retrieval.index.arrays import ranges
+from retrieval.index.lexical import MAX_COUNT, LexicalIndex, LexicalMatches, Postings, hash64
+from retrieval.text.terms import counts_as_evidence, question_terms, terms
+
+_SENTENCE = re.compile(r"[^。！？]+[。！？]")
+CHUNK = 50_000
+"""Synthetic paragraphs inverted at a time."""
+WIDTH = 14
+"""A paragraph's other sentences come from this many either side of its first."""
+WARM_UP = 20
+
+
+def exhaustive(
+    index: LexicalIndex, terms: list[str], k: int, counted: list[str] | None = None
+) -> LexicalMatches:
+    """``LexicalIndex.search`` as it was before pruning: every posting of every term scored."""
+    postings = index.postings
+    vocabulary = postings.vocabulary
+
+    def lookup(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        positions = np.searchsorted(vocabulary, hashes).clip(max=len(vocabulary) - 1)
+        known = vocabulary[positions] == hashes
+        rows = np.where(known, positions, -1).astype(np.int64)
+        idf = np.where(known, index.idf[positions], index.missing_idf).astype(np.float32)
+        return rows, idf
+
+    distinct = np.unique(hash64(terms))
+    rows, idf = lookup(distinct)
+    if counted is None:
+        counted = [term for term in terms if counts_as_evidence(term)]
+    counted_hashes = np.unique(hash64(counted))
+    _, counted_idf = lookup(counted_hashes)
+    total_idf = float(counted_idf.sum())
+    evidence = np.isin(distinct, counted_hashes)
+    known = rows >= 0
+    rows, idf, evidence = rows[known], idf[known], evidence[known]
+    starts = postings.indptr[rows]
+    lengths = postings.indptr[rows + 1] - starts
+    check = index._check
+    if check is not None:
+        check(starts, starts + lengths)
+    take = ranges(starts, lengths)
+    if not len(take):
+        empty = np.zeros(0, np.float32)
+        return LexicalMatches(np.zeros(0, np.int64), empty, empty)
+    docs = postings.doc_ids[take]
+    tf = postings.counts[take].astype(np.float32)
+    weight = np.repeat(idf, lengths)
+    norm = index.k1 * (1 - index.b + index.b * postings.lengths[docs] / index.avg_len)
+    scores = np.bincount(docs, weight * tf * (index.k1 + 1) / (tf + norm), index.n_docs)
+    hits = np.flatnonzero(scores)
+    if len(hits) > k:
+        hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+    hits = hits[np.lexsort((hits, -scores[hits]))]
+    matched = np.bincount(docs, weight * np.repeat(evidence, lengths), index.n_docs)[hits]
+    coverage = matched / total_idf if total_idf > 0 else np.zeros(len(hits))
+    return LexicalMatches(
+        hits.astype(np.int64), scores[hits].astype(np.float32), coverage.astype(np.float32)
+    )
+
+
+def synthetic_postings(benchmark: cmrc.Benchmark, size: int, seed: int = 0) -> Postings:
+    """The postings of ``size`` paragraphs of recombined CMRC sentences (see the module's doc)."""
+    pool = [
+        s.strip()
+        for p in benchmark.paragraphs
+        for s in _SENTENCE.findall(p["text"])
+        if len(s.strip()) >= 8
+    ]
+    vocabulary: dict[str, int] = {}
+    flat: list[int] = []
+    lengths: list[int] = []
+    for sentence in pool:
+        ids = [vocabulary.setdefault(term, len(vocabulary)) for term in terms(sentence)]
+        flat += ids
+        lengths.append(len(ids))
+    term_ids, sizes = np.asarray(flat, np.int64), np.asarray(lengths, np.int64)
+    begins = np.cumsum(sizes) - sizes
+    hashes = hash64(vocabulary)
+    by_hash = np.argsort(hashes)
+    rank = np.empty(len(by_hash), np.int64)
+    rank[by_hash] = np.arange(len(by_hash))
+    offsets = np.concatenate([np.arange(-WIDTH, 0), np.arange(1, WIDTH + 1)])
+    rng = np.random.default_rng(seed)
+    parts = []
+    for low in range(0, size, CHUNK):
+        n = min(CHUNK, size - low)
+        first = rng.integers(0, len(pool), n)
+        count = rng.integers(4, 15, n)
+        # count - 1 others, distinct, within count sentences of the first.
+        keys = rng.random((n, len(offsets)))
+        keys[np.abs(offsets)[None, :] > count[:, None]] = 2.0
+        picked = offsets[np.argsort(keys, axis=1)]
+        chosen = np.concatenate([first[:, None], (first[:, None] + picked) % len(pool)], axis=1)
+        used = np.arange(chosen.shape[1])[None, :] < count[:, None]
+        sentences = chosen[used]
+        docs = np.repeat(np.repeat(np.arange(n), count), sizes[sentences])
+        words = term_ids[ranges(begins[sentences], sizes[sentences])]
+        pairs, tf = np.unique(rank[words] * n + docs, return_counts=True)
+        rows, df = np.unique(pairs // n, return_counts=True)
+        parts.append(
+            Postings(
+                hashes[by_hash][rows],
+                np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
+                (pairs % n).astype(np.int32),
+                np.minimum(tf, MAX_COUNT).astype(np.uint16),
+                np.bincount(docs, minlength=n).astype(np.uint32),
+            )
+        )
+    return Postings.concat(parts) if len(parts) > 1 else parts[0]
+
+
+def cmrc_index(benchmark: cmrc.Benchmark, work: Path) -> LexicalIndex:
+    """The CMRC paragraphs' lexical index, built by seedqa and read back as ``seedqa ask`` does."""
+    from retrieval import build_index, read_index
+
+    root = work / "cmrc-index"
+    if not (root / "CURRENT").exists():
+        seeds = cmrc.write_seeds(benchmark, work / "cmrc-seeds")
+        build_index(seeds, root, None, None)
+    return read_index(root).lexical
+
+
+def synthetic_index(benchmark: cmrc.Benchmark, work: Path, size: int) -> LexicalIndex:
+    folder = work / f"postings-{size}"
+    if not (folder / "complete").exists():
+        started = time.perf_counter()
+        folder.mkdir(parents=True, exist_ok=True)
+        synthetic_postings(benchmark, size).save(folder)
+        (folder / "complete").touch()
+        print(
+            f"  built {size:,} paragraphs in {time.perf_counter() - started:.0f} s", file=sys.stderr
+        )
+    return LexicalIndex(Postings.load(folder))
+
+
+def median_p95(seconds: list[float]) -> tuple[float, float]:
+    ms = sorted(s * 1000 for s in seconds)
+    return statistics.median(ms), ms[int(0.95 * (len(ms) - 1))]
+
+
+def same(a: LexicalMatches, b: LexicalMatches) -> bool:
+    """Whether two searches agree, but for which of the documents tied at the k-th score
+    the exhaustive search kept (its partial sort keeps any of them; pruning keeps the first)."""
+    if not np.array_equal(a.scores, b.scores):
+        return False
+    tied = a.scores == a.scores[-1] if len(a.scores) else a.scores.astype(bool)
+    return np.array_equal(a.ids[~tied], b.ids[~tied]) and np.array_equal(
+        a.coverage[~tied], b.coverage[~tied]
+    )
+
+
+def compare(index: LexicalIndex, queries: list[list[str]], depth: int) -> dict[str, float]:
+    """Median and p95 of both searches over ``queries``, and how many results differ."""
+    searches: dict[str, Callable[..., LexicalMatches]] = {
+        "exhaustive": lambda t, c: exhaustive(index, t, depth, c),
+        "pruned": lambda t, c: index.search(t, depth, c),
+    }
+    counted = [[t for t in query if counts_as_evidence(t)] for query in queries]
+    for query, evidence in zip(queries[:WARM_UP], counted[:WARM_UP], strict=False):
+        for search in searches.values():
+            search(query, evidence)
+    times: dict[str, list[float]] = {name: [] for name in searches}
+    differ = 0
+    for query, evidence in zip(queries, counted, strict=True):
+        results = []
+        for name, search in searches.items():
+            started = time.perf_counter()
+            results.append(search(query, evidence))
+            times[name].append(time.perf_counter() - started)
+        differ += not same(*results)
+    out: dict[str, float] = {"differ": differ}
+    for name, seconds in times.items():
+        out[f"{name} median"], out[f"{name} p95"] = median_p95(seconds)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="cmrc,100000,1000000", help="cmrc and/or paragraphs")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/seedqa-lexical-speed"))
+    parser.add_argument("--cmrc", type=Path, default=cmrc.DEFAULT, help="the CMRC benchmark")
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--depth", type=int, default=50, help="k asked of the lexical leg")
+    args = parser.parse_args()
+    benchmark = cmrc.load(args.cmrc)
+    asked = [str(q["text"]) for q in benchmark.queries[::10]][: args.questions]
+    analysis = []
+    queries = []
+    for question in asked[:WARM_UP] + asked:
+        started = time.perf_counter()
+        query = question_terms(question).terms
+        analysis.append(time.perf_counter() - started)
+        queries.append(query)
+    queries = queries[WARM_UP:]
+    median, p95 = median_p95(analysis[WARM_UP:])
+    print(f"question analysis (question_terms): median {median:.3f} ms, p95 {p95:.3f} ms")
+    print(f"\n{len(queries)} questions, k = {args.depth}; milliseconds\n")
+    print(
+        "| paragraphs | postings | exhaustive median / p95 | pruned median / p95 "
+        "| ratio of medians | results differing |"
+    )
+    print("|---|---|---|---|---|---|")
+    args.work.mkdir(parents=True, exist_ok=True)
+    for size in args.sizes.split(","):
+        if size == "cmrc":
+            index = cmrc_index(benchmark, args.work)
+        else:
+            index = synthetic_index(benchmark, args.work, int(size))
+        row = compare(index, queries, args.depth)
+        ratio = row["exhaustive median"] / row["pruned median"]
+        print(
+            f"| {index.n_docs:,} | {len(index.postings.doc_ids):,} "
+            f"| {row['exhaustive median']:.3f} / {row['exhaustive p95']:.3f} "
+            f"| {row['pruned median']:.3f} / {row['pruned p95']:.3f} "
+            f"| {ratio:.1f} | {int(row['differ'])} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
