@@ -47,7 +47,7 @@ DENSE_SUMS_UP_TO = 16
 """Scores are summed in an array of every document while there are at most this many
 documents a posting; beyond, over the documents held only."""
 BOUND_MARGIN = 1 + 1e-6
-"""A term's bound, ``idf * (k1 + 1)``, raised above float rounding (float32 weights)."""
+"""A term's bound raised above float rounding (a posting's weight is a float32)."""
 SUM_MARGIN = 1e-9
 """The threshold lowered by this share: sums in another order round differently."""
 
@@ -236,6 +236,8 @@ class LexicalIndex:
         self._check = check
         self._scored_whole_up_to = scored_whole_up_to
         self._threshold_postings = threshold_postings
+        self._largest: dict[int, float] = {}
+        """Each term's largest contribution (by row), for the terms of long queries so far."""
         self.n_docs = len(postings)
         self.k1, self.b = k1, b
         df = postings.df
@@ -298,6 +300,8 @@ class LexicalIndex:
             return LexicalMatches(np.zeros(0, np.int64), empty, empty)
         if query.postings <= self._scored_whole_up_to:
             return self._whole(query, k)
+        if 2 * self._unbounded(query) > query.postings:  # bounds cost most of a whole scoring
+            return self._whole(query, k, learn=True)
         return self._best(query, self._candidates(query, k), k)
 
     def _query(self, terms: Sequence[str], counted: Sequence[str] | None) -> _Query:
@@ -323,16 +327,24 @@ class LexicalIndex:
     def _read(self, query: _Query, terms: I64) -> tuple[I32, F64]:
         """The documents of the postings of ``terms`` (positions in the query) and each
         posting's contribution, term after term."""
-        lengths = query.stops[terms] - query.starts[terms]
-        take = ranges(query.starts[terms], lengths)
-        docs = self._doc_ids[take]
-        tf = self._counts[take].astype(np.float32)
-        return docs, self._contributions(np.repeat(query.idf[terms], lengths), tf, docs)
+        starts, stops = query.starts[terms], query.stops[terms]
+        spans = list(zip(starts.tolist(), stops.tolist(), strict=True))
+        # Slices copied whole: several times faster than gathering the same items by position.
+        docs = np.concatenate([self._doc_ids[start:stop] for start, stop in spans])
+        tf = np.concatenate([self._counts[start:stop] for start, stop in spans]).astype(np.float32)
+        weights = np.repeat(query.idf[terms], stops - starts)
+        return docs, self._contributions(weights, tf, docs)
 
-    def _whole(self, query: _Query, k: int) -> LexicalMatches:
-        """Every posting scored: the faster way when the lists are short."""
+    def _whole(self, query: _Query, k: int, learn: bool = False) -> LexicalMatches:
+        """Every posting scored: the faster way when the lists are short; with ``learn``, each
+        term's largest contribution is kept for pruning later queries."""
         every = np.arange(len(query.rows))
         docs, weights = self._read(query, every)
+        if learn:
+            lengths = query.stops - query.starts
+            largest = np.maximum.reduceat(weights, np.cumsum(lengths) - lengths)
+            for row, bound in zip(query.rows.tolist(), largest.tolist(), strict=True):
+                self._largest[row] = bound * BOUND_MARGIN
         held = np.repeat(query.idf * query.evidence, query.stops - query.starts)
         if self.n_docs <= DENSE_SUMS_UP_TO * len(docs):
             scores = _sum_by(docs, weights, self.n_docs)
@@ -347,13 +359,13 @@ class LexicalIndex:
 
     def _candidates(self, query: _Query, k: int) -> I32:
         """Documents that include every one of the ``k`` best (MaxScore), in order."""
-        bound = query.idf.astype(np.float64) * ((self.k1 + 1) * BOUND_MARGIN)
-        order = np.argsort(-bound, kind="stable")  # the rarest terms first
+        bound = self._bounds(query)
+        order = np.argsort(-bound, kind="stable")  # the terms that can add most first
         # rest[j]: the most the terms from order[j] on can add to a score.
         rest = np.concatenate([np.cumsum(bound[order][::-1])[::-1], [0.0]])
         read = np.cumsum(query.stops[order] - query.starts[order])
         # A first threshold: the k best by the rarest terms' postings, scored in full.
-        first = min(len(order), int(np.searchsorted(read, self._threshold_postings)) + 1)
+        first = max(1, int(np.searchsorted(read, self._threshold_postings, side="right")))
         docs, partial = self._sums(query, order[:first])
         threshold = 0.0
         if len(docs) >= k:
@@ -375,9 +387,29 @@ class LexicalIndex:
         kept: I32 = docs[keep]
         return kept
 
+    def _bounds(self, query: _Query) -> F64:
+        """The most each term adds to a document's score: its largest contribution, found by
+        scoring its list the first time the term is met in a long query, then kept."""
+        bounds = np.empty(len(query.rows))
+        for term, row in enumerate(query.rows.tolist()):
+            bound = self._largest.get(row)
+            if bound is None:
+                _, weights = self._read(query, np.array([term]))
+                bound = self._largest[row] = float(weights.max()) * BOUND_MARGIN
+            bounds[term] = bound
+        return bounds
+
+    def _unbounded(self, query: _Query) -> int:
+        """Postings of the query's terms whose largest contribution is not known yet."""
+        lengths = (query.stops - query.starts).tolist()
+        rows = query.rows.tolist()
+        return sum(n for row, n in zip(rows, lengths, strict=True) if row not in self._largest)
+
     def _sums(self, query: _Query, terms: I64) -> tuple[I32, F64]:
         """The documents holding any of ``terms``, in order, and the sum of what those add."""
         docs, weights = self._read(query, terms)
+        if len(terms) == 1:  # one list holds each document once, in order
+            return docs, weights
         if self.n_docs <= DENSE_SUMS_UP_TO * len(docs):
             sums = _sum_by(docs, weights, self.n_docs)
             held = np.flatnonzero(sums)
@@ -399,14 +431,31 @@ class LexicalIndex:
 
     def _scores(self, query: _Query, docs: I32) -> tuple[F64, F64]:
         """The exact scores of ``docs`` (in order) and the evidence IDF each holds: summed term
-        by term in hash order, as :meth:`_whole` sums them, so to the same floats."""
-        scores = np.zeros(len(docs))
-        matched = np.zeros(len(docs))
-        for term in range(len(query.rows)):
-            added, held = self._probe(query, term, docs)
-            scores += added
-            if query.evidence[term]:
-                matched += np.where(held, np.float64(query.idf[term]), 0.0)
+        by term in hash order, as :meth:`_whole` sums them, so to the same floats.
+
+        Every (term, document) pair is looked up at once, by a binary search run on all the
+        pairs together: a few dozen array operations however many terms the query has.
+        """
+        terms, n = len(query.rows), len(docs)
+        stops = np.repeat(query.stops, n)
+        low, high = np.repeat(query.starts, n), stops.copy()
+        wanted = np.tile(docs, terms)
+        last = len(self._doc_ids) - 1
+        for _ in range(int((query.stops - query.starts).max()).bit_length()):
+            middle = (low + high) >> 1
+            searching = low < high
+            below = self._doc_ids[np.minimum(middle, last)] < wanted
+            low = np.where(searching & below, middle + 1, low)
+            high = np.where(searching & ~below, middle, high)
+        held = low < stops
+        held[held] = self._doc_ids[low[held]] == wanted[held]
+        added = np.zeros(terms * n)
+        tf = self._counts[low[held]].astype(np.float32)
+        added[held] = self._contributions(np.repeat(query.idf, n)[held], tf, wanted[held])
+        evidence = np.repeat((query.idf * query.evidence).astype(np.float64), n)
+        # cumsum adds one term's row after another: the order whole scoring adds them in.
+        scores = np.cumsum(added.reshape(terms, n), axis=0)[-1]
+        matched = np.cumsum(np.where(held, evidence, 0.0).reshape(terms, n), axis=0)[-1]
         return scores, matched
 
     def _best(self, query: _Query, docs: I32, k: int) -> LexicalMatches:
