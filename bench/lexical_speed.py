@@ -10,8 +10,9 @@ the documents tied at the k-th score the exhaustive search kept). Pruning learns
 largest contribution the first time it meets the term, so the questions are asked twice of a
 fresh index: the *first pass*, then with the bounds known. The question's analysis
 (``question_terms``: normalising, jieba, bigrams) is timed apart, once per question: it does
-not depend on the corpus. With bm25s installed, bm25s over jieba words (as ``bench.peers``
-builds it) is timed on CMRC too, its question tokenising and its ranking apart.
+not depend on the corpus. On CMRC, ``Searcher.rank`` (analysis and ranking: what
+``bench.peers`` times) is timed with either search too; and with bm25s installed, bm25s over
+jieba words (as ``bench.peers`` builds it), its question tokenising and its ranking apart.
 
 - **cmrc**: the 848 CMRC paragraphs indexed by ``build_index`` (no model) and read back with
   ``read_index``, so that the postings are memory-mapped and checked as in ``seedqa ask``.
@@ -29,6 +30,8 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -218,6 +221,43 @@ def compare(
     return out
 
 
+class ExhaustiveIndex(LexicalIndex):
+    """The lexical index as it was, for a ``Searcher`` to use: :func:`exhaustive` search, and
+    document frequencies from the lengths of every list."""
+
+    def search(
+        self, terms: Sequence[str], k: int, counted: Sequence[str] | None = None
+    ) -> LexicalMatches:
+        return exhaustive(self, list(terms), k, None if counted is None else list(counted))
+
+    def document_frequency(self, terms: Sequence[str]) -> dict[str, int]:
+        distinct = list(dict.fromkeys(terms))
+        rows, _ = self._lookup(hash64(distinct))
+        df = self.postings.df
+        pairs = zip(distinct, rows.tolist(), strict=True)
+        return {t: int(df[r]) if r >= 0 else 0 for t, r in pairs}
+
+
+def rank_cmrc(root: Path, questions: list[str]) -> dict[str, float]:
+    """``Searcher.rank`` (what ``bench.peers`` times: the question analysed, then ranked) with
+    either search, alternating on each question."""
+    from retrieval import Searcher, read_index
+
+    index = read_index(root)
+    old = ExhaustiveIndex(index.postings, index.lexical.k1, index.lexical.b, index.lexical._check)
+    searchers = {"exhaustive": Searcher(replace(index, lexical=old)), "pruned": Searcher(index)}
+    times: dict[str, list[float]] = {name: [] for name in searchers}
+    for question in questions[:WARM_UP] + questions:
+        for name, searcher in searchers.items():
+            started = time.perf_counter()
+            searcher.rank(question)
+            times[name].append(time.perf_counter() - started)
+    out = {}
+    for name, seconds in times.items():
+        out[f"{name} median"], out[f"{name} p95"] = median_p95(seconds[WARM_UP:])
+    return out
+
+
 def bm25s_cmrc(seeds: Path, questions: list[str], depth: int) -> dict[str, float] | None:
     """bm25s over jieba words as ``bench.peers`` builds it: its question tokenising and its
     ranking timed apart (None when bm25s is not installed)."""
@@ -276,11 +316,12 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     args.work.mkdir(parents=True, exist_ok=True)
-    peer = None
+    peer = ranked = None
     for size in args.sizes.split(","):
         if size == "cmrc":
             index = cmrc_index(benchmark, args.work)
             peer = bm25s_cmrc(args.work / "cmrc-seeds", asked, args.depth)
+            ranked = rank_cmrc(args.work / "cmrc-index", asked)
         else:
             index = synthetic_index(benchmark, args.work, int(size))
         row = compare(index, queries, warm_up, args.depth)
@@ -289,6 +330,14 @@ def main() -> None:
             + "".join(f"| {row[f'{n} median']:.3f} / {row[f'{n} p95']:.3f} " for n in NAMES)
             + f"| {row['exhaustive median'] / row['pruned median']:.1f} | {int(row['differ'])} |",
             flush=True,
+        )
+    if ranked is not None:
+        print(
+            "\nSearcher.rank, CMRC (analysis included): "
+            + ", ".join(
+                f"{name} {ranked[f'{name} median']:.3f} / {ranked[f'{name} p95']:.3f} ms"
+                for name in ("exhaustive", "pruned")
+            )
         )
     if peer is not None:
         print(
