@@ -40,9 +40,10 @@ I32 = npt.NDArray[np.int32]
 F64 = npt.NDArray[np.float64]
 
 SCORED_WHOLE_UP_TO = 1 << 15
-"""Postings up to which a query's lists are scored whole: pruning's own steps cost more."""
+"""Postings up to which a query's lists are scored whole: pruning's own steps cost more (at
+100,000 paragraphs 2,048 to 131,072 were within noise of each other, docs/benchmarks.md)."""
 THRESHOLD_POSTINGS = 1 << 14
-"""Postings of the rarest terms read whole to find a first threshold for pruning."""
+"""Postings of the terms that can add most read whole to find a first threshold for pruning."""
 DENSE_SUMS_UP_TO = 16
 """Scores are summed in an array of every document while there are at most this many
 documents a posting; beyond, over the documents held only."""
@@ -206,6 +207,7 @@ class _Query:
 
     @property
     def postings(self) -> int:
+        """How many postings the terms hold together."""
         return int((self.stops - self.starts).sum())
 
 
@@ -285,12 +287,15 @@ class LexicalIndex:
         Coverage is the share of the IDF mass of ``counted`` (by default the terms that count as
         evidence: words and bigrams, not unigrams) that each document holds.
 
-        Short posting lists are scored whole. Long ones are pruned by MaxScore: a term adds at
-        most ``idf * (k1 + 1)`` to a score, so once the ``k``-th best score found so far exceeds
-        what the commonest terms could add together, a document holding only those terms cannot
-        enter the top ``k``: their lists are not read through, only looked into (binary search)
-        for the documents the rarer terms found. The documents kept are then scored exactly as
-        whole scoring would, term by term in the same order, so results are identical.
+        Short posting lists are scored whole. Long ones are pruned by MaxScore: no term adds
+        more to a score than its largest contribution, so once the ``k``-th best score found so
+        far exceeds what the terms that add least could add together, a document holding only
+        those terms cannot enter the top ``k``: their lists are not read through, only looked
+        into (binary search) for the documents the other terms found, which are dropped as soon
+        as what is left to add cannot lift them to the threshold. The documents kept are then
+        scored exactly as whole scoring would, term by term in the same order, to the same
+        floats. A term's largest contribution is learnt the first time a long query holds it
+        (the query is then scored whole if most of its postings are of such terms).
         """
         query = self._query(terms, counted)
         if self._check is not None:  # the postings about to be read: checked first (integrity)
