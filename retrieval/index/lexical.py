@@ -267,10 +267,11 @@ class LexicalIndex:
             return np.full(len(hashes), -1, np.int64), np.full(
                 len(hashes), self.missing_idf, np.float32
             )
-        positions = np.searchsorted(vocabulary, hashes).clip(max=len(vocabulary) - 1)
+        positions = np.minimum(np.searchsorted(vocabulary, hashes), len(vocabulary) - 1)
         known = vocabulary[positions] == hashes
-        rows = np.where(known, positions, -1).astype(np.int64)
-        return rows, np.where(known, self.idf[positions], self.missing_idf).astype(np.float32)
+        rows = np.where(known, positions, -1).astype(np.int64, copy=False)
+        idf = np.where(known, self.idf[positions], np.float32(self.missing_idf))
+        return rows, idf.astype(np.float32, copy=False)
 
     def idf_of(self, terms: Sequence[str]) -> dict[str, float]:
         """The IDF of each term (the most a term can weigh, for terms no document holds)."""
