@@ -49,6 +49,8 @@ DENSE_SUMS_UP_TO = 16
 documents a posting; beyond, over the documents held only."""
 BOUND_MARGIN = 1 + 1e-6
 """A term's bound raised above float rounding (a posting's weight is a float32)."""
+FOUND_UP_TO = 1 << 16
+"""Terms whose lookup is kept (then forgotten all at once): far more than a day's questions."""
 SUM_MARGIN = 1e-9
 """The threshold lowered by this share: sums in another order round differently."""
 
@@ -238,6 +240,8 @@ class LexicalIndex:
         self._check = check
         self._scored_whole_up_to = scored_whole_up_to
         self._threshold_postings = threshold_postings
+        self._found: dict[str, tuple[int, int, float, int, int]] = {}
+        """Terms asked so far: hash, row (-1 if unknown), IDF, and where their postings lie."""
         self._largest: dict[int, float] = {}
         """Each term's largest contribution (by row), for the terms of long queries so far."""
         self.n_docs = len(postings)
@@ -312,19 +316,52 @@ class LexicalIndex:
 
     def _query(self, terms: Sequence[str], counted: Sequence[str] | None) -> _Query:
         """The known distinct terms of a query in hash order, with what scoring needs of them."""
-        asked = {_hash(term) for term in terms}
         if counted is None:
             counted = [term for term in terms if counts_as_evidence(term)]
-        evidence = {_hash(term) for term in counted}
-        keys = sorted(asked | evidence)
-        rows, idf = self._lookup(np.array(keys, dtype=np.uint64))
-        in_counted = np.array([key in evidence for key in keys], dtype=bool)
-        total_idf = float(idf[in_counted].sum())
-        use = (rows >= 0) & np.array([key in asked for key in keys], dtype=bool)
-        rows = rows[use]
-        starts = self._indptr[rows]
-        stops = self._indptr[rows + 1]
-        return _Query(rows, idf[use], in_counted[use], starts, stops, total_idf)
+        found: dict[str, tuple[int, int, float, int, int]] = {}
+        missing = []
+        for term in dict.fromkeys([*terms, *counted]):
+            entry = self._found.get(term)
+            if entry is None:
+                missing.append(term)
+            else:
+                found[term] = entry
+        if missing:
+            found.update(self._find(missing))
+        asked = {found[term][0]: found[term] for term in terms}
+        evidence = {found[term][0]: found[term] for term in counted}
+        # The IDF mass as a float32 sum in hash order, unknown terms included: as it always was.
+        total_idf = float(np.array([evidence[h][2] for h in sorted(evidence)], np.float32).sum())
+        kept = [(h, *asked[h]) for h in sorted(asked) if asked[h][1] >= 0]
+        return _Query(
+            np.array([entry[2] for entry in kept], np.int64),
+            np.array([entry[3] for entry in kept], np.float32),
+            np.array([entry[0] in evidence for entry in kept], bool),
+            np.array([entry[4] for entry in kept], np.int64),
+            np.array([entry[5] for entry in kept], np.int64),
+            total_idf,
+        )
+
+    def _find(self, terms: list[str]) -> dict[str, tuple[int, int, float, int, int]]:
+        """Look ``terms`` up in the vocabulary; what queries need of them is kept too."""
+        hashes = hash64(terms)
+        rows, idf = self._lookup(hashes)
+        last = len(self._indptr) - 1
+        at = np.clip(rows, 0, last)  # an unknown term (-1) gets any span: it is never read
+        starts, stops = self._indptr[at], self._indptr[np.minimum(at + 1, last)]
+        entries = zip(
+            hashes.tolist(),
+            rows.tolist(),
+            idf.tolist(),
+            starts.tolist(),
+            stops.tolist(),
+            strict=True,
+        )
+        found = dict(zip(terms, entries, strict=True))
+        if len(self._found) + len(found) > FOUND_UP_TO:
+            self._found.clear()
+        self._found.update(found)
+        return found
 
     def _contributions(self, idf: F32 | np.float32, tf: F32, docs: I32) -> F64:
         """What each posting adds to its document's score (float32 weight, float64 result)."""
