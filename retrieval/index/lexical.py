@@ -54,6 +54,9 @@ FOUND_UP_TO = 1 << 16
 SUM_MARGIN = 1e-9
 """The threshold lowered by this share: sums in another order round differently."""
 
+_Entry = tuple[int, int, float, int, int]
+"""A term's hash, row (-1 if no document holds it), IDF, and where its postings start and stop."""
+
 PostingsCheck = Callable[[I64, I64], None]
 """Checks postings ``starts[i]:stops[i]`` on disk before they are read (raises if damaged)."""
 
@@ -240,7 +243,7 @@ class LexicalIndex:
         self._check = check
         self._scored_whole_up_to = scored_whole_up_to
         self._threshold_postings = threshold_postings
-        self._found: dict[str, tuple[int, int, float, int, int]] = {}
+        self._found: dict[str, _Entry] = {}
         """Terms asked so far: hash, row (-1 if unknown), IDF, and where their postings lie."""
         self._largest: dict[int, float] = {}
         """Each term's largest contribution (by row), for the terms of long queries so far."""
@@ -279,9 +282,7 @@ class LexicalIndex:
 
     def idf_of(self, terms: Sequence[str]) -> dict[str, float]:
         """The IDF of each term (the most a term can weigh, for terms no document holds)."""
-        distinct = list(dict.fromkeys(terms))
-        _, idf = self._lookup(hash64(distinct))
-        return dict(zip(distinct, idf.tolist(), strict=True))
+        return {term: entry[2] for term, entry in self._entries(terms).items()}
 
     def search(
         self, terms: Sequence[str], k: int, counted: Sequence[str] | None = None
@@ -318,16 +319,7 @@ class LexicalIndex:
         """The known distinct terms of a query in hash order, with what scoring needs of them."""
         if counted is None:
             counted = [term for term in terms if counts_as_evidence(term)]
-        found: dict[str, tuple[int, int, float, int, int]] = {}
-        missing = []
-        for term in dict.fromkeys([*terms, *counted]):
-            entry = self._found.get(term)
-            if entry is None:
-                missing.append(term)
-            else:
-                found[term] = entry
-        if missing:
-            found.update(self._find(missing))
+        found = self._entries([*terms, *counted])
         asked = {found[term][0]: found[term] for term in terms}
         evidence = {found[term][0]: found[term] for term in counted}
         # The IDF mass as a float32 sum in hash order, unknown terms included: as it always was.
@@ -342,13 +334,29 @@ class LexicalIndex:
             total_idf,
         )
 
-    def _find(self, terms: list[str]) -> dict[str, tuple[int, int, float, int, int]]:
+    def _entries(self, terms: Iterable[str]) -> dict[str, _Entry]:
+        """What queries need of each term, looked up once and then kept."""
+        found: dict[str, _Entry] = {}
+        missing = []
+        for term in dict.fromkeys(terms):
+            entry = self._found.get(term)
+            if entry is None:
+                missing.append(term)
+            else:
+                found[term] = entry
+        if missing:
+            found.update(self._find(missing))
+        return found
+
+    def _find(self, terms: list[str]) -> dict[str, _Entry]:
         """Look ``terms`` up in the vocabulary; what queries need of them is kept too."""
         hashes = hash64(terms)
         rows, idf = self._lookup(hashes)
         last = len(self._indptr) - 1
-        at = np.clip(rows, 0, last)  # an unknown term (-1) gets any span: it is never read
-        starts, stops = self._indptr[at], self._indptr[np.minimum(at + 1, last)]
+        at = np.clip(rows, 0, last)
+        known = rows >= 0  # a term no document holds has no postings: an empty span
+        starts = np.where(known, self._indptr[at], 0)
+        stops = np.where(known, self._indptr[np.minimum(at + 1, last)], 0)
         entries = zip(
             hashes.tolist(),
             rows.tolist(),
@@ -535,8 +543,4 @@ class LexicalIndex:
 
     def document_frequency(self, terms: Sequence[str]) -> dict[str, int]:
         """How many documents hold each term."""
-        distinct = list(dict.fromkeys(terms))
-        rows, _ = self._lookup(hash64(distinct))
-        at = np.maximum(rows, 0)  # the lengths of these rows' lists only: no pass over them all
-        df = np.where(rows >= 0, self._indptr[at + 1] - self._indptr[at], 0)
-        return dict(zip(distinct, df.tolist(), strict=True))
+        return {term: entry[4] - entry[3] for term, entry in self._entries(terms).items()}
