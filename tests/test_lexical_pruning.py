@@ -16,7 +16,7 @@ PRUNED = [
     {"scored_whole_up_to": 0, "threshold_postings": 400},
     {},  # the defaults: short lists scored whole
 ]
-KS = [1, 3, 10, 50, 10_000]
+KS = [1, 3, 10, 50, 500, 10_000]
 
 
 def corpus(seed: int, n_docs: int) -> list[list[str]]:
@@ -102,6 +102,29 @@ def test_pruned_search_equals_scoring_every_posting(
             assert found.ids.tolist() == ids.tolist(), (terms, k)
             np.testing.assert_allclose(found.scores, scores, rtol=1e-6)
             np.testing.assert_allclose(found.coverage, coverage, rtol=1e-6, atol=1e-7)
+
+
+def test_many_documents_tied_at_the_kth_score_come_in_document_order() -> None:
+    """Hundreds of copies of the best document: all of them are candidates to the end (more
+    than are scored in one batch), and the first k by position are kept."""
+    rng = random.Random(7)
+    best = [f"w{i}" for i in range(1, 9)] + ["w0"] * 3
+    others = [f"w{i}" for i in range(20, 60)] + ["w0", "w9"]
+    documents = [rng.choices(others, k=rng.randint(3, 12)) for _ in range(3000)]
+    for _ in range(500):
+        documents.insert(rng.randrange(len(documents) + 1), list(best))
+    index = LexicalIndex(Postings.from_terms(documents), scored_whole_up_to=0, threshold_postings=0)
+    query = [*best[:8], "w0", "w9"]
+    for _ in range(2):  # the first search learns the terms' bounds; the second prunes
+        ids, scores, coverage = reference(index, query, 50, None)
+        found = index.search(query, 50)
+        assert (
+            found.ids.tolist()
+            == ids.tolist()
+            == [i for i, d in enumerate(documents) if d == best][:50]
+        )
+        np.testing.assert_allclose(found.scores, scores, rtol=1e-6)
+        np.testing.assert_allclose(found.coverage, coverage, rtol=1e-6)
 
 
 def test_the_threshold_prunes_in_these_corpora() -> None:

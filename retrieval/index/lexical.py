@@ -51,6 +51,8 @@ BOUND_MARGIN = 1 + 1e-6
 """A term's bound raised above float rounding (a posting's weight is a float32)."""
 FOUND_UP_TO = 1 << 16
 """Terms whose lookup is kept (then forgotten all at once): far more than a day's questions."""
+BATCHED_PAIRS = 1 << 12
+"""(term, document) pairs the exact scoring looks up together at most."""
 SUM_MARGIN = 1e-9
 """The threshold lowered by this share: sums in another order round differently."""
 
@@ -209,11 +211,8 @@ class _Query:
     stops: I64
     total_idf: float
     """IDF mass of the terms that count in coverage, unknown ones included."""
-
-    @property
-    def postings(self) -> int:
-        """How many postings the terms hold together."""
-        return int((self.stops - self.starts).sum())
+    postings: int
+    """How many postings the terms hold together."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +312,10 @@ class LexicalIndex:
             return self._whole(query, k)
         if 2 * self._unbounded(query) > query.postings:  # bounds cost most of a whole scoring
             return self._whole(query, k, learn=True)
-        return self._best(query, self._candidates(query, k), k)
+        candidates = self._candidates(query, k)
+        if candidates is None:
+            return self._whole(query, k)
+        return self._best(query, candidates, k)
 
     def _query(self, terms: Sequence[str], counted: Sequence[str] | None) -> _Query:
         """The known distinct terms of a query in hash order, with what scoring needs of them."""
@@ -332,6 +334,7 @@ class LexicalIndex:
             np.array([entry[4] for entry in kept], np.int64),
             np.array([entry[5] for entry in kept], np.int64),
             total_idf,
+            sum(entry[5] - entry[4] for entry in kept),
         )
 
     def _entries(self, terms: Iterable[str]) -> dict[str, _Entry]:
@@ -408,14 +411,15 @@ class LexicalIndex:
             matched = _sum_by(inverse, held, len(hits))
         return self._matches(query, hits, scores, matched, k)
 
-    def _candidates(self, query: _Query, k: int) -> I32:
-        """Documents that include every one of the ``k`` best (MaxScore), in order."""
+    def _candidates(self, query: _Query, k: int) -> I32 | None:
+        """Documents that include every one of the ``k`` best (MaxScore), in order; None when
+        every list must be read anyway (too few documents for a threshold)."""
         bound = self._bounds(query)
         order = np.argsort(-bound, kind="stable")  # the terms that can add most first
         # rest[j]: the most the terms from order[j] on can add to a score.
         rest = np.concatenate([np.cumsum(bound[order][::-1])[::-1], [0.0]])
         read = np.cumsum(query.stops[order] - query.starts[order])
-        # A first threshold: the k best by the rarest terms' postings, scored in full.
+        # A first threshold: the k best by the lists of the terms that can add most, in full.
         first = max(1, int(np.searchsorted(read, self._threshold_postings, side="right")))
         docs, partial = self._sums(query, order[:first])
         threshold = 0.0
@@ -424,6 +428,8 @@ class LexicalIndex:
             threshold = float(self._scores(query, best)[0].min()) * (1 - SUM_MARGIN)
         # Documents holding none of the terms before ``essential`` cannot reach the threshold.
         essential = max(first, int(np.count_nonzero(rest[:-1] >= threshold)))
+        if essential == len(order):
+            return None
         if essential > first:
             docs, partial = self._sums(query, order[:essential])
             if len(docs) >= k:  # more documents read: perhaps better ones
@@ -485,9 +491,14 @@ class LexicalIndex:
         by term in hash order, as :meth:`_whole` sums them, so to the same floats.
 
         Every (term, document) pair is looked up at once, by a binary search run on all the
-        pairs together: a few dozen array operations however many terms the query has.
+        pairs together: a few dozen array operations however many terms the query has (many
+        documents a slice at a time, to bound the memory it takes).
         """
         terms, n = len(query.rows), len(docs)
+        if terms * n > BATCHED_PAIRS:
+            step = max(1, BATCHED_PAIRS // terms)
+            parts = [self._scores(query, docs[at : at + step]) for at in range(0, n, step)]
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         stops = np.repeat(query.stops, n)
         low, high = np.repeat(query.starts, n), stops.copy()
         wanted = np.tile(docs, terms)
