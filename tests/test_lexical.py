@@ -118,3 +118,11 @@ def test_worker_processes_give_the_same_postings() -> None:
     parallel = postings_of(texts, chunks.append, workers=2, chunk=16, parallel_from=10)
     same(parallel, invert(texts))
     assert sum(chunks) == len(texts) and len(chunks) == 8
+
+
+def test_document_frequency_and_idf_of_known_and_unknown_terms(index: LexicalIndex) -> None:
+    asked = ["拉孜县", "培训班", "never-seen", "拉孜县"]
+    assert index.document_frequency(asked) == {"拉孜县": 1, "培训班": 1, "never-seen": 0}
+    weights = index.idf_of(asked)
+    assert list(weights) == ["拉孜县", "培训班", "never-seen"]
+    assert weights["never-seen"] == pytest.approx(index.missing_idf)

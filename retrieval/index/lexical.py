@@ -37,6 +37,27 @@ U64 = npt.NDArray[np.uint64]
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
+F64 = npt.NDArray[np.float64]
+
+SCORED_WHOLE_UP_TO = 1 << 15
+"""Postings up to which a query's lists are scored whole: pruning's own steps cost more (at
+100,000 paragraphs 2,048 to 131,072 were within noise of each other, docs/benchmarks.md)."""
+THRESHOLD_POSTINGS = 1 << 14
+"""Postings of the terms that can add most read whole to find a first threshold for pruning."""
+DENSE_SUMS_UP_TO = 16
+"""Scores are summed in an array of every document while there are at most this many
+documents a posting; beyond, over the documents held only."""
+BOUND_MARGIN = 1 + 1e-6
+"""A term's bound raised above float rounding (a posting's weight is a float32)."""
+FOUND_UP_TO = 1 << 16
+"""Terms whose lookup is kept (then forgotten all at once): far more than a day's questions."""
+BATCHED_PAIRS = 1 << 12
+"""(term, document) pairs the exact scoring looks up together at most."""
+SUM_MARGIN = 1e-9
+"""The threshold lowered by this share: sums in another order round differently."""
+
+_Entry = tuple[int, int, float, int, int]
+"""A term's hash, row (-1 if no document holds it), IDF, and where its postings start and stop."""
 
 PostingsCheck = Callable[[I64, I64], None]
 """Checks postings ``starts[i]:stops[i]`` on disk before they are read (raises if damaged)."""
@@ -172,6 +193,28 @@ class Postings:
         return cls(*arrays)
 
 
+def _sum_by(groups: npt.NDArray[np.integer], weights: npt.NDArray[np.floating], n: int) -> F64:
+    """The weights of each group added up, one after another in their order (``bincount``)."""
+    sums: F64 = np.bincount(groups, weights, n).astype(np.float64, copy=False)
+    return sums
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A query's known distinct terms, in hash order (the order their postings are summed in)."""
+
+    rows: I64
+    idf: F32
+    evidence: npt.NDArray[np.bool_]
+    """Whether each term counts in coverage."""
+    starts: I64
+    stops: I64
+    total_idf: float
+    """IDF mass of the terms that count in coverage, unknown ones included."""
+    postings: int
+    """How many postings the terms hold together."""
+
+
 @dataclass(frozen=True, slots=True)
 class LexicalMatches:
     """The best documents for a query, with their BM25 scores and query coverage."""
@@ -186,16 +229,37 @@ class LexicalIndex:
     """BM25 search over one set of postings."""
 
     def __init__(
-        self, postings: Postings, k1: float = K1, b: float = B, check: PostingsCheck | None = None
+        self,
+        postings: Postings,
+        k1: float = K1,
+        b: float = B,
+        check: PostingsCheck | None = None,
+        *,
+        scored_whole_up_to: int = SCORED_WHOLE_UP_TO,
+        threshold_postings: int = THRESHOLD_POSTINGS,
     ) -> None:
         self.postings = postings
         self._check = check
+        self._scored_whole_up_to = scored_whole_up_to
+        self._threshold_postings = threshold_postings
+        self._found: dict[str, _Entry] = {}
+        """Terms asked so far: hash, row (-1 if unknown), IDF, and where their postings lie."""
+        self._largest: dict[int, float] = {}
+        """Each term's largest contribution (by row), for the terms of long queries so far."""
         self.n_docs = len(postings)
         self.k1, self.b = k1, b
         df = postings.df
         self.idf = np.log1p((self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         total = float(np.sum(postings.lengths, dtype=np.float64))
         self.avg_len = total / self.n_docs if self.n_docs and total else 1.0
+        # Plain views of the maps: slicing an np.memmap costs ten times a plain array's.
+        self._vocabulary = np.asarray(postings.vocabulary)
+        self._indptr = np.asarray(postings.indptr)
+        self._doc_ids = np.asarray(postings.doc_ids)
+        self._counts = np.asarray(postings.counts)
+        # Each document's BM25 length term, once: the same arithmetic as per posting, so the
+        # same floats.
+        self._norm = self.k1 * (1 - self.b + self.b * np.asarray(postings.lengths) / self.avg_len)
 
     @property
     def missing_idf(self) -> float:
@@ -204,62 +268,277 @@ class LexicalIndex:
 
     def _lookup(self, hashes: U64) -> tuple[I64, F32]:
         """Each term's row (-1 when no document holds it) and its IDF."""
-        vocabulary = self.postings.vocabulary
+        vocabulary = self._vocabulary
         if len(vocabulary) == 0:
             return np.full(len(hashes), -1, np.int64), np.full(
                 len(hashes), self.missing_idf, np.float32
             )
-        positions = np.searchsorted(vocabulary, hashes).clip(max=len(vocabulary) - 1)
+        positions = np.minimum(np.searchsorted(vocabulary, hashes), len(vocabulary) - 1)
         known = vocabulary[positions] == hashes
-        rows = np.where(known, positions, -1).astype(np.int64)
-        return rows, np.where(known, self.idf[positions], self.missing_idf).astype(np.float32)
+        rows = np.where(known, positions, -1).astype(np.int64, copy=False)
+        idf = np.where(known, self.idf[positions], np.float32(self.missing_idf))
+        return rows, idf.astype(np.float32, copy=False)
 
     def idf_of(self, terms: Sequence[str]) -> dict[str, float]:
         """The IDF of each term (the most a term can weigh, for terms no document holds)."""
-        distinct = list(dict.fromkeys(terms))
-        _, idf = self._lookup(hash64(distinct))
-        return dict(zip(distinct, idf.tolist(), strict=True))
+        return {term: entry[2] for term, entry in self._entries(terms).items()}
 
     def search(
         self, terms: Sequence[str], k: int, counted: Sequence[str] | None = None
     ) -> LexicalMatches:
-        """The ``k`` best documents by BM25 (fewer if fewer documents hold a query term).
+        """The ``k`` best documents by BM25 (fewer if fewer documents hold a query term), best
+        first, equal scores in document order.
 
         Coverage is the share of the IDF mass of ``counted`` (by default the terms that count as
         evidence: words and bigrams, not unigrams) that each document holds.
+
+        Short posting lists are scored whole. Long ones are pruned by MaxScore: no term adds
+        more to a score than its largest contribution, so once the ``k``-th best score found so
+        far exceeds what the terms that add least could add together, a document holding only
+        those terms cannot enter the top ``k``: their lists are not read through, only looked
+        into (binary search) for the documents the other terms found, which are dropped as soon
+        as what is left to add cannot lift them to the threshold. The documents kept are then
+        scored exactly as whole scoring would, term by term in the same order, to the same
+        floats. A term's largest contribution is learnt the first time a long query holds it
+        (the query is then scored whole if most of its postings are of such terms).
         """
-        distinct = np.unique(hash64(terms))
-        rows, idf = self._lookup(distinct)
-        if counted is None:
-            counted = [term for term in terms if counts_as_evidence(term)]
-        counted_hashes = np.unique(hash64(counted))
-        _, counted_idf = self._lookup(counted_hashes)
-        total_idf = float(counted_idf.sum())
-        evidence = np.isin(distinct, counted_hashes)
-        known = rows >= 0
-        rows, idf, evidence = rows[known], idf[known], evidence[known]
-        postings = self.postings
-        starts = postings.indptr[rows]
-        lengths = postings.indptr[rows + 1] - starts
+        query = self._query(terms, counted)
         if self._check is not None:  # the postings about to be read: checked first (integrity)
-            self._check(starts, starts + lengths)
-        take = ranges(starts, lengths)
-        if not len(take):
+            self._check(query.starts, query.stops)
+        if k <= 0 or not query.postings:
             empty = np.zeros(0, np.float32)
             return LexicalMatches(np.zeros(0, np.int64), empty, empty)
-        docs = postings.doc_ids[take]
-        tf = postings.counts[take].astype(np.float32)
-        weight = np.repeat(idf, lengths)
-        norm = self.k1 * (1 - self.b + self.b * postings.lengths[docs] / self.avg_len)
-        scores = np.bincount(docs, weight * tf * (self.k1 + 1) / (tf + norm), self.n_docs)
-        hits = np.flatnonzero(scores)
-        if len(hits) > k:
-            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
-        hits = hits[np.lexsort((hits, -scores[hits]))]
-        matched = np.bincount(docs, weight * np.repeat(evidence, lengths), self.n_docs)[hits]
-        coverage = matched / total_idf if total_idf > 0 else np.zeros(len(hits))
+        if query.postings <= self._scored_whole_up_to:
+            return self._whole(query, k)
+        if 2 * self._unbounded(query) > query.postings:  # bounds cost most of a whole scoring
+            return self._whole(query, k, learn=True)
+        candidates = self._candidates(query, k)
+        if candidates is None:
+            return self._whole(query, k)
+        return self._best(query, candidates, k)
+
+    def _query(self, terms: Sequence[str], counted: Sequence[str] | None) -> _Query:
+        """The known distinct terms of a query in hash order, with what scoring needs of them."""
+        if counted is None:
+            counted = [term for term in terms if counts_as_evidence(term)]
+        found = self._entries([*terms, *counted])
+        asked = {found[term][0]: found[term] for term in terms}
+        evidence = {found[term][0]: found[term] for term in counted}
+        # The IDF mass as a float32 sum in hash order, unknown terms included: as it always was.
+        total_idf = float(np.array([evidence[h][2] for h in sorted(evidence)], np.float32).sum())
+        kept = [(h, *asked[h]) for h in sorted(asked) if asked[h][1] >= 0]
+        return _Query(
+            np.array([entry[2] for entry in kept], np.int64),
+            np.array([entry[3] for entry in kept], np.float32),
+            np.array([entry[0] in evidence for entry in kept], bool),
+            np.array([entry[4] for entry in kept], np.int64),
+            np.array([entry[5] for entry in kept], np.int64),
+            total_idf,
+            sum(entry[5] - entry[4] for entry in kept),
+        )
+
+    def _entries(self, terms: Iterable[str]) -> dict[str, _Entry]:
+        """What queries need of each term, looked up once and then kept."""
+        found: dict[str, _Entry] = {}
+        missing = []
+        for term in dict.fromkeys(terms):
+            entry = self._found.get(term)
+            if entry is None:
+                missing.append(term)
+            else:
+                found[term] = entry
+        if missing:
+            found.update(self._find(missing))
+        return found
+
+    def _find(self, terms: list[str]) -> dict[str, _Entry]:
+        """Look ``terms`` up in the vocabulary; what queries need of them is kept too."""
+        hashes = hash64(terms)
+        rows, idf = self._lookup(hashes)
+        last = len(self._indptr) - 1
+        at = np.clip(rows, 0, last)
+        known = rows >= 0  # a term no document holds has no postings: an empty span
+        starts = np.where(known, self._indptr[at], 0)
+        stops = np.where(known, self._indptr[np.minimum(at + 1, last)], 0)
+        entries = zip(
+            hashes.tolist(),
+            rows.tolist(),
+            idf.tolist(),
+            starts.tolist(),
+            stops.tolist(),
+            strict=True,
+        )
+        found = dict(zip(terms, entries, strict=True))
+        if len(self._found) + len(found) > FOUND_UP_TO:
+            self._found.clear()
+        self._found.update(found)
+        return found
+
+    def _contributions(self, idf: F32 | np.float32, tf: F32, docs: I32) -> F64:
+        """What each posting adds to its document's score (float32 weight, float64 result)."""
+        return idf * tf * (self.k1 + 1) / (tf + self._norm[docs])
+
+    def _read(self, query: _Query, terms: I64) -> tuple[I32, F64]:
+        """The documents of the postings of ``terms`` (positions in the query) and each
+        posting's contribution, term after term."""
+        starts, stops = query.starts[terms], query.stops[terms]
+        spans = list(zip(starts.tolist(), stops.tolist(), strict=True))
+        # Slices copied whole: several times faster than gathering the same items by position.
+        docs = np.concatenate([self._doc_ids[start:stop] for start, stop in spans])
+        tf = np.concatenate([self._counts[start:stop] for start, stop in spans]).astype(np.float32)
+        weights = np.repeat(query.idf[terms], stops - starts)
+        return docs, self._contributions(weights, tf, docs)
+
+    def _whole(self, query: _Query, k: int, learn: bool = False) -> LexicalMatches:
+        """Every posting scored: the faster way when the lists are short; with ``learn``, each
+        term's largest contribution is kept for pruning later queries."""
+        every = np.arange(len(query.rows))
+        docs, weights = self._read(query, every)
+        if learn:
+            lengths = query.stops - query.starts
+            largest = np.maximum.reduceat(weights, np.cumsum(lengths) - lengths)
+            for row, bound in zip(query.rows.tolist(), largest.tolist(), strict=True):
+                self._largest[row] = bound * BOUND_MARGIN
+        held = np.repeat(query.idf * query.evidence, query.stops - query.starts)
+        if self.n_docs <= DENSE_SUMS_UP_TO * len(docs):
+            scores = _sum_by(docs, weights, self.n_docs)
+            hits = np.flatnonzero(scores)
+            scores = scores[hits]
+            matched = _sum_by(docs, held, self.n_docs)[hits]
+        else:  # a few postings among many documents: sums over the documents they hold only
+            hits, inverse = np.unique(docs, return_inverse=True)
+            scores = _sum_by(inverse, weights, len(hits))
+            matched = _sum_by(inverse, held, len(hits))
+        return self._matches(query, hits, scores, matched, k)
+
+    def _candidates(self, query: _Query, k: int) -> I32 | None:
+        """Documents that include every one of the ``k`` best (MaxScore), in order; None when
+        every list must be read anyway (too few documents for a threshold)."""
+        bound = self._bounds(query)
+        order = np.argsort(-bound, kind="stable")  # the terms that can add most first
+        # rest[j]: the most the terms from order[j] on can add to a score.
+        rest = np.concatenate([np.cumsum(bound[order][::-1])[::-1], [0.0]])
+        read = np.cumsum(query.stops[order] - query.starts[order])
+        # A first threshold: the k best by the lists of the terms that can add most, in full.
+        first = max(1, int(np.searchsorted(read, self._threshold_postings, side="right")))
+        docs, partial = self._sums(query, order[:first])
+        threshold = 0.0
+        if len(docs) >= k:
+            best = np.sort(docs[np.argpartition(-partial, k - 1)[:k]])
+            threshold = float(self._scores(query, best)[0].min()) * (1 - SUM_MARGIN)
+        # Documents holding none of the terms before ``essential`` cannot reach the threshold.
+        essential = max(first, int(np.count_nonzero(rest[:-1] >= threshold)))
+        if essential == len(order):
+            return None
+        if essential > first:
+            docs, partial = self._sums(query, order[:essential])
+            if len(docs) >= k:  # more documents read: perhaps better ones
+                best = np.sort(docs[np.argpartition(-partial, k - 1)[:k]])
+                found = float(self._scores(query, best)[0].min()) * (1 - SUM_MARGIN)
+                threshold = max(threshold, found)
+        keep = partial + rest[essential] >= threshold
+        for j in range(essential, len(order)):
+            docs, partial = docs[keep], partial[keep]
+            partial += self._probe(query, int(order[j]), docs)[0]
+            keep = partial + rest[j + 1] >= threshold
+        kept: I32 = docs[keep]
+        return kept
+
+    def _bounds(self, query: _Query) -> F64:
+        """The most each term adds to a document's score: its largest contribution, found by
+        scoring its list the first time the term is met in a long query, then kept."""
+        bounds = np.empty(len(query.rows))
+        for term, row in enumerate(query.rows.tolist()):
+            bound = self._largest.get(row)
+            if bound is None:
+                _, weights = self._read(query, np.array([term]))
+                bound = self._largest[row] = float(weights.max()) * BOUND_MARGIN
+            bounds[term] = bound
+        return bounds
+
+    def _unbounded(self, query: _Query) -> int:
+        """Postings of the query's terms whose largest contribution is not known yet."""
+        lengths = (query.stops - query.starts).tolist()
+        rows = query.rows.tolist()
+        return sum(n for row, n in zip(rows, lengths, strict=True) if row not in self._largest)
+
+    def _sums(self, query: _Query, terms: I64) -> tuple[I32, F64]:
+        """The documents holding any of ``terms``, in order, and the sum of what those add."""
+        docs, weights = self._read(query, terms)
+        if len(terms) == 1:  # one list holds each document once, in order
+            return docs, weights
+        if self.n_docs <= DENSE_SUMS_UP_TO * len(docs):
+            sums = _sum_by(docs, weights, self.n_docs)
+            held = np.flatnonzero(sums)
+            return held.astype(np.int32), sums[held]
+        unique, inverse = np.unique(docs, return_inverse=True)
+        return unique, _sum_by(inverse, weights, len(unique))
+
+    def _probe(self, query: _Query, term: int, docs: I32) -> tuple[F64, npt.NDArray[np.bool_]]:
+        """What term ``term`` (a position in the query) adds to each of ``docs`` (in order), and
+        which of them hold it: a binary search in its postings."""
+        start, stop = int(query.starts[term]), int(query.stops[term])
+        posting = self._doc_ids[start:stop]
+        at = np.minimum(np.searchsorted(posting, docs), len(posting) - 1)
+        held = posting[at] == docs
+        added = np.zeros(len(docs))
+        tf = self._counts[start:stop][at[held]].astype(np.float32)
+        added[held] = self._contributions(query.idf[term], tf, docs[held])
+        return added, held
+
+    def _scores(self, query: _Query, docs: I32) -> tuple[F64, F64]:
+        """The exact scores of ``docs`` (in order) and the evidence IDF each holds: summed term
+        by term in hash order, as :meth:`_whole` sums them, so to the same floats.
+
+        Every (term, document) pair is looked up at once, by a binary search run on all the
+        pairs together: a few dozen array operations however many terms the query has (many
+        documents a slice at a time, to bound the memory it takes).
+        """
+        terms, n = len(query.rows), len(docs)
+        if terms * n > BATCHED_PAIRS:
+            step = max(1, BATCHED_PAIRS // terms)
+            parts = [self._scores(query, docs[at : at + step]) for at in range(0, n, step)]
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        stops = np.repeat(query.stops, n)
+        low, high = np.repeat(query.starts, n), stops.copy()
+        wanted = np.tile(docs, terms)
+        last = len(self._doc_ids) - 1
+        for _ in range(int((query.stops - query.starts).max()).bit_length()):
+            middle = (low + high) >> 1
+            searching = low < high
+            below = self._doc_ids[np.minimum(middle, last)] < wanted
+            low = np.where(searching & below, middle + 1, low)
+            high = np.where(searching & ~below, middle, high)
+        held = low < stops
+        held[held] = self._doc_ids[low[held]] == wanted[held]
+        added = np.zeros(terms * n)
+        tf = self._counts[low[held]].astype(np.float32)
+        added[held] = self._contributions(np.repeat(query.idf, n)[held], tf, wanted[held])
+        evidence = np.repeat((query.idf * query.evidence).astype(np.float64), n)
+        # cumsum adds one term's row after another: the order whole scoring adds them in.
+        scores = np.cumsum(added.reshape(terms, n), axis=0)[-1]
+        matched = np.cumsum(np.where(held, evidence, 0.0).reshape(terms, n), axis=0)[-1]
+        return scores, matched
+
+    def _best(self, query: _Query, docs: I32, k: int) -> LexicalMatches:
+        scores, matched = self._scores(query, docs)
+        return self._matches(query, docs, scores, matched, k)
+
+    def _matches(
+        self, query: _Query, docs: I32 | I64, scores: F64, matched: F64, k: int
+    ) -> LexicalMatches:
+        """The ``k`` best of ``docs`` (in order) by score, ties in document order."""
+        if len(docs) > k:
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            top = np.flatnonzero(scores >= kth)  # every tie of the k-th, so the order decides
+            docs, scores, matched = docs[top], scores[top], matched[top]
+        best = np.lexsort((docs, -scores))[:k]
+        total = query.total_idf
+        coverage = matched[best] / total if total > 0 else np.zeros(len(best))
         return LexicalMatches(
-            hits.astype(np.int64), scores[hits].astype(np.float32), coverage.astype(np.float32)
+            docs[best].astype(np.int64),
+            scores[best].astype(np.float32),
+            coverage.astype(np.float32),
         )
 
     def holding(self, terms: Sequence[str], docs: I64) -> npt.NDArray[np.bool_]:
@@ -275,9 +554,4 @@ class LexicalIndex:
 
     def document_frequency(self, terms: Sequence[str]) -> dict[str, int]:
         """How many documents hold each term."""
-        distinct = list(dict.fromkeys(terms))
-        rows, _ = self._lookup(hash64(distinct))
-        df = self.postings.df
-        return {
-            t: int(df[r]) if r >= 0 else 0 for t, r in zip(distinct, rows.tolist(), strict=True)
-        }
+        return {term: entry[4] - entry[3] for term, entry in self._entries(terms).items()}
