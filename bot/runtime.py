@@ -158,4 +158,7 @@ def open_engine(settings: Settings, warn: Say, say: Say, check: bool = False) ->
             f"the index has no vectors (model {manifest.model} could not be loaded when it was "
             "built); answering from the lexical index. Run `seedqa index` once the model is there."
         )
+    weak = manifest.calibration if manifest.dense and not manifest.dense_used else None
+    if weak is not None and settings.model is not None and not by_choice:
+        warn(weak.weakness(manifest.model))  # asked for by name, so say why it is not used
     return Engine(settings.index, load_model(model, warn, settings.device), check=check)

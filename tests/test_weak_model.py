@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index, read_manifest
 from tests.encoders import Recording
@@ -36,3 +40,22 @@ def test_the_same_model_on_english_documents_is_used(english_model: Path, tmp_pa
     report = build_index(seeds, tmp_path / "index", encoder, str(english_model))
     assert report.mode == "hybrid" and not any("cannot read" in note for note in report.notes)
     assert read_manifest(tmp_path / "index").dense_used
+
+
+def test_asking_with_a_weak_model_by_name_says_why_it_is_not_used(
+    seeds: Path, english_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = [
+        "--seeds",
+        str(seeds),
+        "--index",
+        str(tmp_path / "index"),
+        "--model",
+        str(english_model),
+    ]
+    assert main(["index", "-q", *where], environ={}) == 0
+    capsys.readouterr()
+    assert main(["ask", "五步考核法包括哪些内容？", *where, "--json"], environ={}) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["mode"] == "lexical"
+    assert f"model {english_model} ranks the right paragraph first for " in err
