@@ -284,6 +284,19 @@ async def test_a_reply_cut_at_the_token_limit_loses_its_unfinished_sentence(
     assert result.text == "阿里地区开展各类教育活动1000场次。[1]" and result.dropped == 0
 
 
+async def test_the_reply_ends_at_a_template_token_and_the_stream_is_left_there(
+    engine: Engine, fake: FakeLLM
+) -> None:
+    """A base model behind llama.cpp's ChatML writes ``<|im_end|>`` and a made-up next turn."""
+    made_up_turn = "<|im_end|>\n<|im_start|>user\n阿里地区投入资金3亿元[2]。" + "<|im_end|>\n" * 40
+    fake.script(Reply("阿里地区开展各类教育活动1000场次[1]。" + made_up_turn, chunk=4, pace=0.05))
+    started = time.perf_counter()
+    result = await generate(fake, engine.ask(QUESTION))
+    assert time.perf_counter() - started < 2  # not the 6 s the whole reply takes to stream
+    assert result.text == "阿里地区开展各类教育活动1000场次。[1]"
+    assert result.citations == (1,) and result.dropped == 0
+
+
 async def test_a_server_that_is_not_there_falls_back(engine: Engine) -> None:
     with serve(FakeLLM()) as fake:
         pass

@@ -111,6 +111,9 @@ def test_a_marker_opening_a_line_cites_nothing() -> None:
         ("<THINK>\n…\n</THINK>答案", "答案"),
         ("答案。<think>还在想", "答案。"),
         ("<|im_start|>答案<|im_end|>", "答案"),
+        ("<|im_start|>assistant\n答案[1]。<|im_end|>\n<|im_start|>user\n问题[1]。", "\n答案[1]。"),
+        ("<start_of_turn>model\n答案。<end_of_turn>\n<start_of_turn>user\n问题", "\n答案。"),
+        ("<|im_end|>\n<|im_start|>user\n资料：[1] 阿里地区投入资金3亿元。", ""),
     ],
 )
 def test_thinking_and_template_tokens_are_stripped(reply: str, left: str) -> None:
