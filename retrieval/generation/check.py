@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..text.normalize import is_cjk, normalize
-from ..text.terms import STOPWORDS, is_bigram, terms
+from ..text.terms import STOPWORDS, counts_as_evidence, is_bigram, terms
 
 __all__ = [
     "NO_ANSWER",
@@ -282,7 +282,10 @@ def supported(sentence: str, evidence: str | _Evidence) -> bool:
     words = [  # numbers were checked by value above, whatever their spelling (3亿 or 300000000)
         word
         for word in terms(sentence)
-        if not is_bigram(word)
+        # A one-character word is an index term of its own spelling (UNIGRAM + 说) that is never
+        # found as such in the passage, and, as in the index's coverage, no evidence either.
+        if counts_as_evidence(word)
+        and not is_bigram(word)
         and word not in STOPWORDS
         and word not in _META_WORDS
         and not any(ch.isdigit() for ch in word)
