@@ -84,6 +84,10 @@ class FakeLLM:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Each event is a small write of its own, as a model streams them; with Nagle's algorithm
+    # the stream's last chunk waited for the client's delayed ACK (40 ms), as real servers'
+    # events (TCP_NODELAY) do not.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet, like a test server should be
