@@ -191,6 +191,20 @@ async def test_a_connection_dropped_mid_stream_falls_back(engine: Engine, fake: 
     assert result.text == answer.hits[0].highlight_text
 
 
+async def test_an_error_event_mid_stream_falls_back(engine: Engine, fake: FakeLLM) -> None:
+    """llama.cpp, its slots' shared cache full, sends an error event after a 200 and some text."""
+    fake.script(Reply(GOOD, chunk=3, error_after=14))
+    answer = engine.ask(QUESTION)
+    generator = Generator(settings(fake))
+    items = [item async for item in generator.stream(answer)]
+    await generator.aclose()
+    assert isinstance(items[0], CheckedSentence)  # the first sentence had been handed out
+    final = items[-1]
+    assert isinstance(final, GeneratedAnswer)
+    assert not final.generated and final.outcome == "failed"
+    assert final.text == answer.hits[0].highlight_text
+
+
 async def test_an_abstention_sends_no_request(engine: Engine, fake: FakeLLM) -> None:
     answer = engine.ask("明天北京会下雨吗？")
     assert answer.abstained
