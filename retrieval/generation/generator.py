@@ -121,6 +121,9 @@ class Generator:
                         yield sentence
                     if chunk.finish is not None:
                         complete = chunk.finish != "length"
+                    if checker.ended:  # its turn is over; closing the stream stops the server
+                        complete = True
+                        break
             finally:
                 await chunks.aclose()
             for sentence in checker.close(complete):
