@@ -137,6 +137,18 @@ async def test_a_reply_without_markers_falls_back(engine: Engine, fake: FakeLLM)
     assert result.text == answer.hits[0].highlight_text and result.dropped == 2
 
 
+async def test_a_reply_that_only_ends_its_turn_is_empty_not_unsupported(
+    engine: Engine, fake: FakeLLM
+) -> None:
+    fake.script(
+        Reply("<|im_end|>\n<|im_start|>user\n还有呢？[1]")
+    )  # a base model's way to say nothing
+    answer = engine.ask(QUESTION)
+    result = await generate(fake, answer)
+    assert not result.generated and result.outcome == "empty" and result.dropped == 0
+    assert result.text == answer.hits[0].highlight_text
+
+
 async def test_no_answer_falls_back_with_nothing_dropped(engine: Engine, fake: FakeLLM) -> None:
     fake.script(Reply("NO_ANSWER"))
     answer = engine.ask(QUESTION)
@@ -203,6 +215,16 @@ async def test_an_error_event_mid_stream_falls_back(engine: Engine, fake: FakeLL
     assert isinstance(final, GeneratedAnswer)
     assert not final.generated and final.outcome == "failed"
     assert final.text == answer.hits[0].highlight_text
+
+
+async def test_the_servers_error_is_in_the_log(
+    engine: Engine, fake: FakeLLM, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.script(Reply(GOOD, chunk=3, error_after=1))
+    with caplog.at_level(logging.WARNING):
+        result = await generate(fake, engine.ask(QUESTION))
+    assert result.outcome == "failed"
+    assert any("Context size has been exceeded." in r.getMessage() for r in caplog.records)
 
 
 async def test_an_abstention_sends_no_request(engine: Engine, fake: FakeLLM) -> None:

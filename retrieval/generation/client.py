@@ -195,7 +195,10 @@ def _choice(data: Any) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         raise ServerFailure("the LLM server sent something that is not a JSON object")
     if "error" in data:
-        raise ServerFailure("the LLM server reported an error")
+        error = data["error"]
+        message = error.get("message") if isinstance(error, dict) else error
+        said = f": {str(message).strip()[:200]}" if message else ""
+        raise ServerFailure(f"the LLM server reported an error{said}")
     choices = data.get("choices")
     if not isinstance(choices, list):
         raise ServerFailure("the LLM server's reply has no choices")

@@ -28,7 +28,9 @@ __all__ = ["GeneratedAnswer", "Generator", "Outcome"]
 
 logger = logging.getLogger(__name__)
 
-Outcome = Literal["generated", "abstained", "no_answer", "unsupported", "failed", "timeout"]
+Outcome = Literal[
+    "generated", "abstained", "no_answer", "empty", "unsupported", "failed", "timeout"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,9 @@ class Generator:
                 text = _join(kept)
                 yield GeneratedAnswer(text, True, citations, dropped, "generated", tuple(kept))
                 return
-            outcome = "no_answer" if is_no_answer(checker.reply) else "unsupported"
+            if is_no_answer(checker.reply):
+                outcome = "no_answer"
+            else:  # a model that wrote nothing invented nothing either
+                outcome = "unsupported" if checker.reply.strip() else "empty"
         logger.info("LLM answer: extractive (%s), %d dropped, %.2f s", outcome, dropped, elapsed)
         yield extractive(answer, outcome, dropped)
