@@ -47,6 +47,8 @@ def answer_text(
             + text[end:last]
             + ("…" if last < len(text) else "")
         )
+        if hit.byline:  # asked about, and in no paragraph's text
+            body = f"{hit.byline}\n{body}"
         indented = "\n".join("    " + line for line in body.splitlines())
         places = [location(source, root) for source in hit.paragraph.sources[1:]]
         also = (
@@ -89,6 +91,7 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
         "highlight_span": list(hit.highlight),
         "coverage": round(hit.coverage, 4),
         "similarity": None if hit.similarity is None else round(hit.similarity, 4),
+        "byline": hit.byline,
         "source": {
             **place(hit),
             "sections": list(source.sections),

@@ -164,6 +164,7 @@ def passage(hit: Hit, root: str, language: Language, numbered: bool = True) -> B
         Run(f"[{hit.rank}] " if numbered else ""),
         Run(clip(citation_label(hit.source, language), LONGEST_LABEL), "i"),
         Run("\n"),
+        Run(f"{hit.byline}\n" if hit.byline else ""),  # asked about, and in no paragraph's text
         Run(before),
         Run(sentence, "b"),
         Run(after),

@@ -127,8 +127,9 @@ class BuildReport:
 
 
 def matching_text(paragraph: Paragraph) -> str:
-    """What the lexical leg indexes for a paragraph: its headings, then its text."""
-    return "\n".join([*headings(paragraph), paragraph.text])
+    """What the lexical leg indexes for a paragraph: its headings and its article's bylines,
+    then its text — so that who wrote an article finds it (``索朗琼珠写了什么？``)."""
+    return "\n".join([*headings(paragraph), *paragraph.source.bylines, paragraph.text])
 
 
 def up_to_date(seeds: Path, root: Path, model: str | None) -> bool:

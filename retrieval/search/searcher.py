@@ -80,6 +80,9 @@ class Hit:
     """Share of the question's IDF mass the paragraph holds."""
     similarity: float | None
     """Best window's cosine similarity to the question (hybrid mode only)."""
+    byline: str | None = None
+    """The article's byline (``本报记者 …``) when the question names a word of it — asks for its
+    reporter, or names one: what the answer must show, for it is in no paragraph's text."""
 
     @property
     def source(self) -> Source:
@@ -319,7 +322,11 @@ class Searcher:
         span, score = best_sentence(paragraph.text, question, query, weights.__getitem__, terms)
         if score == 0 and vector is not None:
             span = self._closest_sentence(candidate.row, paragraph.text, vector) or span
-        return Hit(rank, candidate.score, paragraph, span, candidate.coverage, candidate.similarity)
+        asked = {term for term in query.terms if counts_as_evidence(term)}
+        byline = next((b for b in paragraph.source.bylines if asked & set(terms(b))), None)
+        return Hit(
+            rank, candidate.score, paragraph, span, candidate.coverage, candidate.similarity, byline
+        )
 
     def _closest_sentence(self, row: int, text: str, vector: np.ndarray) -> Span | None:
         """The sentence the question's vector points to, for a paragraph found by meaning alone.
