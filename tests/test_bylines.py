@@ -40,3 +40,15 @@ def test_a_question_about_something_else_shows_no_byline(searcher: Searcher) -> 
     answer = searcher.ask("阿里地区投入了多少资金新建边境自然村活动场所？")
     assert answer.hits and all(hit.byline is None for hit in answer.hits)
     assert BYLINE not in answer_text(answer, "seeds")
+
+
+def test_which_reports_a_reporter_wrote_are_the_articles_under_their_name(
+    searcher: Searcher,
+) -> None:
+    answer = searcher.ask(
+        "索朗琼珠写了哪些报道？", k=5
+    )  # 报道 names the documents, not a word in them
+    assert len(answer.hits) == 5
+    for hit in answer.hits:
+        assert "索朗琼珠" in (hit.byline or "") + hit.paragraph.text
+    assert searcher.ask("张三写了哪些报道？").abstained  # a name that is no one's here

@@ -105,6 +105,10 @@ _MEASURE = "个名人次项元岁年月天日期位家所种类条座户号倍�
 _QUESTION_PHRASES = re.compile(
     "|".join(
         [
+            # 写了哪些报道？: the documents themselves are asked for, which no paragraph names (at
+            # the question's end only: 什么新闻机构 asks for an agency)
+            r"(?:哪一?[些篇]|哪几篇|什么|几篇|多少篇)(?:报道|文章|稿件|稿子|新闻)"
+            r"(?=[呢吗啊呀]?[?？。!！]*\s*$)",
             r"哪一?[" + _MEASURE + r"些里儿国样方边]",  # 哪一年, 哪种, 哪位, 哪国, 哪里
             r"哪一",
             r"第几[" + _MEASURE + r"]?",
