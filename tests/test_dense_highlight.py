@@ -92,3 +92,25 @@ def test_the_stored_spans_are_the_windows_embedded(tmp_path: Path) -> None:
         start, end = index.dense_spans[window].tolist()
         text = index.paragraphs[row].text[start:end]
         assert any(passage.endswith(text) for passage in embedded)
+
+
+def test_an_update_keeps_the_spans_of_what_it_keeps_and_a_graph_picks_the_same(
+    tmp_path: Path,
+) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("# 拉孜县\n\n" + "\n\n".join((LONG, *OTHERS)) + "\n", "utf-8")
+    encoder = ConceptEncoder()
+    build_index(seeds, tmp_path / "updated", encoder, encoder.name, exact_up_to=4)
+    added = "道路修通以后，农牧民进城方便了。冬季的雪不再封路。"
+    (seeds / "b.md").write_text(f"# 米林县\n\n{added}\n\n{OTHERS[0]}再次提到。\n", "utf-8")
+    report = build_index(seeds, tmp_path / "updated", encoder, encoder.name, exact_up_to=4)
+    assert 0 < report.paragraphs_embedded < report.paragraphs  # some kept, some new
+    build_index(seeds, tmp_path / "whole", encoder, encoder.name, exact_up_to=4)
+    updated, whole = read_index(tmp_path / "updated"), read_index(tmp_path / "whole")
+    assert updated.dense is not None and whole.dense is not None and not updated.dense.exact
+    assert updated.dense_spans is not None and whole.dense_spans is not None
+    assert np.array_equal(updated.dense.owners, whole.dense.owners)
+    assert np.array_equal(updated.dense_spans, whole.dense_spans)
+    [hit] = Searcher(updated, encoder).ask("How many books does the library hold?", k=1).hits
+    assert hit.highlight_text == LIBRARY  # the window similarities read from the graph
