@@ -2,7 +2,8 @@
 
 The labelled conversations in ``tests/data/conversations.jsonl`` were written by reading the
 sample page: follow-ups of each kind (a slot swapped, an ellipsis, a pronoun, a noun swapped),
-topic switches and unanswerable follow-ups. Their figures are recorded in
+topic switches and unanswerable follow-ups; ``conversations_elliptical.jsonl``, follow-ups that
+name nothing their paragraph alone is found by. Their figures are recorded in
 ``tests/data/conversation_figures.json``, over the page alone and with the CMRC 2018 paragraphs
 as distractors (when the benchmark is there); a run below any of them fails.
 """
@@ -29,6 +30,7 @@ from retrieval.errors import SeedQAError
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 CONVERSATIONS = DATA / "conversations.jsonl"
+ELLIPTICAL = DATA / "conversations_elliptical.jsonl"
 RECORDED = json.loads((DATA / "conversation_figures.json").read_text(encoding="utf-8"))
 ROUNDING = 0.00005
 
@@ -243,6 +245,14 @@ def test_the_conversation_set_meets_its_recorded_figures(
     assert figures["switch_recall@1"] == figures["switch_alone_recall@1"]
     assert figures["switch_recall@3"] == figures["switch_alone_recall@3"]
     assert figures["abstention"] >= figures["alone_abstention"]  # type: ignore[operator]
+
+
+def test_elliptical_follow_ups_are_found_in_context_far_more_than_alone(lexical: Searcher) -> None:
+    report = evaluate_conversations(Dialogue(lexical), load_conversations(ELLIPTICAL))
+    figures = report.figures
+    assert not shortfalls(figures, RECORDED["elliptical"]), report.misses
+    context, alone = figures["followup_recall@1"], figures["followup_alone_recall@1"]
+    assert context is not None and alone is not None and context - alone >= 0.2
 
 
 def test_one_conversation_lost_falls_short_of_the_recorded_figures() -> None:
