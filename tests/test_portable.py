@@ -107,3 +107,31 @@ def test_a_device_that_is_not_here_is_refused_before_anything_is_built(
     assert code != 0
     assert "--device cuda:7: there is no device cuda:7 here" in err
     assert not (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_a_hub_model_in_the_cache_and_a_folder_of_its_files_are_one_model(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huggingface_hub import constants
+
+    hub = tmp_path / "hub"
+    repo = hub / "models--acme--tiny-e5"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("abc123", encoding="utf-8")
+    snapshot = repo / "snapshots" / "abc123"
+    (repo / "blobs").mkdir()
+    files = sorted(p for p in tiny_model.rglob("*") if p.is_file())
+    for number, path in enumerate(files):
+        blob = shutil.copy(path, repo / "blobs" / str(number))
+        link = snapshot / path.relative_to(tiny_model)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(blob)  # as the hub's cache keeps them
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(hub))
+    from_hub = BuildRecord.now("acme/tiny-e5", None, FORMAT)
+    assert from_hub.fingerprint is not None
+
+    downloaded = shutil.copytree(tiny_model, tmp_path / "tiny-e5")  # huggingface-cli --local-dir
+    (downloaded / ".cache" / "huggingface").mkdir(parents=True)
+    (downloaded / ".cache" / "huggingface" / "download.lock").write_text("x", encoding="utf-8")
+    in_folder = BuildRecord.now(str(downloaded), None, FORMAT)
+    assert in_folder.model != from_hub.model and reuse(from_hub, in_folder).model
