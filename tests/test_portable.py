@@ -135,3 +135,14 @@ def test_a_hub_model_in_the_cache_and_a_folder_of_its_files_are_one_model(
     (downloaded / ".cache" / "huggingface" / "download.lock").write_text("x", encoding="utf-8")
     in_folder = BuildRecord.now(str(downloaded), None, FORMAT)
     assert in_folder.model != from_hub.model and reuse(from_hub, in_folder).model
+
+
+def test_a_model_whose_files_are_not_here_is_no_change_to_an_index(tiny_model: Path) -> None:
+    from dataclasses import replace
+
+    built = BuildRecord.now(str(tiny_model), None, FORMAT)
+    assert built.fingerprint is not None
+    elsewhere = replace(built, fingerprint=None)  # e.g. a hub model not in this machine's cache
+    assert reuse(built, elsewhere).current and reuse(built, elsewhere).model
+    other = replace(built, fingerprint="0" * 24)
+    assert not reuse(built, other).current and not reuse(built, other).model

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,5 +177,6 @@ def reuse(old: BuildRecord, new: BuildRecord) -> Reuse:
         terms=same_format and old.analyzer == new.analyzer,
         vectors=vectors,
         graph=vectors,
-        current=old == new,
+        # files that are not here (a hub model not in this machine's cache) are not a change
+        current=old == (new if new.fingerprint else replace(new, fingerprint=old.fingerprint)),
     )
