@@ -139,9 +139,9 @@ def load_encoder(name: str, device: str = "cpu", offline: bool = False) -> Sente
     folder = Path(name).expanduser()
     if folder.is_dir():
         return SentenceEncoder(_load(str(folder), device, local_files_only=True), name)
-    if folder.is_absolute() or name.startswith((".", "~")) or name.count("/") > 1:
+    if _path_like(name):
         raise ModelUnavailableError(f"there is no model folder at {name}")
-    if _cached(name):
+    if _snapshot(name) is not None:
         return SentenceEncoder(_load(name, device, local_files_only=True), name)
     if offline or _hub_offline():
         raise ModelUnavailableError(
@@ -176,8 +176,18 @@ def model_files(name: str) -> Path | None:
     folder = Path(name).expanduser()
     if folder.is_dir():
         return folder
-    if folder.is_absolute() or name.startswith((".", "~")) or name.count("/") > 1:
-        return None
+    return None if _path_like(name) else _snapshot(name)
+
+
+def _path_like(name: str) -> bool:
+    """Whether a model name is a local path (``./m``, ``/opt/m``, ``a/b/c``), not a hub name."""
+    return (
+        Path(name).expanduser().is_absolute() or name.startswith((".", "~")) or name.count("/") > 1
+    )
+
+
+def _snapshot(name: str) -> Path | None:
+    """The hub model ``name``'s snapshot in the local cache, if any (found without torch)."""
     from huggingface_hub import try_to_load_from_cache
 
     for filename in ("modules.json", "config.json"):
@@ -185,16 +195,6 @@ def model_files(name: str) -> Path | None:
         if isinstance(found, str):
             return Path(found).parent
     return None
-
-
-def _cached(name: str) -> bool:
-    """Whether the hub model ``name`` is in the local cache (checked without importing torch)."""
-    from huggingface_hub import try_to_load_from_cache
-
-    return any(
-        isinstance(try_to_load_from_cache(name, filename), str)
-        for filename in ("modules.json", "config.json")
-    )
 
 
 def _load(source: str, device: str, local_files_only: bool) -> SentenceTransformer:
