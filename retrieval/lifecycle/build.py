@@ -263,16 +263,19 @@ class _Build:
         notes: list[str] = []
         if self.full:
             notes.append("full rebuild (--full): nothing reused from earlier builds")
+        retrained = False
         before = old.built_with if old is not None else None
-        other_model = before is not None and not reuse(before, record).model
-        # The same folder with other files: its cached vectors are another model's too.
-        retrained = other_model and before is not None and before.model == record.model
-        if retrained:
-            notes.append(f"the files of model {model} changed since the last build: full rebuild")
-        elif other_model and before is not None:
-            notes.append(
-                f"model changed ({before.model or 'none'} → {model or 'none'}): full rebuild"
-            )
+        if before is not None and not reuse(before, record).model:
+            # The same folder with other files: its cached vectors are another model's too.
+            retrained = before.model == record.model
+            if retrained:
+                notes.append(
+                    f"the files of model {model} changed since the last build: full rebuild"
+                )
+            else:
+                notes.append(
+                    f"model changed ({before.model or 'none'} → {model or 'none'}): full rebuild"
+                )
         if (self.full or retrained) and record.model is not None:
             drop_cache(root, record.model)
         changes = compare({e.path: e.sha256 for e in entries}, old.known() if old else {})
