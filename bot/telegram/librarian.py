@@ -40,6 +40,7 @@ from .conversations import Conversations, ConversationStore
 from .drafts import written
 from .feedback import FeedbackStore
 from .keyboards import answer_keyboard, questions_keyboard
+from .markup import Chunk
 from .outbox import Outbox
 from .phrases import COMMANDS, phrases
 from .replies import (
@@ -167,37 +168,44 @@ class Librarian:
         """Answer one question as the next turn of its conversation, send it, and keep the
         conversation the answer ended under the messages it was sent as."""
         bot, chat = request.bot, request.chat
-        if self.generator is not None:
-            async with self.outbox.working(bot, chat, request.message):
-                # in the context of the exchange it follows up, if any (see conversations.py)
-                reply = await self.conversations.ask(request, question, PAGE)
-                answer = real_files_first(reply.answer, self.settings.seeds)
-                # as searched: "more" pages through the question as understood
-                question_id = await self._store(request, reply.understood_as)
-                draft = request.message if request.private else None  # streamed into a draft
-                generated = await written(self.generator, answer, bot, chat, draft)
-                chunks = generated_messages(
-                    generated, answer, _root(answer), language, understood_line(reply)
-                )
-                keyboard = answer_keyboard(question_id, answer, 0, PAGE, language)
-                await self.conversations.send(
-                    request,
-                    reply,
-                    lambda: self.outbox.send(bot, chat, chunks, keyboard, request.message),
-                )
-        else:
+        if self.generator is None:
             async with self.outbox.typing(bot, chat):
-                reply = await self.conversations.ask(request, question, PAGE)
-                answer = real_files_first(reply.answer, self.settings.seeds)
-                question_id = await self._store(request, reply.understood_as)
-            chunks = answer_messages(answer, _root(answer), language, understood_line(reply))
-            keyboard = answer_keyboard(question_id, answer, 0, PAGE, language)
-            await self.conversations.send(
-                request,
-                reply,
-                lambda: self.outbox.send(bot, chat, chunks, keyboard, request.message),
-            )
+                reply, answer, question_id = await self._found(request, question)
+            understood = understood_line(reply)
+            chunks = answer_messages(answer, _root(answer), language, understood)
+            await self._send(request, reply, answer, question_id, language, chunks)
+            return reply, answer, question_id
+        async with self.outbox.working(bot, chat, request.message):  # 👀 until it is sent
+            reply, answer, question_id = await self._found(request, question)
+            draft = request.message if request.private else None  # streamed into a draft
+            generated = await written(self.generator, answer, bot, chat, draft)
+            understood = understood_line(reply)
+            chunks = generated_messages(generated, answer, _root(answer), language, understood)
+            await self._send(request, reply, answer, question_id, language, chunks)
         return reply, answer, question_id
+
+    async def _found(self, request: Request, question: str) -> tuple[Reply, Answer, int]:
+        """The question answered in the context of the exchange it follows up, if any (see
+        conversations.py), and stored as searched: "more" pages through it as understood."""
+        reply = await self.conversations.ask(request, question, PAGE)
+        answer = real_files_first(reply.answer, self.settings.seeds)
+        return reply, answer, await self._store(request, reply.understood_as)
+
+    async def _send(
+        self,
+        request: Request,
+        reply: Reply,
+        answer: Answer,
+        question_id: int,
+        language: Language,
+        chunks: list[Chunk],
+    ) -> None:
+        """Send an answer's messages with its buttons, keeping the conversation it ended."""
+        keyboard = answer_keyboard(question_id, answer, 0, PAGE, language)
+        bot, chat = request.bot, request.chat
+        await self.conversations.send(
+            request, reply, lambda: self.outbox.send(bot, chat, chunks, keyboard, request.message)
+        )
 
     async def _answer_each(
         self, request: Request, lines: Sequence[str], language: Language
