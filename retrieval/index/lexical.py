@@ -439,7 +439,7 @@ class LexicalIndex:
         keep = partial + rest[essential] >= threshold
         for j in range(essential, len(order)):
             docs, partial = docs[keep], partial[keep]
-            partial += self._probe(query, int(order[j]), docs)[0]
+            partial += self._probe(query, int(order[j]), docs)
             keep = partial + rest[j + 1] >= threshold
         kept: I32 = docs[keep]
         return kept
@@ -474,9 +474,9 @@ class LexicalIndex:
         unique, inverse = np.unique(docs, return_inverse=True)
         return unique, _sum_by(inverse, weights, len(unique))
 
-    def _probe(self, query: _Query, term: int, docs: I32) -> tuple[F64, npt.NDArray[np.bool_]]:
-        """What term ``term`` (a position in the query) adds to each of ``docs`` (in order), and
-        which of them hold it: a binary search in its postings."""
+    def _probe(self, query: _Query, term: int, docs: I32) -> F64:
+        """What term ``term`` (a position in the query) adds to each of ``docs`` (in order): a
+        binary search in its postings."""
         start, stop = int(query.starts[term]), int(query.stops[term])
         posting = self._doc_ids[start:stop]
         at = np.minimum(np.searchsorted(posting, docs), len(posting) - 1)
@@ -484,7 +484,7 @@ class LexicalIndex:
         added = np.zeros(len(docs))
         tf = self._counts[start:stop][at[held]].astype(np.float32)
         added[held] = self._contributions(query.idf[term], tf, docs[held])
-        return added, held
+        return added
 
     def _scores(self, query: _Query, docs: I32) -> tuple[F64, F64]:
         """The exact scores of ``docs`` (in order) and the evidence IDF each holds: summed term
@@ -540,17 +540,6 @@ class LexicalIndex:
             scores[best].astype(np.float32),
             coverage.astype(np.float32),
         )
-
-    def holding(self, terms: Sequence[str], docs: I64) -> npt.NDArray[np.bool_]:
-        """Which of ``docs`` hold each term: a (terms, docs) boolean matrix."""
-        rows, _ = self._lookup(hash64(terms))
-        held = np.zeros((len(rows), len(docs)), dtype=bool)
-        postings = self.postings
-        for i, row in enumerate(rows.tolist()):
-            if row >= 0:
-                posting = postings.doc_ids[postings.indptr[row] : postings.indptr[row + 1]]
-                held[i] = np.isin(docs, posting)
-        return held
 
     def document_frequency(self, terms: Sequence[str]) -> dict[str, int]:
         """How many documents hold each term."""
