@@ -306,6 +306,7 @@ class SentenceStream:
         self._done = 0  # characters of the cleaned reply already handed out as sentences
         self.kept: list[CheckedSentence] = []
         self.dropped = 0
+        self._ended = False
 
     @property
     def reply(self) -> str:
@@ -314,8 +315,9 @@ class SentenceStream:
 
     @property
     def ended(self) -> bool:
-        """Whether the model has written the end of its turn: nothing after it is read."""
-        return _answer_part(self._raw)[1]
+        """Whether the model has written the end of its turn: nothing after it is read (as of
+        the last piece fed)."""
+        return self._ended
 
     def feed(self, text: str) -> list[CheckedSentence]:
         """Add the next piece of the reply; returns the sentences it completed that hold."""
@@ -327,7 +329,7 @@ class SentenceStream:
         return self._take(final=complete)
 
     def _take(self, final: bool) -> list[CheckedSentence]:
-        cleaned = strip_thinking(self._raw)
+        cleaned, self._ended = _answer_part(self._raw)
         pending = cleaned[self._done :]
         segments = _segments(pending)
         if not final and segments:
