@@ -24,7 +24,7 @@ from retrieval.dialogue.evaluation import (
     evaluate_conversations,
     load_conversations,
 )
-from retrieval.dialogue.reading import read_turn, swap_asked, swap_slots
+from retrieval.dialogue.reading import read_turn, swap_asked, swap_phrase, swap_slots
 from retrieval.errors import SeedQAError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +108,20 @@ def test_a_bare_noun_replaces_what_the_previous_question_counted() -> None:
     assert swap_asked(before, "党员") == "措勤县有多少个党员参加了主题党日活动"
 
 
+def test_a_modifier_and_an_abbreviation_are_one_noun() -> None:
+    # jieba tags 临时 "b" and 党支部 "j" (an abbreviation): neither was a noun to carry over.
+    assert read_turn("阿里地区建立了多少个临时党支部？").nouns == ("临时党支部",)
+
+
+def test_an_english_follow_up_keeps_its_case_and_its_question_mark() -> None:
+    before = read_turn("How hot do the Ovens get?")
+    turn = read_turn("And what about the Fryers?")
+    assert turn.opening and turn.fragment and turn.core == "the Fryers"
+    assert swap_phrase(before, turn.core) == "How hot do the Fryers get"
+    assert swap_phrase(before, "fryers") == "How hot do the fryers get"
+    assert swap_phrase(read_turn("阿里地区建立了多少个临时党支部？"), "the Fryers") is None
+
+
 def test_a_name_that_starts_like_a_cue_is_kept() -> None:
     reading = read_turn("那曲分行开展了什么活动？")
     assert not reading.opening and reading.core.startswith("那曲")
@@ -181,6 +195,40 @@ def test_the_issues_follow_ups_are_understood(
         assert reply.understood_as == understood
     assert any(answer in hit.paragraph.text for hit in reply.answer.hits[:3])
     assert reply.answer.question == turns[-1]
+
+
+def test_a_carried_noun_finds_the_paragraph_the_turn_alone_does_not(lexical: Searcher) -> None:
+    turns = ("阿里地区建立了多少个临时党支部？", "在哪里建立的？")
+    reply = converse(lexical, *turns)
+    assert reply.followup
+    assert "聚居区建立临时党支部16个" in reply.answer.hits[0].paragraph.text
+    alone = lexical.ask(turns[-1])
+    assert not alone.hits or "聚居区建立临时党支部16个" not in alone.hits[0].paragraph.text
+
+
+def test_an_english_follow_up_is_understood_in_english(tmp_path: Path) -> None:
+    build_index(DATA / "english", tmp_path / "index", None, None)
+    english = Searcher(read_index(tmp_path / "index"))
+    reply = converse(english, "What is the safety bicycle?", "And what about the penny-farthing?")
+    assert reply.followup and reply.understood_as == "What is the penny-farthing?"
+    assert "penny-farthing" in reply.answer.hits[0].paragraph.text
+
+
+def test_the_sentence_picked_holds_what_the_follow_up_newly_asks(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "handbook.md").write_text(
+        "# 员工手册\n\n## 交通\n\n面包店每月为员工报销交通费。坐公交和地铁上班的员工，"
+        "面包店每月报销300元交通费。骑自行车上班的员工另有补贴100元。\n",
+        encoding="utf-8",
+    )
+    build_index(seeds, tmp_path / "index", None, None)
+    searcher = Searcher(read_index(tmp_path / "index"))
+    reply = converse(searcher, "面包店每月报销多少交通费？", "那自行车呢？")
+    assert reply.followup
+    hit = reply.answer.hits[0]
+    start, end = hit.highlight
+    assert "自行车" in hit.paragraph.text[start:end]
 
 
 def test_a_new_topic_is_answered_exactly_as_if_asked_alone(lexical: Searcher) -> None:

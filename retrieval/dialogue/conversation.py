@@ -32,8 +32,9 @@ from ..ingest.paragraphs import Source
 from ..search.fusion import DEPTH
 from ..search.question import clean_question
 from ..search.searcher import EVIDENCE_FLOOR, Answer, Searcher
-from ..text.terms import is_bigram, terms
-from .reading import Reading, read_turn, swap_asked, swap_slots
+from ..text.normalize import is_cjk
+from ..text.terms import counts_as_evidence, is_bigram, terms
+from .reading import Reading, named_phrase, read_turn, swap_asked, swap_phrase, swap_slots
 
 __all__ = [
     "MAX_TURNS",
@@ -231,11 +232,13 @@ def _follow(searcher: Searcher, previous: Turn, question: str, k: int) -> tuple[
     if not pool and not turn.cued:
         return None  # only the words linked it, and the context found nothing either
     article = previous.article
+    share = _share(searcher, own_terms, terms(search))
     ranked = sorted(
         enumerate(pool),
-        key=lambda item: -_fused(searcher, item[0] + 1, item[1][0], own, article),
+        key=lambda item: -_fused(searcher, item[0] + 1, item[1][0], own, share, article),
     )
-    hits = searcher.shown(understood, [scored for _, scored in ranked[:k]])
+    focus = terms(" ".join(new))  # the sentence picked holds what the turn newly asks, if any does
+    hits = searcher.shown(understood, [scored for _, scored in ranked[:k]], focus)
     return Answer(question, searcher.mode, hits, more=len(ranked) > k), understood
 
 
@@ -263,11 +266,11 @@ def _resolve(before: Reading, turn: Reading) -> tuple[str, frozenset[str]] | Non
     if turn.slots and turn.only_slots:
         swapped = swap_slots(before, turn)
         if swapped is not None:
-            return swapped[0] + "？", frozenset(s.text for s in swapped[1])
+            return _asked(swapped[0]), frozenset(s.text for s in swapped[1])
     if turn.fragment and not turn.slots and turn.nouns:
-        asked = swap_asked(before, turn.core)
+        asked = swap_asked(before, turn.core) or swap_phrase(before, turn.core)
         if asked is not None:
-            return asked + "？", frozenset()
+            return _asked(asked), frozenset()
     if not (turn.nouns or turn.verbs or turn.slots or turn.pointers or turn.subjectless):
         return None  # 还有呢？ names nothing to look for
     kinds = {slot.kind for slot in turn.slots}
@@ -276,13 +279,18 @@ def _resolve(before: Reading, turn: Reading) -> tuple[str, frozenset[str]] | Non
     core = turn.core
     if turn.pointers:
         word, start = turn.pointers[0]
-        named = before.topic or slots
+        named = before.topic or slots or named_phrase(before)
         if not named:
             return None
-        return core[:start] + named + core[start + len(word) :] + "？", frozenset()
+        return _asked(core[:start] + named + core[start + len(word) :]), frozenset()
     if topic and topic in core:
         topic = ""
-    return topic + core + "？", frozenset()
+    return _asked(topic + core), frozenset()
+
+
+def _asked(question: str) -> str:
+    """The resolved question with the question mark of its language."""
+    return question + ("？" if any(is_cjk(ch) for ch in question) else "?")
 
 
 def _carried(
@@ -299,9 +307,19 @@ def _carried(
     words = [
         word
         for word in (*before.nouns, *(s.text for s in before.slots))
-        if word not in replaced and word not in understood and word in paragraph.text
+        if word not in replaced
+        and word.casefold() not in understood.casefold()
+        and word.casefold() in paragraph.text.casefold()
     ]
     return " " + " ".join(words) if words else ""
+
+
+def _share(searcher: Searcher, own: list[str], resolved: list[str]) -> float:
+    """The share of the resolved question's IDF mass that the turn's own words hold."""
+    idf = searcher.index.lexical.idf_of(list(dict.fromkeys(own + resolved)))
+    total = sum(idf[t] for t in set(resolved) if counts_as_evidence(t))
+    mine = sum(idf[t] for t in set(own) & set(resolved) if counts_as_evidence(t))
+    return min(1.0, mine / total) if total else 1.0
 
 
 def _fused(
@@ -309,13 +327,18 @@ def _fused(
     rank: int,
     paragraph_id: str,
     own: dict[str, tuple[int, float]],
+    share: float,
     article: tuple[str, str] | None,
 ) -> float:
-    """Reciprocal-rank fusion of the resolved and alone rankings, plus the article's bonus."""
+    """Reciprocal-rank fusion of the resolved and alone rankings, plus the article's bonus.
+
+    The alone ranking weighs what the turn's own words weigh in the resolved question: little
+    for ``在哪里建立的？``, whose words alone find anything that was ever founded.
+    """
     score = 1 / (RANK_K + rank)
     alone = own.get(paragraph_id)
     if alone is not None:
-        score += 1 / (RANK_K + alone[0])
+        score += share / (RANK_K + alone[0])
     if article is not None:
         paragraph = searcher.paragraph(paragraph_id)
         if paragraph is not None and _where(paragraph.source) == article:

@@ -18,9 +18,18 @@ from typing import Literal
 import jieba
 import jieba.posseg
 
-from ..text.normalize import normalize
+from ..text.normalize import is_cjk, normalize
 
-__all__ = ["Reading", "Slot", "SlotKind", "read_turn", "swap_asked", "swap_slots"]
+__all__ = [
+    "Reading",
+    "Slot",
+    "SlotKind",
+    "named_phrase",
+    "read_turn",
+    "swap_asked",
+    "swap_phrase",
+    "swap_slots",
+]
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -172,6 +181,9 @@ def _dictionary() -> jieba.Tokenizer:
 
 def _strip_opening(text: str) -> tuple[str, bool]:
     """The text without its opening cue word, unless that word begins a name (那曲)."""
+    english = _ENGLISH_OPENING.match(text)
+    if english and 0 < english.end() < len(text):
+        return text[english.end() :], True
     for cue in OPENING_CUES:
         if text.startswith(cue) and len(text) > len(cue):
             first = next(iter(_dictionary().cut(text, HMM=False)), "")
@@ -183,7 +195,7 @@ def _strip_opening(text: str) -> tuple[str, bool]:
 
 def read_turn(text: str) -> Reading:
     """Read a (cleaned) turn: cues, slots, nouns and verbs by jieba's part of speech."""
-    body = _TRAILING.sub("", normalize(text))
+    body = _TRAILING.sub("", normalize(text, fold_case=False))
     ends_in_ne = body.endswith("呢")
     asking = body.endswith("吗")
     body = _PARTICLE.sub("", body)
@@ -206,11 +218,17 @@ def read_turn(text: str) -> Reading:
                 word += unit
                 index += 1
                 flag = "t"
+        elif flag == "b" and index + 1 < len(pairs) and _is_noun(pairs[index + 1][1]):
+            word += pairs[index + 1][0]  # 临时 + 党支部: one noun
+            flag = pairs[index + 1][1]
+            index += 1
         position = start + len(word)
         index += 1
         kind = _slot_kind(word, flag)
-        question_word = word in _QUESTION_WORDS or (
-            flag in ("r", "m") and any(mark in word for mark in _QUESTION_MARKS)
+        question_word = (
+            word in _QUESTION_WORDS
+            or (flag in ("r", "m") and any(mark in word for mark in _QUESTION_MARKS))
+            or (flag == "eng" and word.casefold() in _ENGLISH_ASKING)
         )
         asking = asking or question_word
         if subject_end is None:
@@ -225,11 +243,13 @@ def read_turn(text: str) -> Reading:
         previous_start = start
         if question_word:
             continue
-        if word in PRONOUNS or (flag == "r" and word not in _SPEAKERS):
+        if flag == "eng":
+            _read_english(word, start, pointers, nouns)
+        elif word in PRONOUNS or (flag == "r" and word not in _SPEAKERS):
             pointers.append((word, start))
         elif kind is not None:
             slots.append(Slot(kind, word, start))
-        elif flag.startswith("n") and len(word) > 1:
+        elif _is_noun(flag) and len(word) > 1:
             nouns.append(word)
         elif flag.startswith("v") and word not in _LIGHT_VERBS:
             verbs.append(word)
@@ -250,10 +270,118 @@ def read_turn(text: str) -> Reading:
     )
 
 
+_ENGLISH_OPENING = re.compile(
+    r"^(?:(?:and|also|so|but|then|ok|okay)\b[\s,]*)*(?:(?:what|how) about\b\s*)?", re.IGNORECASE
+)
+"""English follow-up openings: ``And what about the gloves?`` is read as ``the gloves``."""
+_ENGLISH_ASKING = frozenset(
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "many",
+        "much",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "has",
+        "have",
+    ]
+)
+_ENGLISH_POINTERS = frozenset(
+    ["it", "they", "them", "this", "that", "these", "those", "he", "she", "him", "her", "there"]
+)
+_ENGLISH_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "from",
+        "and",
+        "or",
+        "but",
+        "not",
+        "no",
+        "its",
+        "their",
+        "his",
+        "our",
+        "your",
+        "my",
+        "be",
+        "been",
+        "being",
+        "get",
+        "gets",
+        "got",
+        "any",
+        "some",
+        "all",
+        "more",
+        "most",
+        "very",
+        "there",
+        "here",
+        "than",
+        "then",
+        "also",
+        "about",
+        "into",
+        "over",
+        "under",
+        "out",
+        "up",
+        "down",
+        "off",
+        "as",
+        "if",
+        "so",
+        "such",
+    ]
+)
+
+
+def _read_english(word: str, start: int, pointers: list[tuple[str, int]], nouns: list[str]) -> None:
+    """An English word of a turn: a pronoun that points back, a content word, or neither."""
+    folded = word.casefold()
+    if folded in _ENGLISH_POINTERS:
+        pointers.append((word, start))
+    elif folded not in _ENGLISH_STOP and len(word) > 2:
+        nouns.append(word)  # without a tagger, every content word may name the topic
+
+
 _QUESTION_MARKS = ("多少", "哪", "几", "什么", "怎", "谁", "何")
 _SPEAKERS = frozenset(["我", "你", "您", "我们", "你们", "咱们", "自己", "大家"])
 """Pronouns of the people talking: 我的快递 points at no earlier topic."""
 _LIGHT_VERBS = frozenset(["是", "有", "在", "为"])
+
+
+def _is_noun(flag: str) -> bool:
+    """A noun's part of speech, an abbreviation's (党支部, 建行) among them."""
+    return flag.startswith("n") or flag == "j"
 
 
 def _slot_kind(word: str, flag: str) -> SlotKind | None:
@@ -316,3 +444,37 @@ def swap_asked(previous: Reading, noun: str) -> str | None:
     if not length:
         return None
     return previous.core[: match.end()] + noun + rest[length:]
+
+
+_DETERMINED = re.compile(
+    r"\b(?:the|a|an|this|that|these|those|its|their|our|your|my)"
+    r"(?:\s+(?!(?:[a-z]+(?:ed|ing)|made|done|kept|given|taken|built|sold|paid|held|found|known|seen"
+    r"|shown|worn|put|set|is|are|was|were|do|does|did|get|gets|of|in|on|at|for|to|with)\b)"
+    r"[^\W\d_][\w-]*){1,3}",
+    re.IGNORECASE,
+)
+"""A determiner and the (up to three) words after it, up to a verb or preposition: a noun phrase,
+as well as can be told without a tagger."""
+
+
+def named_phrase(previous: Reading) -> str | None:
+    """What an English question is about, as a pronoun would point at it: its last ``the X``."""
+    found = _DETERMINED.findall(previous.core)
+    return found[-1] if found else None
+
+
+def swap_phrase(previous: Reading, phrase: str) -> str | None:
+    """The previous English question asking about ``phrase`` instead of its last ``the X``.
+
+    ``How hot do the ovens get?`` then ``What about the fryers?``: ``How hot do the fryers get``.
+    None when the previous question has no such phrase, or either side is not English.
+    """
+    if any(is_cjk(ch) for ch in previous.core + phrase):
+        return None
+    found = list(_DETERMINED.finditer(previous.core))
+    if not found:
+        return None
+    last = found[-1]
+    if not _DETERMINED.fullmatch(phrase):
+        phrase = last.group().split()[0] + " " + phrase
+    return previous.core[: last.start()] + phrase + previous.core[last.end() :]

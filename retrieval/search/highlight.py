@@ -20,7 +20,7 @@ can pick by embedding similarity instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from ..text.normalize import normalize
 from ..text.sentences import Span, sentences
@@ -58,11 +58,18 @@ def best_sentence(
     query: QuestionTerms,
     weight: Callable[[str], float],
     terms: Callable[[str], list[str]],
+    focus: Collection[str] = (),
 ) -> tuple[Span, float]:
-    """The span of the best-answering sentence and its score (0 when none shares a term)."""
+    """The span of the best-answering sentence and its score (0 when none shares a term).
+
+    ``focus`` holds terms the sentence must share when any sentence does: a follow-up's own
+    words (``那自行车呢？``) decide between sentences that share its context's words.
+    """
     spans = sentences(text) or [(0, len(text))]
     weights = _term_weights(query, weight)
     shared = [weights.keys() & set(terms(text[a:b])) for a, b in spans]
+    if focus and any(terms_.intersection(focus) for terms_ in shared):
+        shared = [terms_ if terms_.intersection(focus) else set() for terms_ in shared]
     scores = [sum(weights[t] for t in terms_) for terms_ in shared]
     if not any(scores):
         return spans[0], 0.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,10 +243,13 @@ class Searcher:
         ]
 
     def shown(
-        self, question: str, ranked: Sequence[tuple[str, float, float, float | None]]
+        self,
+        question: str,
+        ranked: Sequence[tuple[str, float, float, float | None]],
+        focus: Collection[str] = (),
     ) -> tuple[Hit, ...]:
         """Hits for ``ranked`` (as :meth:`scored` gives them), in that order, sentences picked for
-        ``question`` by its words."""
+        ``question`` by its words — among those holding a ``focus`` term, where any does."""
         question = clean_question(question)
         query = question_terms(question)
         weights = self.index.lexical.idf_of(query.terms)
@@ -255,7 +258,7 @@ class Searcher:
             row = self.index.paragraphs.row_of(paragraph_id)
             if row is not None:
                 candidate = _Candidate(row, score, coverage, similarity)
-                hits.append(self._hit(rank, candidate, question, query, weights, None))
+                hits.append(self._hit(rank, candidate, question, query, weights, None, focus))
         return tuple(hits)
 
     def _ranked(
@@ -317,9 +320,12 @@ class Searcher:
         query: QuestionTerms,
         weights: dict[str, float],
         vector: np.ndarray | None,
+        focus: Collection[str] = (),
     ) -> Hit:
         paragraph = self.index.paragraphs[candidate.row]
-        span, score = best_sentence(paragraph.text, question, query, weights.__getitem__, terms)
+        span, score = best_sentence(
+            paragraph.text, question, query, weights.__getitem__, terms, focus
+        )
         if score == 0 and vector is not None:
             span = self._closest_sentence(candidate.row, paragraph.text, vector) or span
         asked = {term for term in query.terms if counts_as_evidence(term)}

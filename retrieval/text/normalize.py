@@ -30,9 +30,14 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-def normalize(text: str) -> str:
-    """Fold width (NFKC), case and traditional characters, and drop line breaks inside Chinese."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+def normalize(text: str, fold_case: bool = True) -> str:
+    """Fold width (NFKC), case and traditional characters, and drop line breaks inside Chinese.
+
+    With ``fold_case=False`` the case is kept: for text that is read and shown again (a follow-up
+    resolved into a whole question keeps the user's ``Ovens``).
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = text.casefold() if fold_case else text
     text = _CJK_LINE_BREAK.sub("", text)
     return str(_converter().convert(text))
 
