@@ -315,3 +315,22 @@ def test_a_run_on_line_is_cut_into_paragraphs_of_bounded_size(tmp_path: Path) ->
     assert "".join(texts) == line and len(texts) > 10
     assert all(len(text) <= 4000 and text.endswith("。") for text in texts)
     assert {index.paragraphs[i].source.line for i in range(len(texts))} == {1}
+
+
+def test_a_paragraph_of_no_titled_article_is_named_by_its_file_without_title_marks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("烤箱最高可达260度。\n", encoding="utf-8")
+    index = tmp_path / "index"
+    build_index(folder, index, None, None)
+    hit = ask(index, "烤箱最高可达多少度？").hits[0]
+    assert hit.source.title is None
+    assert citation_label(hit.source, "zh") == "notes.txt · 第1段"
+    assert citation_label(hit.source, "en") == "notes.txt · ¶1"
+    common = ["--seeds", str(folder), "--index", str(index), "--model", "none"]
+    assert main(["ask", *common, "烤箱最高可达多少度？"]) == 0
+    assert "[1] notes.txt · 第1段" in capsys.readouterr().out
+    assert main(["ask", "--json", *common, "烤箱最高可达多少度？"]) == 0
+    assert json.loads(capsys.readouterr().out)["hits"][0]["source"]["title"] is None
