@@ -39,8 +39,9 @@ def language_of(text: str) -> Language:
 def citation_label(source: Source, language: Language) -> str:
     """Article, section and paragraph number: ``《守边固边 共建家园》· 夯实基层基础 · 第6段``.
 
-    A paragraph of no titled article is named by its file, in no title marks (``notes.txt · 第2段``):
-    the marks would give the file name as a title that ``--json`` rightly says is not there.
+    A paragraph of no titled article is named by its file, in no title marks
+    (``notes.txt · 第2段``): the marks would make the file name a title, which ``--json`` rightly
+    says is not there.
     """
     if source.title:
         parts = [f"《{source.title}》" if language == "zh" else f"“{source.title}”"]

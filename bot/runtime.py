@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from embeddings import DEFAULT_MODEL, DeviceUnavailableError, ModelUnavailableError, load_encoder
+from embeddings import (
+    DEFAULT_MODEL,
+    DeviceUnavailableError,
+    ModelUnavailableError,
+    check_device,
+    load_encoder,
+)
 from retrieval import (
     FORMAT,
     SILENT,
@@ -69,9 +75,7 @@ def load_model(name: str | None, warn: Say, device: str = "cpu") -> Encoder | No
     try:
         return load_encoder(name, device)
     except DeviceUnavailableError as error:
-        raise ConfigError(
-            f"--device {device}: {error}. Use --device cpu, or leave it out."
-        ) from None
+        raise _no_device(device, error) from None
     except ModelUnavailableError as error:
         folder = name.rstrip("/").rsplit("/", 1)[-1]
         how = (
@@ -79,6 +83,24 @@ def load_model(name: str | None, warn: Say, device: str = "cpu") -> Encoder | No
         )
         warn(f"{error}; answering from the lexical index only.{how}")
         return None
+
+
+def check_device_setting(settings: Settings, warn: Say) -> None:
+    """Refuse a ``--device`` that is not here before anything runs, even when no model will be
+    loaded this time (an index already up to date); say that it does nothing without a model."""
+    if settings.device == "cpu":
+        return
+    if settings.model is not None and settings.model.lower() == NO_MODEL:
+        warn(f"--device {settings.device} does nothing with --model {NO_MODEL}: no model runs.")
+        return
+    try:
+        check_device(settings.device)
+    except DeviceUnavailableError as error:
+        raise _no_device(settings.device, error) from None
+
+
+def _no_device(device: str, error: DeviceUnavailableError) -> ConfigError:
+    return ConfigError(f"--device {device}: {error}. Use --device cpu, or leave it out.")
 
 
 class _Models:
@@ -135,6 +157,7 @@ def build(
     ``meter`` shows the progress of the long steps.
     """
     check_seeds_folder(settings.seeds)  # a wrong --seeds is said before any model warning
+    check_device_setting(settings, warn)
     models = _Models(settings, warn, loaded)
     report = build_index(
         settings.seeds, settings.index, full=full, progress=say, meter=meter, models=models
@@ -151,6 +174,7 @@ def open_engine(settings: Settings, warn: Say, say: Say, check: bool = False) ->
         say(f"No index in {settings.index} yet: building it from {settings.seeds}")
         _, encoder = build(settings, warn, say)
         return Engine(settings.index, encoder, check=check)
+    check_device_setting(settings, warn)
     model = model_for_query(settings, manifest)
     by_choice = settings.model is not None and settings.model.lower() == NO_MODEL
     if model is None and manifest.model and not manifest.dense and not by_choice:

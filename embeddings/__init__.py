@@ -5,6 +5,7 @@ from .model import (
     DeviceUnavailableError,
     ModelUnavailableError,
     SentenceEncoder,
+    check_device,
     load_encoder,
     model_files,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "ModelUnavailableError",
     "Prompts",
     "SentenceEncoder",
+    "check_device",
     "family_prompts",
     "load_encoder",
     "model_files",

@@ -146,3 +146,16 @@ def test_a_model_whose_files_are_not_here_is_no_change_to_an_index(tiny_model: P
     assert reuse(built, elsewhere).current and reuse(built, elsewhere).model
     other = replace(built, fingerprint="0" * 24)
     assert not reuse(built, other).current and not reuse(built, other).model
+
+
+def test_a_device_that_is_not_here_is_refused_even_when_no_model_would_load(
+    seeds: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = str(tmp_path / "index")
+    assert run(capsys, "index", "--seeds", str(seeds), "--index", index, "--model", "none")[0] == 0
+    code, _, err = run(capsys, "ask", "--seeds", str(seeds), "--index", index,
+                       "--device", "cuda:7", "拉孜县举办了多少期培训班？")  # fmt: skip
+    assert code != 0 and "--device cuda:7: there is no device cuda:7 here" in err
+    code, _, err = run(capsys, "ask", "--seeds", str(seeds), "--index", index, "--model", "none",
+                         "--device", "cuda:7", "拉孜县举办了多少期培训班？")  # fmt: skip
+    assert code == 0 and "--device cuda:7 does nothing with --model none" in err
