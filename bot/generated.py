@@ -36,7 +36,27 @@ __all__ = [
     "with_tally",
 ]
 
-EXCERPT: dict[Language, str] = {"zh": "（原文摘录）", "en": " (quoted from the passage)"}
+EXCERPT: dict[Language, str] = {
+    "zh": "（原文摘录：{why}）",
+    "en": " (quoted from the passage: {why})",
+}
+"""The mark of the extractive fallback, with why the model's answer is not shown."""
+WHY: dict[Language, dict[str, str]] = {
+    "zh": {
+        "no_answer": "模型认为这些段落回答不了",
+        "empty": "模型没有作答",
+        "unsupported": "模型写的{dropped}句话在段落里找不到依据",
+        "failed": "模型服务出错",
+        "timeout": "模型超时",
+    },
+    "en": {
+        "no_answer": "the model found no answer in the passages",
+        "empty": "the model's reply was empty",
+        "unsupported": "{dropped} of the model's sentences were not in the passages",
+        "failed": "the model's server failed",
+        "timeout": "the model took too long",
+    },
+}
 
 
 def _url(value: str) -> str:
@@ -145,6 +165,7 @@ def generated_json(answer: GeneratedAnswer) -> dict[str, Any]:
         "generated": answer.generated,
         "citations": list(answer.citations),
         "dropped": answer.dropped,
+        "outcome": answer.outcome,
     }
 
 
@@ -154,7 +175,9 @@ def generated_text(answer: GeneratedAnswer, language: Language) -> str:
         return ""
     if answer.generated:
         return answer.text
-    return answer.text + "".join(f"[{n}]" for n in answer.citations) + EXCERPT[language]
+    why = WHY[language].get(answer.outcome, answer.outcome).format(dropped=answer.dropped)
+    cited = "".join(f"[{n}]" for n in answer.citations)
+    return answer.text + cited + EXCERPT[language].format(why=why)
 
 
 def open_writer(values: Values) -> AnswerWriter | None:

@@ -48,6 +48,7 @@ def test_ask_json_has_the_checked_answer_beside_the_hits(workdir, fake, capsys) 
         "generated": True,
         "citations": [1],
         "dropped": 1,
+        "outcome": "generated",
     }
 
 
@@ -71,11 +72,13 @@ def test_the_extractive_fallback_is_marked_as_such(workdir, fake, capsys) -> Non
     first = out.split("\n\n", 1)[0]
     assert code == 0
     assert (
-        first == "2016年以来,开展各类教育活动1000场次,5600名边境党员干部受到教育。[1]（原文摘录）"
+        first == "2016年以来,开展各类教育活动1000场次,5600名边境党员干部受到教育。"
+        "[1]（原文摘录：模型服务出错）"
     )
     code, out, _ = run(capsys, "ask", "-q", "--json", QUESTION, **environ)
     answer = json.loads(out)["answer"]
     assert answer["generated"] is False and answer["citations"] == [1]
+    assert answer["outcome"] == "failed"
     assert answer["text"] == json.loads(out)["hits"][0]["highlight"]
 
 
@@ -84,7 +87,13 @@ def test_an_abstention_sends_nothing_and_its_answer_is_empty(workdir, fake, caps
     code, out, _ = run(capsys, "ask", "-q", "--json", "明天北京会下雨吗？", **environ)
     data = json.loads(out)
     assert code == 0 and data["abstained"]
-    assert data["answer"] == {"text": "", "generated": False, "citations": [], "dropped": 0}
+    assert data["answer"] == {
+        "text": "",
+        "generated": False,
+        "citations": [],
+        "dropped": 0,
+        "outcome": "abstained",
+    }
     assert fake.requests == []
 
 

@@ -64,7 +64,13 @@ def test_the_chat_answer_is_the_checked_written_one_above_its_passages(
     content = body["choices"][0]["message"]["content"]
     assert content.startswith(WRITTEN + "\n\n**[1]** 《守边固边 共建家园》")
     assert "9亿元" not in content
-    assert body["answer"] == {"text": WRITTEN, "generated": True, "citations": [1], "dropped": 1}
+    assert body["answer"] == {
+        "text": WRITTEN,
+        "generated": True,
+        "citations": [1],
+        "dropped": 1,
+        "outcome": "generated",
+    }
     assert [c["index"] for c in body["citations"]] == [1, 2, 3]
     assert len(llm.chats) == 1
 
@@ -83,25 +89,36 @@ def test_the_streamed_chat_answer_opens_with_the_written_answer(
 
 @pytest.mark.parametrize(
     "failure",
-    [Reply(status=500), Reply("NO_ANSWER"), Reply(junk=b"<html>")],
+    [
+        (Reply(status=500), "failed", "模型服务出错"),
+        (Reply("NO_ANSWER"), "no_answer", "模型认为这些段落回答不了"),
+        (Reply(junk=b"<html>"), "failed", "模型服务出错"),
+    ],
     ids=["http-500", "no-answer", "junk"],
 )
 def test_a_failing_llm_gives_the_extractive_sentence_marked(
-    client: TestClient, llm: FakeLLM, failure: Reply
+    client: TestClient, llm: FakeLLM, failure: tuple[Reply, str, str]
 ) -> None:
-    llm.script(failure)
+    reply, outcome, why = failure
+    llm.script(reply)
     response = client.post("/v1/chat/completions", json=chat(QUESTION))
     assert response.status_code == 200
     body = response.json()
     content = body["choices"][0]["message"]["content"]
-    assert content.startswith(HIGHLIGHT + "[1]（原文摘录）\n\n**[1]**")
-    assert body["answer"]["generated"] is False
+    assert content.startswith(HIGHLIGHT + f"[1]（原文摘录：{why}）\n\n**[1]**")
+    assert body["answer"]["generated"] is False and body["answer"]["outcome"] == outcome
 
 
 def test_no_request_reaches_the_llm_when_nothing_answers(client: TestClient, llm: FakeLLM) -> None:
     body = client.post("/v1/chat/completions", json=chat("Who won the 2018 World Cup?")).json()
     assert body["choices"][0]["message"]["content"].startswith("Nothing in the documents")
-    assert body["answer"] == {"text": "", "generated": False, "citations": [], "dropped": 0}
+    assert body["answer"] == {
+        "text": "",
+        "generated": False,
+        "citations": [],
+        "dropped": 0,
+        "outcome": "abstained",
+    }
     assert llm.chats == []
 
 

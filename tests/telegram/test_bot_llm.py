@@ -102,15 +102,21 @@ async def test_a_group_answer_is_one_message_without_drafts(
 
 @pytest.mark.parametrize(
     "failure",
-    [Reply(status=500), Reply("没有引用的回答。"), Reply("NO_ANSWER"), Reply(REPLY, drop_after=5)],
+    [
+        (Reply(status=500), "模型服务出错"),
+        (Reply("没有引用的回答。"), "模型写的1句话在段落里找不到依据"),
+        (Reply("NO_ANSWER"), "模型认为这些段落回答不了"),
+        (Reply(REPLY, drop_after=5), "模型服务出错"),
+    ],
     ids=["http-500", "no-citations", "no-answer", "dropped"],
 )
 async def test_when_the_llm_fails_the_extractive_sentence_is_sent_marked(
-    fake: FakeBotAPI, writer, llm: FakeLLM, failure: Reply
+    fake: FakeBotAPI, writer, llm: FakeLLM, failure: tuple[Reply, str]
 ) -> None:
-    llm.script(failure)
+    llm.script(failure[0])
     reply = await fake.reply(fake.message(QUESTION))
-    assert reply.text.startswith(HIGHLIGHT + "[1]（原文摘录）\n\n[1] 《守边固边 共建家园》")
+    marked = f"[1]（原文摘录：{failure[1]}）\n\n[1] 《守边固边 共建家园》"
+    assert reply.text.startswith(HIGHLIGHT + marked)
     assert "抱歉" not in reply.text
     assert len(fake.messages_in(1001)) == 1
     assert len(llm.chats) == 1
@@ -122,7 +128,7 @@ async def test_a_stalled_llm_times_out_into_the_extractive_answer(
     await start_bot(llm=LLMSettings(llm.url, "gemma3", timeout=1.0))
     llm.script(Reply(REPLY, stall=5.0))
     reply = await fake.reply(fake.message(QUESTION))
-    assert reply.text.startswith(HIGHLIGHT + "[1]（原文摘录）")
+    assert reply.text.startswith(HIGHLIGHT + "[1]（原文摘录：模型超时）")
     assert fake.drafts == []
 
 
