@@ -201,6 +201,7 @@ def test_passages_holding_next_to_nothing_of_the_question_are_not_shown(
         ("三三制是指什么？", "“三定先行”即定任务、定责任、定时限;“三考并举”即目标考核"),
         ("“四个前移”是指什么？", "旗帜前移、阵地前移、活动前移、服务前移"),
         ("医院第四党支部的服务理念是什么？", "心手相随、小红帽在行动"),
+        ("那曲分行的纪检干部怎样整改查出的问题？", "一件一件整改到位"),
     ],
 )
 def test_the_sentence_that_answers_is_picked_out(

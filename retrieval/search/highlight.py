@@ -8,6 +8,8 @@ the question's subject:
 - The first group of the question's words is usually its subject (措勤县 in
   ``措勤县的主题党日活动涵盖多少个基层党组织？``), named once where the paragraph starts; what
   the question asks about comes after it. Terms only of the first group count for less.
+- What follows a question word inside the question (``怎样整改查出的问题``) is what it asks
+  about, whatever its group.
 - A question for a number or an amount (多少, 几, 哪一年) wants a sentence with a number in it.
 - A question for what something is (是什么, 指什么) wants the sentence that defines it
   (``“三部一体”即…``, ``指的是…``); a sentence that names it and defines nothing hands over
@@ -50,6 +52,9 @@ _ASKS_DEFINITION = re.compile(
     r"是什么|指什么|是指|指的是|什么是|是怎样的|包括哪些|有哪些内容|甚么|什麼"
 )
 _DEFINES = re.compile(r"即|指的是|是指|就是|包括|分别是|：|:")
+_ASKS_MANNER = re.compile(r"怎样|如何|怎么")
+_ASKS = re.compile(r"什么|哪|多少|几|谁|为什么|为何|何")
+_QUESTION_END = "?？。!！呢吗 "
 
 
 def best_sentence(
@@ -66,7 +71,7 @@ def best_sentence(
     words (``那自行车呢？``) decide between sentences that share its context's words.
     """
     spans = sentences(text) or [(0, len(text))]
-    weights = _term_weights(query, weight)
+    weights = _term_weights(query, weight, question)
     shared = [weights.keys() & set(terms(text[a:b])) for a, b in spans]
     if focus and any(terms_.intersection(focus) for terms_ in shared):
         shared = [terms_ if terms_.intersection(focus) else set() for terms_ in shared]
@@ -102,7 +107,33 @@ def _number_by(sentence: str, words: Sequence[str]) -> bool:
     return False
 
 
-def _term_weights(query: QuestionTerms, weight: Callable[[str], float]) -> dict[str, float]:
+def _wh_factors(query: QuestionTerms, question: str) -> dict[str, float]:
+    """Factors set by where each term stands around the question word.
+
+    What comes after a question word inside the question is what it asks about
+    (``纪检干部怎样整改查出的问题`` asks about 整改 and 问题): those terms count in full whatever
+    their group. A manner question (怎样, 如何, 怎么) also names its actor before the question
+    word, and the actor's terms count as a subject's. A question word at the end
+    (``…是多少？``) says nothing of this kind and leaves the factors to the groups.
+    """
+    folded = normalize(question)
+    wh = _ASKS_MANNER.search(folded) or _ASKS.search(folded)
+    if not wh or wh.end() >= len(folded.rstrip(_QUESTION_END)):
+        return {}
+    manner = _ASKS_MANNER.fullmatch(wh.group()) is not None
+    factors = {}
+    for term in query.terms:
+        where = folded.find(term.lstrip(UNIGRAM + BIGRAM))
+        if where >= wh.end():
+            factors[term] = 1.0
+        elif manner and 0 <= where < wh.start():
+            factors[term] = SUBJECT_WEIGHT
+    return factors
+
+
+def _term_weights(
+    query: QuestionTerms, weight: Callable[[str], float], question: str
+) -> dict[str, float]:
     """Each question term's weight in a sentence's score."""
     # A group's factor rises from SUBJECT_WEIGHT for the first to 1 for the last; a term in
     # several groups takes its highest.
@@ -113,6 +144,7 @@ def _term_weights(query: QuestionTerms, weight: Callable[[str], float]) -> dict[
         for term in group:
             value = SUBJECT_WEIGHT + (1 - SUBJECT_WEIGHT) * share
             factor[term] = max(factor.get(term, 0.0), value)
+    factor.update(_wh_factors(query, question))
     weights = {}
     for term in query.terms:
         value = weight(term) * (UNIGRAM_WEIGHT if term.startswith(UNIGRAM) else 1.0)
