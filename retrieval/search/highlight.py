@@ -72,7 +72,7 @@ def best_sentence(
     """
     spans = sentences(text) or [(0, len(text))]
     weights = _term_weights(query, weight, question)
-    shared = [weights.keys() & set(terms(text[a:b])) for a, b in spans]
+    shared = [_shared(text[a:b], weights, terms) for a, b in spans]
     if focus and any(terms_.intersection(focus) for terms_ in shared):
         shared = [terms_ if terms_.intersection(focus) else set() for terms_ in shared]
     scores = [sum(weights[t] for t in terms_) for terms_ in shared]
@@ -92,6 +92,21 @@ def best_sentence(
         _hand_over(spans, text, scores, final)
     best = max(range(len(spans)), key=lambda i: (final[i], -i))
     return spans[best], final[best]
+
+
+def _shared(
+    sentence: str, weights: dict[str, float], terms: Callable[[str], list[str]]
+) -> set[str]:
+    """The question terms a sentence holds.
+
+    Every term of a text is a stretch of its normalised characters (a word, a character, two
+    characters side by side), so a sentence holding none of the terms' characters in that order
+    holds no term, and is not segmented: segmenting is most of a highlight's time.
+    """
+    folded = normalize(sentence)
+    if not any(term.lstrip(UNIGRAM + BIGRAM) in folded for term in weights):
+        return set()
+    return weights.keys() & set(terms(sentence))
 
 
 def _number_by(sentence: str, words: Sequence[str]) -> bool:
