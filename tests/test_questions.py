@@ -211,6 +211,14 @@ def test_the_sentence_that_answers_is_picked_out(
     assert answer in hit.highlight_text, hit.highlight_text
 
 
+def test_a_count_is_answered_by_the_sentence_counting_what_is_asked(lexical: Searcher) -> None:
+    # The paragraph's first sentence shares more of the question's words (措勤县, 承诺); the
+    # count of 党员 is in the second.
+    hits = lexical.ask("措勤县有多少名党员参加了承诺活动？").hits
+    holding = next(h for h in hits if "1600余名党员" in h.paragraph.text)
+    assert "1600余名党员" in holding.highlight_text, holding.highlight_text
+
+
 def test_the_question_sets_are_big_and_varied() -> None:
     questions = load_questions(QUESTIONS) + load_questions(EXTRA)
     unanswerable = [q for q in questions if q.answer is None]

@@ -10,7 +10,9 @@ the question's subject:
   the question asks about comes after it. Terms only of the first group count for less.
 - What follows a question word inside the question (``怎样整改查出的问题``) is what it asks
   about, whatever its group.
-- A question for a number or an amount (多少, 几, 哪一年) wants a sentence with a number in it.
+- A question for a number or an amount (多少, 几, 哪一年) wants a sentence with a number in it;
+  one that counts the very thing asked after the question word (``多少名党员``: ``1600余名党员``)
+  answers it before any other.
 - A question for what something is (是什么, 指什么) wants the sentence that defines it
   (``“三部一体”即…``, ``指的是…``); a sentence that names it and defines nothing hands over
   to the next when that one enumerates (``以“四个前移”为方向。工作队创新“旗帜前移、…``).
@@ -78,19 +80,23 @@ def best_sentence(
     scores = [sum(weights[t] for t in terms_) for terms_ in shared]
     if not any(scores):
         return spans[0], 0.0
-    number = bool(_ASKS_NUMBER.search(question))
+    number = _ASKS_NUMBER.search(normalize(question))
     definition = bool(_ASKS_DEFINITION.search(question))
     final = list(scores)
     words = [t for t in query.terms if not t.startswith((UNIGRAM, BIGRAM)) and len(t) > 1]
+    counted = _counted(normalize(question), number.end(), words) if number else []
+    counts = [False] * len(spans)
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]
+        counts[i] = bool(counted) and scores[i] > 0 and _number_by(sentence, counted)
         if number and _number_by(sentence, words):
             final[i] *= NUMBER_BONUS
         if definition and _DEFINES.search(sentence):
             final[i] *= DEFINITION_BONUS
     if definition:
         _hand_over(spans, text, scores, final)
-    best = max(range(len(spans)), key=lambda i: (final[i], -i))
+    # A sentence that gives the number of the very thing counted answers a count (多少名党员).
+    best = max(range(len(spans)), key=lambda i: (counts[i], final[i], -i))
     return spans[best], final[best]
 
 
@@ -120,6 +126,12 @@ def _number_by(sentence: str, words: Sequence[str]) -> bool:
         if any(word in near for word in words):
             return True
     return False
+
+
+def _counted(folded: str, after: int, words: Sequence[str]) -> list[str]:
+    """The question's words for what it counts: those right after its number question word
+    (``多少名党员`` counts 党员), none when the question word ends it (``人口是多少？``)."""
+    return [word for word in words if 0 <= folded.find(word, after) - after <= 1]
 
 
 def _wh_factors(query: QuestionTerms, question: str) -> dict[str, float]:
