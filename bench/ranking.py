@@ -135,9 +135,10 @@ def main() -> None:
                     str(args.traditional),
                 ],
                 check=True,
-                capture_output=True,
+                stdout=subprocess.PIPE,  # a child's errors reach the terminal
                 text=True,
-                env={"PYTHONPATH": str(tree)},
+                # bench from this checkout; the child puts the tree first for retrieval.
+                env={"PYTHONPATH": str(ROOT)},
             ).stdout
             results[name] = json.loads(out.strip().splitlines()[-1])
     finally:
