@@ -80,11 +80,12 @@ def best_sentence(
     scores = [sum(weights[t] for t in terms_) for terms_ in shared]
     if not any(scores):
         return spans[0], 0.0
-    number = _ASKS_NUMBER.search(normalize(question))
+    folded = normalize(question)
+    number = _ASKS_NUMBER.search(folded)
     definition = bool(_ASKS_DEFINITION.search(question))
     final = list(scores)
     words = [t for t in query.terms if not t.startswith((UNIGRAM, BIGRAM)) and len(t) > 1]
-    counted = _counted(normalize(question), number.end(), words) if number else []
+    counted = _counted(folded, number.end(), words) if number else []
     counts = [False] * len(spans)
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]
