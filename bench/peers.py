@@ -305,7 +305,7 @@ def measure(result: dict[str, Any], golds: list[set[str]]) -> dict[str, Any]:
         "answer_ms": median_p95(result["answer_ms"]) if result["answer_ms"] else None,
         "peak_mib": result["peak_rss_mib"],
         "false_abstention": sum(abstained) / n if abstained else None,
-        "note": result.get("note"),
+        "note": result["note"],
     }
 
 

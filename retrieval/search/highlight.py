@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from ..text.normalize import normalize
 from ..text.sentences import Span, sentences
-from ..text.terms import BIGRAM, UNIGRAM, QuestionTerms
+from ..text.terms import BIGRAM, UNIGRAM, QuestionTerms, surface
 
 __all__ = ["best_sentence"]
 
@@ -73,14 +73,14 @@ def best_sentence(
     words (``那自行车呢？``) decide between sentences that share its context's words.
     """
     spans = sentences(text) or [(0, len(text))]
-    weights = _term_weights(query, weight, question)
+    folded = normalize(question)
+    weights = _term_weights(query, weight, folded)
     shared = [_shared(text[a:b], weights, terms) for a, b in spans]
     if focus and any(terms_.intersection(focus) for terms_ in shared):
         shared = [terms_ if terms_.intersection(focus) else set() for terms_ in shared]
     scores = [sum(weights[t] for t in terms_) for terms_ in shared]
     if not any(scores):
         return spans[0], 0.0
-    folded = normalize(question)
     number = _ASKS_NUMBER.search(folded)
     definition = bool(_ASKS_DEFINITION.search(question))
     final = list(scores)
@@ -106,12 +106,11 @@ def _shared(
 ) -> set[str]:
     """The question terms a sentence holds.
 
-    Every term of a text is a stretch of its normalised characters (a word, a character, two
-    characters side by side), so a sentence holding none of the terms' characters in that order
-    holds no term, and is not segmented: segmenting is most of a highlight's time.
+    A sentence holding none of the terms' surfaces holds no term, and is not segmented:
+    segmenting is most of a highlight's time.
     """
     folded = normalize(sentence)
-    if not any(term.lstrip(UNIGRAM + BIGRAM) in folded for term in weights):
+    if not any(surface(term) in folded for term in weights):
         return set()
     return weights.keys() & set(terms(sentence))
 
@@ -135,7 +134,7 @@ def _counted(folded: str, after: int, words: Sequence[str]) -> list[str]:
     return [word for word in words if 0 <= folded.find(word, after) - after <= 1]
 
 
-def _wh_factors(query: QuestionTerms, question: str) -> dict[str, float]:
+def _wh_factors(query: QuestionTerms, folded: str) -> dict[str, float]:
     """Factors set by where each term stands around the question word.
 
     What comes after a question word inside the question is what it asks about
@@ -143,15 +142,15 @@ def _wh_factors(query: QuestionTerms, question: str) -> dict[str, float]:
     their group. A manner question (怎样, 如何, 怎么) also names its actor before the question
     word, and the actor's terms count as a subject's. A question word at the end
     (``…是多少？``) says nothing of this kind and leaves the factors to the groups.
+    ``folded`` is the normalised question.
     """
-    folded = normalize(question)
     wh = _ASKS_MANNER.search(folded) or _ASKS.search(folded)
     if not wh or wh.end() >= len(folded.rstrip(_QUESTION_END)):
         return {}
     manner = _ASKS_MANNER.fullmatch(wh.group()) is not None
     factors = {}
     for term in query.terms:
-        where = folded.find(term.lstrip(UNIGRAM + BIGRAM))
+        where = folded.find(surface(term))
         if where >= wh.end():
             factors[term] = 1.0
         elif manner and 0 <= where < wh.start():
@@ -160,9 +159,9 @@ def _wh_factors(query: QuestionTerms, question: str) -> dict[str, float]:
 
 
 def _term_weights(
-    query: QuestionTerms, weight: Callable[[str], float], question: str
+    query: QuestionTerms, weight: Callable[[str], float], folded: str
 ) -> dict[str, float]:
-    """Each question term's weight in a sentence's score."""
+    """Each question term's weight in a sentence's score (``folded``: the normalised question)."""
     # A group's factor rises from SUBJECT_WEIGHT for the first to 1 for the last; a term in
     # several groups takes its highest.
     count = len(query.groups)
@@ -172,7 +171,7 @@ def _term_weights(
         for term in group:
             value = SUBJECT_WEIGHT + (1 - SUBJECT_WEIGHT) * share
             factor[term] = max(factor.get(term, 0.0), value)
-    factor.update(_wh_factors(query, question))
+    factor.update(_wh_factors(query, folded))
     weights = {}
     for term in query.terms:
         value = weight(term) * (UNIGRAM_WEIGHT if term.startswith(UNIGRAM) else 1.0)

@@ -36,6 +36,7 @@ __all__ = [
     "counts_as_evidence",
     "is_bigram",
     "question_terms",
+    "surface",
     "terms",
 ]
 
@@ -78,6 +79,15 @@ def _segmenter() -> jieba.Tokenizer:
 def is_bigram(term: str) -> bool:
     """True for a character-bigram term, False for a word or unigram term."""
     return term.startswith(BIGRAM)
+
+
+def surface(term: str) -> str:
+    """The characters a term stands for, without its kind's prefix.
+
+    Every term of :func:`terms` is a stretch of its text's normalised characters: a text whose
+    normalised form holds no term's surface holds none of those terms.
+    """
+    return term.lstrip(UNIGRAM + BIGRAM)
 
 
 def counts_as_evidence(term: str) -> bool:
