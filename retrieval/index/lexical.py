@@ -541,6 +541,22 @@ class LexicalIndex:
             coverage.astype(np.float32),
         )
 
+    def held(self, terms: Sequence[str], row: int) -> set[str]:
+        """Which of ``terms`` document ``row`` holds: a binary search in each term's postings."""
+        entries = self._entries(terms)
+        known = [(term, entry) for term, entry in entries.items() if entry[1] >= 0]
+        if self._check is not None and known:
+            self._check(
+                np.array([entry[3] for _, entry in known], np.int64),
+                np.array([entry[4] for _, entry in known], np.int64),
+            )
+        doc_ids, held = self._doc_ids, set()
+        for term, (_, _, _, start, stop) in known:
+            at = start + int(np.searchsorted(doc_ids[start:stop], row))
+            if at < stop and doc_ids[at] == row:
+                held.add(term)
+        return held
+
     def document_frequency(self, terms: Sequence[str]) -> dict[str, int]:
         """How many documents hold each term."""
         return {term: entry[4] - entry[3] for term, entry in self._entries(terms).items()}

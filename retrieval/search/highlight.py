@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from ..text.normalize import normalize
 from ..text.sentences import Span, sentences
-from ..text.terms import BIGRAM, UNIGRAM, QuestionTerms, surface
+from ..text.terms import BIGRAM, UNIGRAM, QuestionTerms, searchable, surface
 
 __all__ = ["best_sentence"]
 
@@ -64,10 +64,14 @@ def best_sentence(
     question: str,
     query: QuestionTerms,
     weight: Callable[[str], float],
-    terms: Callable[[str], list[str]],
+    held: Collection[str],
     focus: Collection[str] = (),
 ) -> tuple[Span, float]:
     """The span of the best-answering sentence and its score (0 when none shares a term).
+
+    ``held`` holds the question's terms that the paragraph holds (its index terms): a sentence
+    holds one of them when it holds the term's characters. Nothing is segmented at answer
+    time; the paragraph was segmented once, when it was indexed.
 
     ``focus`` holds terms the sentence must share when any sentence does: a follow-up's own
     words (``那自行车呢？``) decide between sentences that share its context's words.
@@ -75,7 +79,8 @@ def best_sentence(
     spans = sentences(text) or [(0, len(text))]
     folded = normalize(question)
     weights = _term_weights(query, weight, folded)
-    shared = [_shared(text[a:b], weights, terms) for a, b in spans]
+    asked = [term for term in weights if term in held]
+    shared = [_shared(text[a:b], asked) for a, b in spans]
     if focus and any(terms_.intersection(focus) for terms_ in shared):
         shared = [terms_ if terms_.intersection(focus) else set() for terms_ in shared]
     scores = [sum(weights[t] for t in terms_) for terms_ in shared]
@@ -101,18 +106,14 @@ def best_sentence(
     return spans[best], final[best]
 
 
-def _shared(
-    sentence: str, weights: dict[str, float], terms: Callable[[str], list[str]]
-) -> set[str]:
-    """The question terms a sentence holds.
+def _shared(sentence: str, terms: Collection[str]) -> set[str]:
+    """Which of the paragraph's ``terms`` a sentence of it holds: those whose characters it holds.
 
-    A sentence holding none of the terms' surfaces holds no term, and is not segmented:
-    segmenting is most of a highlight's time.
+    A term the paragraph holds as a word elsewhere and this sentence only inside a longer word
+    (党员 in 党员干部) counts here too: the sentence speaks of it all the same.
     """
-    folded = normalize(sentence)
-    if not any(surface(term) in folded for term in weights):
-        return set()
-    return weights.keys() & set(terms(sentence))
+    folded = searchable(sentence)
+    return {term for term in terms if surface(term) in folded}
 
 
 def _number_by(sentence: str, words: Sequence[str]) -> bool:

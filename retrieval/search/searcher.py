@@ -15,7 +15,14 @@ from ..index.store import StoredIndex
 from ..ingest.paragraphs import Paragraph, Source
 from ..text.normalize import is_cjk
 from ..text.sentences import Span, sentences
-from ..text.terms import QuestionTerms, counts_as_evidence, is_bigram, question_terms, terms
+from ..text.terms import (
+    QuestionTerms,
+    counts_as_evidence,
+    is_bigram,
+    question_terms,
+    searchable,
+    surface,
+)
 from .fusion import DEPTH, Fusion
 from .highlight import best_sentence
 from .question import clean_question
@@ -172,6 +179,12 @@ def _invented(term: str, df: int) -> bool:
     return df == 0 and len(term) >= 3 and not is_bigram(term) and all(map(is_cjk, term))
 
 
+def _byline(bylines: Sequence[str], query: QuestionTerms) -> str | None:
+    """The first byline holding the characters of a question term that counts as evidence."""
+    asked = [surface(term) for term in query.terms if counts_as_evidence(term)]
+    return next((b for b in bylines if any(part in searchable(b) for part in asked)), None)
+
+
 class Searcher:
     """Answers questions from one index version, with or without an embedding model."""
 
@@ -323,13 +336,13 @@ class Searcher:
         focus: Collection[str] = (),
     ) -> Hit:
         paragraph = self.index.paragraphs[candidate.row]
+        held = self.index.lexical.held(query.terms, candidate.row)
         span, score = best_sentence(
-            paragraph.text, question, query, weights.__getitem__, terms, focus
+            paragraph.text, question, query, weights.__getitem__, held, focus
         )
         if score == 0 and vector is not None:
             span = self._closest_sentence(candidate.row, paragraph.text, vector) or span
-        asked = {term for term in query.terms if counts_as_evidence(term)}
-        byline = next((b for b in paragraph.source.bylines if asked & set(terms(b))), None)
+        byline = _byline(paragraph.source.bylines, query)
         return Hit(
             rank, candidate.score, paragraph, span, candidate.coverage, candidate.similarity, byline
         )

@@ -36,6 +36,7 @@ __all__ = [
     "counts_as_evidence",
     "is_bigram",
     "question_terms",
+    "searchable",
     "surface",
     "terms",
 ]
@@ -84,8 +85,8 @@ def is_bigram(term: str) -> bool:
 def surface(term: str) -> str:
     """The characters a term stands for, without its kind's prefix.
 
-    Every term of :func:`terms` is a stretch of its text's normalised characters: a text whose
-    normalised form holds no term's surface holds none of those terms.
+    Every term of :func:`terms` is a stretch of its text's :func:`searchable` form: a text
+    whose searchable form holds no term's surface holds none of those terms.
     """
     return term.lstrip(UNIGRAM + BIGRAM)
 
@@ -97,7 +98,13 @@ def counts_as_evidence(term: str) -> bool:
 
 def terms(text: str) -> list[str]:
     """The index terms of a text: its words and, for runs of Chinese characters, their bigrams."""
-    return [term for group in _groups(_DATELINE.sub(" ", normalize(text))) for term in group]
+    return [term for group in _groups(searchable(text)) for term in group]
+
+
+def searchable(text: str) -> str:
+    """The normalised text that :func:`terms` segments: every term's :func:`surface` is a
+    stretch of it (a dateline, which names no content, is blanked out)."""
+    return _DATELINE.sub(" ", normalize(text))
 
 
 @dataclass(frozen=True, slots=True)
