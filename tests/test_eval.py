@@ -132,3 +132,16 @@ def test_the_entry_point_never_shows_a_traceback(workdir: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: Cannot read the question file bad.jsonl")
+
+
+def test_a_highlight_miss_is_listed_with_the_sentence_picked_instead(workdir: Path, capsys) -> None:
+    # The answer is the paragraph's first sentence; the question asks for another of its sentences.
+    labelled = [{"question": "招聘了多少名医护人员？", "answer": "建强基层党员队伍"}]
+    write(workdir / "highlight.jsonl", labelled)
+    _, out, _ = run(capsys, "highlight.jsonl", "--json")
+    report = json.loads(out)
+    assert (report["recall@1"], report["highlight@1"]) == (1.0, 0.0)
+    [miss] = report["misses"]
+    assert miss["rank"] == 1 and "招聘70名医护人员" in miss["highlight"]
+    _, text, _ = run(capsys, "highlight.jsonl")
+    assert "建强基层党员队伍" in text and "it picked" in text and "招聘70名医护人员" in text

@@ -70,6 +70,9 @@ def test_a_local_model_folder_is_recorded_by_its_real_absolute_path(
     monkeypatch.chdir(tmp_path)
     real = str((tmp_path / "models" / "tiny").resolve())
     assert model_key("link/tiny") == model_key("./models/tiny") == real
+    assert model_key("models/tiny/") == model_key(f"{tmp_path}/link/tiny/") == real
+    monkeypatch.chdir(tmp_path / "models")  # the same folder named from elsewhere
+    assert model_key("tiny") == model_key("../link/tiny/") == real
     assert model_key("BAAI/bge-m3") == "BAAI/bge-m3" and model_key(None) is None
 
 
