@@ -136,7 +136,9 @@ def test_the_entry_point_never_shows_a_traceback(workdir: Path) -> None:
 
 def test_a_highlight_miss_is_listed_with_the_sentence_picked_instead(workdir: Path, capsys) -> None:
     # The answer is the paragraph's first sentence; the question asks for another of its sentences.
-    labelled = [{"question": "招聘了多少名医护人员？", "answer": "建强基层党员队伍"}]
+    labelled: list[dict[str, object]] = [
+        {"question": "招聘了多少名医护人员？", "answer": "建强基层党员队伍"}
+    ]
     write(workdir / "highlight.jsonl", labelled)
     _, out, _ = run(capsys, "highlight.jsonl", "--json")
     report = json.loads(out)
