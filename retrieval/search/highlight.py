@@ -94,9 +94,11 @@ def best_sentence(
     counts = [False] * len(spans)
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]
-        counts[i] = bool(counted) and scores[i] > 0 and _number_by(sentence, counted)
-        if number and _number_by(sentence, words):
-            final[i] *= NUMBER_BONUS
+        if number:
+            folded_sentence = normalize(sentence)
+            counts[i] = bool(counted) and scores[i] > 0 and _number_by(folded_sentence, counted)
+            if _number_by(folded_sentence, words):
+                final[i] *= NUMBER_BONUS
         if definition and _DEFINES.search(sentence):
             final[i] *= DEFINITION_BONUS
     if definition:
@@ -116,12 +118,12 @@ def _shared(sentence: str, terms: Collection[str]) -> set[str]:
     return {term for term in terms if surface(term) in folded}
 
 
-def _number_by(sentence: str, words: Sequence[str]) -> bool:
-    """Whether a number in the sentence stands next to one of the question's words.
+def _number_by(folded: str, words: Sequence[str]) -> bool:
+    """Whether a number in the normalised sentence ``folded`` stands next to one of the
+    question's words.
 
     ``1600余名党员`` answers ``多少名党员``; a date elsewhere in the sentence does not.
     """
-    folded = normalize(sentence)
     for match in _NUMBER.finditer(folded):
         near = folded[max(0, match.start() - NEAR) : match.end() + NEAR]
         if any(word in near for word in words):

@@ -182,7 +182,11 @@ def _invented(term: str, df: int) -> bool:
 def _byline(bylines: Sequence[str], query: QuestionTerms) -> str | None:
     """The first byline holding the characters of a question term that counts as evidence."""
     asked = [surface(term) for term in query.terms if counts_as_evidence(term)]
-    return next((b for b in bylines if any(part in searchable(b) for part in asked)), None)
+    for byline in bylines:
+        text = searchable(byline)
+        if any(part in text for part in asked):
+            return byline
+    return None
 
 
 class Searcher:
