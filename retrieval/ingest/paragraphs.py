@@ -54,7 +54,7 @@ _PAGE_RANGE = re.compile(
     r"[:：,，]\s*(?:pp?\.\s*)?\d{1,5}\s*[-\u2013\u2014~\uff5e]\s*\d{1,5}\s*[.。]?\s*$"
 )
 
-PARSER_VERSION = "newspaper-md/3"
+PARSER_VERSION = "newspaper-md/4"
 """Version of how :func:`parse` cuts a text into paragraphs; an index parsed otherwise is stale."""
 
 MAX_PARAGRAPH_CHARS = 4000
@@ -67,7 +67,8 @@ _BYLINE = re.compile(
     r"(本报|新华社|人民日报|中新社)?(特约|见习|实习)?(记者|通讯员|评论员)[\s　]*\S"
 )
 _DATELINE = re.compile(
-    r"^(本报[^\s(（,，。]{1,10}?讯|新华社[^\s(（,，。]{1,16}?电|中新网[^\s(（,，。]{1,16}?电)"
+    r"^(本报[^\s(（,，。]{1,10}?(?:讯|\d{1,2}月\d{1,2}日电)|新华社[^\s(（,，。]{1,16}?电"
+    r"|中新网[^\s(（,，。]{1,16}?电)"
     r"\s*([(（][^)）]{1,40}[)）])?"
 )
 _CAPTION_START = re.compile(r"^(图为|上图|下图|图[:：])")
@@ -441,7 +442,7 @@ class _Parser:
                 text=text,
                 sources=(source,),
                 kind="caption" if _is_caption(text) else "text",
-                dateline=dateline[0] if dateline else None,
+                dateline=dateline[0].rstrip() if dateline else None,
             )
         )
 

@@ -50,6 +50,10 @@ _ASKS_NUMBER = re.compile(r"多少|几[^乎]|哪一年|哪年|何年|第几|多[
 _NUMBER = re.compile(
     r"\d+|[一二两三四五六七八九十百千万亿]+[个名人次项元岁年月天期位家所种条座户倍场届批件%]"
 )
+_ASKS_TIME = re.compile(
+    r"哪一?[年月天日]|何[年时]|什么时[候间]|几[年月日号点]|多少年|多久|多长时间"
+)
+_DATE = "年月日号"
 _ASKS_DEFINITION = re.compile(
     r"是什么|指什么|是指|指的是|什么是|是怎样的|包括哪些|有哪些内容|甚么|什麼"
 )
@@ -87,6 +91,7 @@ def best_sentence(
     if not any(scores):
         return spans[0], 0.0
     number = _ASKS_NUMBER.search(folded)
+    dates = bool(_ASKS_TIME.search(folded))
     definition = bool(_ASKS_DEFINITION.search(question))
     final = list(scores)
     words = [t for t in query.terms if not t.startswith((UNIGRAM, BIGRAM)) and len(t) > 1]
@@ -96,8 +101,10 @@ def best_sentence(
         sentence = text[a:b]
         if number:
             folded_sentence = normalize(sentence)
-            counts[i] = bool(counted) and scores[i] > 0 and _number_by(folded_sentence, counted)
-            if _number_by(folded_sentence, words):
+            counts[i] = (
+                bool(counted) and scores[i] > 0 and _number_by(folded_sentence, counted, dates)
+            )
+            if _number_by(folded_sentence, words, dates):
                 final[i] *= NUMBER_BONUS
         if definition and _DEFINES.search(sentence):
             final[i] *= DEFINITION_BONUS
@@ -118,13 +125,16 @@ def _shared(sentence: str, terms: Collection[str]) -> set[str]:
     return {term for term in terms if surface(term) in folded}
 
 
-def _number_by(folded: str, words: Sequence[str]) -> bool:
+def _number_by(folded: str, words: Sequence[str], dates: bool) -> bool:
     """Whether a number in the normalised sentence ``folded`` stands next to one of the
     question's words.
 
-    ``1600余名党员`` answers ``多少名党员``; a date elsewhere in the sentence does not.
+    ``1600余名党员`` answers ``多少名党员``; a number elsewhere in the sentence does not, nor a
+    date (``3月12日，生态环境部…``) unless ``dates``: the question asks when.
     """
     for match in _NUMBER.finditer(folded):
+        if not dates and match.group().isdigit() and folded[match.end() : match.end() + 1] in _DATE:
+            continue
         near = folded[max(0, match.start() - NEAR) : match.end() + NEAR]
         if any(word in near for word in words):
             return True
@@ -132,9 +142,22 @@ def _number_by(folded: str, words: Sequence[str]) -> bool:
 
 
 def _counted(folded: str, after: int, words: Sequence[str]) -> list[str]:
-    """The question's words for what it counts: those right after its number question word
-    (``多少名党员`` counts 党员), none when the question word ends it (``人口是多少？``)."""
-    return [word for word in words if 0 <= folded.find(word, after) - after <= 1]
+    """The question's word for what it counts: the one right after its number question word
+    (``多少名党员参加了…`` counts 党员), or, when a phrase ends the question there, the phrase's
+    last word (``多少生态保护资金？`` counts 资金); none when the question word ends it
+    (``人口是多少？``)."""
+    at = {folded.find(word, after): word for word in reversed(words) if word in folded[after:]}
+    start = next((where for where in (after, after + 1) if where in at), None)
+    if start is None:
+        return []
+    run = [at[start]]
+    end = start + len(run[0])
+    while end in at:
+        run.append(at[end])
+        end += len(at[end])
+    if not folded[end:].strip(_QUESTION_END):
+        return [run[-1]]
+    return [run[0]]
 
 
 def _wh_factors(query: QuestionTerms, folded: str) -> dict[str, float]:

@@ -30,6 +30,7 @@ from .normalize import is_cjk, normalize
 
 __all__ = [
     "ANALYZER_VERSION",
+    "ARTICLE_AT_HAND",
     "BIGRAM",
     "UNIGRAM",
     "QuestionTerms",
@@ -41,7 +42,7 @@ __all__ = [
     "terms",
 ]
 
-ANALYZER_VERSION = "jieba-precise+bigram/2"
+ANALYZER_VERSION = "jieba-precise+bigram/3"
 BIGRAM = "\x02"
 """Prefix that keeps a bigram term apart from a word term with the same two characters."""
 UNIGRAM = "\x01"
@@ -115,6 +116,11 @@ class QuestionTerms:
     groups: tuple[tuple[str, ...], ...]
 
 
+ARTICLE_AT_HAND = re.compile(
+    r"(?:这|本|该|此)一?篇(?:报道|文章|稿件|稿子|新闻)|(?:本|该|此)文(?=的|作者|记者|[?？,，。\s]|$)"
+)
+"""Words for the article at hand (这篇报道, 本文): in a conversation, the previous answer's."""
+
 # Question phrases a question is full of and a document is not. They are cut out of the normalised
 # question before segmenting it, so that jieba's HMM cannot glue them onto a word (哪一个 would
 # come out as 一个, 多少岁 as one unknown word) and their characters do not become unigrams.
@@ -126,6 +132,9 @@ _QUESTION_PHRASES = re.compile(
             # the question's end only: 什么新闻机构 asks for an agency)
             r"(?:哪一?[些篇]|哪几篇|什么|几篇|多少篇)(?:报道|文章|稿件|稿子|新闻)"
             r"(?=[呢吗啊呀]?[?？。!！]*\s*$)",
+            ARTICLE_AT_HAND.pattern,  # 这篇报道的记者是谁？: no paragraph names "this article"
+            # …的记者是谁？: the byline is asked for, and a byline names no content
+            r"(?:记者|作者|撰稿人|执笔人|通讯员)(?=(?:是|为)?(?:谁|哪[位些]|什么人|叫什么))",
             r"哪一?[" + _MEASURE + r"些里儿国样方边]",  # 哪一年, 哪种, 哪位, 哪国, 哪里
             r"哪一",
             r"第几[" + _MEASURE + r"]?",
@@ -141,8 +150,11 @@ _QUESTION_PHRASES = re.compile(
 _GREETINGS = re.compile(
     r"(?:你们|大家|你|您)?(?:早上|上午|中午|下午|晚上)?好(?=[啊呀吗!！,，。]|$)"
 )
-# A dateline (本报拉萨讯) names where the newspaper wrote from, not what the paragraph is about.
-_DATELINE = re.compile(r"本报[\u4e00-\u9fff]{1,6}?讯")
+# A dateline (本报拉萨讯, 本报青溪3月15日电, 新华社北京3月15日电) names where and when the newspaper
+# wrote from, not what the paragraph is about.
+_DATELINE = re.compile(
+    r"本报[\u4e00-\u9fff]{1,6}?讯|(?:本报|新华社)[\u4e00-\u9fff]{1,6}?\d{1,2}月\d{1,2}日电"
+)
 # A link or an address in a question is not what it asks about: nothing of it is searched for.
 _LINKS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 
