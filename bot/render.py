@@ -38,16 +38,18 @@ def answer_text(
         first, last = 0, len(text)
         if around is not None:
             first, last = max(0, start - around), min(len(text), end + around)
+        if hit.byline_answers:  # the byline is the answer, the paragraph what the article says
+            start = end = first
         body = (
             ("…" if first > 0 else "")
             + text[first:start]
-            + emphasis[0]
-            + text[start:end]
-            + emphasis[1]
+            + (emphasis[0] + text[start:end] + emphasis[1] if end > start else "")
             + text[end:last]
             + ("…" if last < len(text) else "")
         )
-        if hit.byline:  # asked about, and in no paragraph's text
+        if hit.byline_answers:
+            body = f"{emphasis[0]}{hit.byline}{emphasis[1]}\n{body}"
+        elif hit.byline:  # asked about, and in no paragraph's text
             body = f"{hit.byline}\n{body}"
         indented = "\n".join("    " + line for line in body.splitlines())
         places = [location(source, root) for source in hit.paragraph.sources[1:]]
@@ -92,6 +94,7 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
         "coverage": round(hit.coverage, 4),
         "similarity": None if hit.similarity is None else round(hit.similarity, 4),
         "byline": hit.byline,
+        "byline_answers": hit.byline_answers,
         "source": {
             **place(hit),
             "sections": list(source.sections),

@@ -24,10 +24,19 @@ def test_asking_for_the_reporter_shows_the_byline(searcher: Searcher) -> None:
     assert answer.hits and answer.hits[0].source.title == "守边固边 共建家园"
     assert answer.hits[0].byline == BYLINE
     assert BYLINE not in answer.hits[0].paragraph.text  # shown from the article, not the text
-    assert f"\n    {BYLINE}\n" in answer_text(answer, "seeds")
+    # The byline is the answer: it is what is picked out, above the article's first paragraph,
+    # and the article is shown once, not once for each paragraph under the byline.
+    first = answer.hits[0]
+    assert first.byline_answers and first.highlight_text == BYLINE
+    assert first.source.ordinal == 1
+    assert [hit.source.title for hit in answer.hits].count("守边固边 共建家园") == 1
+    text = answer_text(answer, "seeds")
+    assert f"\n    **{BYLINE}**\n" in text
+    assert text.split("\n\n")[0].count("**") == 2  # no sentence of it bolded as the answer
     assert answer_json(answer)["hits"][0]["byline"] == BYLINE
+    assert answer_json(answer)["hits"][0]["byline_answers"] is True
     [chunk, *_] = answer_messages(answer, "seeds", "zh")
-    assert BYLINE in chunk.plain
+    assert f"<b>{BYLINE}</b>" in chunk.html
 
 
 def test_a_reporters_name_finds_the_articles_paragraphs(searcher: Searcher) -> None:

@@ -21,6 +21,8 @@ DATA = Path(__file__).resolve().parent / "data"
 QUESTIONS = DATA / "seed_questions.jsonl"
 EXTRA = DATA / "seed_questions_extra.jsonl"
 """More questions over the seed: 45 answerable, 110 unanswerable of six kinds (``kind``)."""
+TRIAL = DATA / "trial"
+"""A new user's own documents and questions (seeds/ and questions.jsonl)."""
 RECORDED = json.loads((DATA / "seed_figures.json").read_text(encoding="utf-8"))
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 ROUNDING = 0.00005
@@ -83,6 +85,19 @@ def test_the_extra_question_set_meets_its_recorded_figures(
 ) -> None:
     recorded = RECORDED["extra"][mode]
     report = run(request.getfixturevalue(mode), EXTRA)
+    assert set(recorded) == set(report.figures())
+    assert not shortfalls(report.figures(), recorded), report.misses
+
+
+def test_a_new_users_own_documents_meet_their_recorded_figures(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # A news article and a Markdown handbook a new user brought (tests/data/trial), with the
+    # questions they asked of them: counts, reporters, traditional characters, chit-chat.
+    root = tmp_path_factory.mktemp("trial") / "index"
+    build_index(TRIAL / "seeds", root, None, None)
+    report = run(Searcher(read_index(root)), TRIAL / "questions.jsonl")
+    recorded = RECORDED["trial"]["lexical"]
     assert set(recorded) == set(report.figures())
     assert not shortfalls(report.figures(), recorded), report.misses
 

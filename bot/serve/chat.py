@@ -137,6 +137,16 @@ def _escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+def _bold(text: str) -> str:
+    """Text in bold Markdown; Markdown ignores ``**`` that touch a space on their inner side, so
+    the spaces stay outside."""
+    if not text.strip():
+        return text
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    return f"{lead}**{_escape(text.strip())}**{trail}"
+
+
 def citation(hit: Hit, root: str, language: Language) -> dict[str, Any]:
     """One entry of the ``citations`` array: where the passage is, and the sentence it gives."""
     source = hit.source
@@ -159,14 +169,14 @@ def extractive_reply(answer: Answer, seeds: str) -> Reply:
     root = PurePath(seeds).name  # cite the seeds folder by name, never by its server path
     blocks = []
     for hit in answer.hits:
-        start, end = hit.highlight
         text = hit.paragraph.text
-        sentence = text[start:end]
-        lead = sentence[: len(sentence) - len(sentence.lstrip())]
-        trail = sentence[len(sentence.rstrip()) :]
-        # Markdown ignores ** that touch a space on their inner side: keep spaces outside.
-        bold = f"{lead}**{_escape(sentence.strip())}**{trail}" if sentence.strip() else sentence
-        body = _escape(text[:start]) + bold + _escape(text[end:])
+        if hit.byline_answers:  # the answer; the paragraph is the article's opening
+            body = f"{_bold(hit.byline or '')}\n{_escape(text)}"
+        else:
+            start, end = hit.highlight
+            body = _escape(text[:start]) + _bold(text[start:end]) + _escape(text[end:])
+            if hit.byline:  # asked about, and in no paragraph's text
+                body = f"{_escape(hit.byline)}\n{body}"
         quoted = "\n".join("> " + line if line.strip() else ">" for line in body.splitlines())
         where = location(hit.source, root)
         note = line_note(hit.source, hit.highlight_line, language)

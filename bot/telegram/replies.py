@@ -132,8 +132,7 @@ def generated_messages(
 def cited(hit: Hit, root: str, language: Language) -> Block:
     """One numbered citation: article, section, paragraph, file and line, then the passage's
     answering sentence in an expandable quote."""
-    start, end = hit.highlight
-    sentence = hit.paragraph.text[start:end].strip()
+    sentence = hit.highlight_text.strip()
     return (
         Run(f"[{hit.rank}] "),
         Run(clip(citation_label(hit.source, language), LONGEST_LABEL), "i"),
@@ -160,13 +159,17 @@ def passage(hit: Hit, root: str, language: Language, numbered: bool = True) -> B
     """One passage: its citation (numbered), the answering sentence in bold in its context, and
     the other places the same paragraph stands."""
     before, sentence, after = excerpt(hit.paragraph.text, hit.highlight)
+    # A byline is in no paragraph's text: shown above it when asked about, in bold when it is
+    # the answer (the paragraph is then the article's opening, for what the article is about).
+    byline = hit.byline or ""
     return (
         Run(f"[{hit.rank}] " if numbered else ""),
         Run(clip(citation_label(hit.source, language), LONGEST_LABEL), "i"),
         Run("\n"),
-        Run(f"{hit.byline}\n" if hit.byline else ""),  # asked about, and in no paragraph's text
+        Run(byline, "b" if hit.byline_answers else ""),
+        Run("\n" if byline else ""),
         Run(before),
-        Run(sentence, "b"),
+        Run(sentence, "" if hit.byline_answers else "b"),
         Run(after),
         Run("\n↳ "),
         Run(location(hit.source, root), "code"),

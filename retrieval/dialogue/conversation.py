@@ -32,8 +32,8 @@ from ..ingest.paragraphs import Source
 from ..search.fusion import DEPTH
 from ..search.question import clean_question
 from ..search.searcher import EVIDENCE_FLOOR, Answer, Searcher
-from ..text.normalize import is_cjk
-from ..text.terms import counts_as_evidence, is_bigram, terms
+from ..text.normalize import is_cjk, normalize
+from ..text.terms import ARTICLE_AT_HAND, counts_as_evidence, is_bigram, terms
 from .reading import Reading, named_phrase, read_turn, swap_asked, swap_phrase, swap_slots
 
 __all__ = [
@@ -202,6 +202,17 @@ def _follow(searcher: Searcher, previous: Turn, question: str, k: int) -> tuple[
     Everything up to the decision is lexical (no query is embedded, no sentence picked out), so
     that a turn answered alone costs little more than without a conversation.
     """
+    if previous.article and previous.article[1]:
+        written = normalize(question, fold_case=False)  # 這篇報道 as 这篇报道
+        at_hand = ARTICLE_AT_HAND.search(written)
+        if at_hand is not None:  # 这篇报道的记者是谁？: the article of the previous answer
+            title = f"《{previous.article[1]}》"
+            if len(written) == len(question):  # keep the question's own characters elsewhere
+                written = question
+            understood = written[: at_hand.start()] + title + written[at_hand.end() :]
+            answer = searcher.ask(understood, k)
+            if not answer.abstained:
+                return answer, understood
     turn = read_turn(question)
     whole = not (turn.fragment or turn.pointing or turn.subjectless)
     alone = _evidence(searcher, terms(question))

@@ -20,7 +20,7 @@ from ..errors import QuestionError, SeedQAError
 from ..ingest.paragraphs import Source
 from ..text.normalize import normalize
 from .question import clean_question
-from .searcher import Answer
+from .searcher import Answer, Hit
 
 __all__ = [
     "HIGHER_IS_WORSE",
@@ -135,6 +135,11 @@ def _question(line: str) -> EvalQuestion:
     return EvalQuestion(question, answer)
 
 
+def _shown(hit: Hit) -> str:
+    """What a passage shows: its paragraph, under its byline when that is shown (asked for)."""
+    return f"{hit.byline}\n{hit.paragraph.text}" if hit.byline else hit.paragraph.text
+
+
 def _contains(text: str, answer: str) -> bool:
     return answer in text or normalize(answer) in normalize(text)
 
@@ -174,9 +179,7 @@ def evaluate(
             continue
         answerable += 1
         wrongly_abstained += answer.abstained
-        rank = next(
-            (hit.rank for hit in answer.hits if _contains(hit.paragraph.text, item.answer)), None
-        )
+        rank = next((hit.rank for hit in answer.hits if _contains(_shown(hit), item.answer)), None)
         found_at.append(rank)
         if rank == 1 and _contains(answer.hits[0].highlight_text, item.answer):
             highlights += 1

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import re
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -13,7 +15,7 @@ from ..index.info import IndexInfo, Mode, index_info
 from ..index.record import BuildRecord, reuse
 from ..index.store import StoredIndex
 from ..ingest.paragraphs import Paragraph, Source
-from ..text.normalize import is_cjk
+from ..text.normalize import is_cjk, normalize
 from ..text.sentences import Span, sentences
 from ..text.terms import (
     QuestionTerms,
@@ -90,6 +92,10 @@ class Hit:
     byline: str | None = None
     """The article's byline (``本报记者 …``) when the question names a word of it — asks for its
     reporter, or names one: what the answer must show, for it is in no paragraph's text."""
+    byline_answers: bool = False
+    """Whether the byline is the answer, not a sentence of the paragraph: the question asks who
+    wrote the article, or names its reporter and nothing the paragraph says. The paragraph is
+    then the article's first, shown for what the article is about."""
 
     @property
     def source(self) -> Source:
@@ -98,7 +104,9 @@ class Hit:
 
     @property
     def highlight_text(self) -> str:
-        """The answering sentence."""
+        """The answering sentence (the byline, when it is the answer)."""
+        if self.byline_answers and self.byline:
+            return self.byline
         return self.paragraph.text[self.highlight[0] : self.highlight[1]]
 
     @property
@@ -189,6 +197,68 @@ def _byline(bylines: Sequence[str], query: QuestionTerms) -> str | None:
     return None
 
 
+_ASKS_REPORTER = re.compile(
+    r"(?:记者|作者|撰稿人?|执笔人?|通讯员|采写者)(?:是|为|有)?(?:谁|哪[位些]|什么人|叫什么|的名字)"
+    r"|谁(?:写|撰写|报道|采写|执笔)"
+)
+"""A question for who wrote an article (normalised): its byline answers it."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """A question as its passages are chosen and shown."""
+
+    text: str
+    query: QuestionTerms
+    weights: dict[str, float]
+    """The IDF of each of its terms."""
+    evidence: tuple[str, ...]
+    """Its distinct terms that count in coverage."""
+    total: float
+    """Their IDF mass."""
+    for_reporter: bool
+    """Whether it asks who wrote an article."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Passage:
+    """A candidate as the answer shows it."""
+
+    candidate: _Candidate
+    row: int
+    """The row shown: the candidate's, or its article's first when who wrote it is the answer."""
+    paragraph: Paragraph
+    article: tuple[str, str | None, tuple[str, ...]]
+    """The article the paragraph stands in (file, title and bylines)."""
+    byline: str | None
+    byline_answers: bool
+    credit: Span | None = None
+    """The paragraph's dateline when it names the article's reporters (``本报拉萨讯(记者 …)``)
+    and they are what the question asks for: picked out in place of a sentence."""
+
+    @property
+    def names_reporter(self) -> bool:
+        """Whether who wrote the article is the answer: one such passage an article."""
+        return self.byline_answers or self.credit is not None
+
+
+def _one_per_article(passages: Iterator[_Passage]) -> Iterator[_Passage]:
+    """The passages, less those that name the reporter of an article already shown.
+
+    ``李明华写了哪些报道？`` and ``…的记者是谁？`` list each article once, with its byline, not
+    every paragraph under it.
+    """
+    shown: set[tuple[str, str | None, tuple[str, ...]]] = set()
+    for passage in passages:
+        if passage.names_reporter and passage.article in shown:
+            continue
+        shown.add(passage.article)
+        yield passage
+
+
+_NAMES_REPORTER = re.compile(r"记者|通讯员")
+
+
 class Searcher:
     """Answers questions from one index version, with or without an embedding model."""
 
@@ -226,12 +296,14 @@ class Searcher:
         query, vector, candidates = self._ranked(
             question, depth=max(DEPTH, offset + k + 1), abstain=abstain
         )
-        weights = self.index.lexical.idf_of(query.terms)
+        asked = self._asked(question, query)
+        passages = (self._passage(candidate, asked) for candidate in candidates)
+        kept = list(islice(_one_per_article(passages) if abstain else passages, offset + k + 1))
         hits = tuple(
-            self._hit(offset + i + 1, candidate, question, query, weights, vector)
-            for i, candidate in enumerate(candidates[offset : offset + k])
+            self._hit(offset + i + 1, passage, asked, vector)
+            for i, passage in enumerate(kept[offset : offset + k])
         )
-        return Answer(question, self.mode, hits, len(candidates) > offset + k, self.info)
+        return Answer(question, self.mode, hits, len(kept) > offset + k, self.info)
 
     def rank(self, question: str, k: int = 10) -> list[str]:
         """The ids of the ``k`` best-ranked paragraphs, relevant or not.
@@ -268,14 +340,13 @@ class Searcher:
         """Hits for ``ranked`` (as :meth:`scored` gives them), in that order, sentences picked for
         ``question`` by its words — among those holding a ``focus`` term, where any does."""
         question = clean_question(question)
-        query = question_terms(question)
-        weights = self.index.lexical.idf_of(query.terms)
+        asked = self._asked(question, question_terms(question))
         hits = []
         for rank, (paragraph_id, score, coverage, similarity) in enumerate(ranked, 1):
             row = self.index.paragraphs.row_of(paragraph_id)
             if row is not None:
-                candidate = _Candidate(row, score, coverage, similarity)
-                hits.append(self._hit(rank, candidate, question, query, weights, None, focus))
+                passage = self._passage(_Candidate(row, score, coverage, similarity), asked)
+                hits.append(self._hit(rank, passage, asked, None, focus))
         return tuple(hits)
 
     def _ranked(
@@ -329,26 +400,90 @@ class Searcher:
             return ranked
         return _relevant(ranked, evidence, self._fusion.calibration.dense_floor)
 
+    def _asked(self, question: str, query: QuestionTerms) -> _Asked:
+        counted, _ = self._counted(query)
+        evidence = tuple(dict.fromkeys(counted))
+        weights = self.index.lexical.idf_of([*query.terms, *evidence])
+        return _Asked(
+            question,
+            query,
+            weights,
+            evidence,
+            sum(weights[term] for term in evidence),
+            _ASKS_REPORTER.search(normalize(question)) is not None,
+        )
+
+    def _passage(self, candidate: _Candidate, asked: _Asked) -> _Passage:
+        """What a candidate shows: its paragraph, and whether who wrote its article answers."""
+        paragraph = self.index.paragraphs[candidate.row]
+        source = paragraph.source
+        article = (source.path, source.title, source.bylines)
+        byline = _byline(source.bylines, asked.query)
+        if byline is None and asked.for_reporter and source.bylines:
+            byline = source.bylines[0]  # 《…》的作者是谁？ names the article, not a word of it
+        answers = byline is not None and (asked.for_reporter or self._by_byline(candidate, asked))
+        if not answers and not asked.for_reporter:
+            return _Passage(candidate, candidate.row, paragraph, article, byline, False)
+        row = self._lead(candidate.row, source)
+        lead = paragraph if row == candidate.row else self.index.paragraphs[row]
+        if answers:
+            return _Passage(candidate, row, lead, article, byline, True)
+        # No byline: the reporters may open the article, in its dateline (本报拉萨讯(记者 …)).
+        dateline = lead.dateline
+        if dateline and _NAMES_REPORTER.search(dateline) and lead.text.startswith(dateline):
+            return _Passage(candidate, row, lead, article, None, False, (0, len(dateline)))
+        return _Passage(candidate, candidate.row, paragraph, article, None, False)
+
+    def _by_byline(self, candidate: _Candidate, asked: _Asked) -> bool:
+        """Whether a candidate matched by its article's byline (a reporter's name), not by what
+        its paragraph says: the paragraph's own text holds under ``LATER_FLOOR`` of the question,
+        and it is not found by meaning either."""
+        floor = self._fusion.calibration.dense_floor if self._fusion is not None else None
+        if floor is not None and candidate.similarity is not None and candidate.similarity >= floor:
+            return False
+        text = searchable(self.index.paragraphs[candidate.row].text)
+        held = self.index.lexical.held(asked.evidence, candidate.row)
+        own = sum(asked.weights[term] for term in held if surface(term) in text)
+        return own < LATER_FLOOR * asked.total
+
+    def _lead(self, row: int, source: Source) -> int:
+        """The row of the first paragraph of the article that ``row`` stands in."""
+        first = row - (source.ordinal - 1)
+        if 0 <= first < row:
+            lead = self.index.paragraphs[first].source
+            if (lead.path, lead.title, lead.ordinal) == (source.path, source.title, 1):
+                return first
+        return row
+
     def _hit(
         self,
         rank: int,
-        candidate: _Candidate,
-        question: str,
-        query: QuestionTerms,
-        weights: dict[str, float],
+        passage: _Passage,
+        asked: _Asked,
         vector: np.ndarray | None,
         focus: Collection[str] = (),
     ) -> Hit:
-        paragraph = self.index.paragraphs[candidate.row]
-        held = self.index.lexical.held(query.terms, candidate.row)
-        span, score = best_sentence(
-            paragraph.text, question, query, weights.__getitem__, held, focus
-        )
-        if score == 0 and vector is not None:
-            span = self._closest_sentence(candidate.row, paragraph.text, vector) or span
-        byline = _byline(paragraph.source.bylines, query)
+        candidate, paragraph, query = passage.candidate, passage.paragraph, asked.query
+        if passage.credit is not None:
+            span = passage.credit
+        elif passage.byline_answers:  # the article's opening sentence says what it is about
+            span = (sentences(paragraph.text) or [(0, len(paragraph.text))])[0]
+        else:
+            held = self.index.lexical.held(query.terms, passage.row)
+            span, score = best_sentence(
+                paragraph.text, asked.text, query, asked.weights.__getitem__, held, focus
+            )
+            if score == 0 and vector is not None:
+                span = self._closest_sentence(passage.row, paragraph.text, vector) or span
         return Hit(
-            rank, candidate.score, paragraph, span, candidate.coverage, candidate.similarity, byline
+            rank,
+            candidate.score,
+            paragraph,
+            span,
+            candidate.coverage,
+            candidate.similarity,
+            passage.byline,
+            passage.byline_answers,
         )
 
     def _closest_sentence(self, row: int, text: str, vector: np.ndarray) -> Span | None:

@@ -1,0 +1,151 @@
+"""A new user's own news article: who wrote it, what it counts, and its dated dateline.
+
+The article and questions come from a trial by a new user on their own documents (a news article
+with a byline and a ``本报青溪3月15日电`` dateline, beside a Markdown handbook).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.render import answer_json, answer_text
+from bot.serve.chat import extractive_reply
+from bot.telegram.replies import answer_messages
+from retrieval import Searcher, build_index, read_index
+from retrieval.dialogue.conversation import Conversation, Dialogue
+from retrieval.ingest.paragraphs import parse
+from retrieval.text.terms import question_terms, searchable
+from tests.corpus import SEED
+
+NEWS = """## 青溪县获评全国生态示范县
+
+本报记者 李明华
+
+本报青溪3月15日电  2024年3月12日，生态环境部公布第七批全国生态文明建设示范区名单，青溪县榜上有名。据县长王建国介绍，近五年来，全县累计投入生态保护资金12.6亿元，森林覆盖率由61%提高到74.3%。
+
+王建国表示，青溪县共关停污染企业37家，新建污水处理厂5座，全县地表水优良比例达到100%。县里还组建了一支由860名村民组成的护林队，负责巡护全县42万亩公益林。
+
+下一步，青溪县计划在2026年前建成生态旅游示范带，预计带动农民人均增收2800元。
+"""
+HANDBOOK = """# 星河科技员工手册
+
+## 公司简介
+
+星河科技有限公司成立于2012年，总部位于杭州市西湖区，现有员工480名。
+
+## 年假与福利
+
+入职满一年的员工享有10天带薪年假，满五年增加到15天。
+"""
+BYLINE = "本报记者 李明华"
+OPENING = "本报青溪3月15日电  2024年3月12日"
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    scratch = tmp_path_factory.mktemp("reporters")
+    (scratch / "seeds").mkdir()
+    (scratch / "seeds" / "news.txt").write_text(NEWS, encoding="utf-8")
+    (scratch / "seeds" / "handbook.md").write_text(HANDBOOK, encoding="utf-8")
+    build_index(scratch / "seeds", scratch / "index", None, None)
+    return Searcher(read_index(scratch / "index"))
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    root = tmp_path_factory.mktemp("reporters-page") / "index"
+    build_index(SEED.parent, root, None, None)
+    return Searcher(read_index(root))
+
+
+# What a count question counts
+
+
+def test_a_count_question_picks_the_number_of_what_it_counts_not_a_date(news: Searcher) -> None:
+    # 3月12日，生态环境部: a date next to 生态 is no amount of 生态保护资金.
+    [hit] = news.ask("青溪县累计投入了多少生态保护资金？", k=1).hits
+    assert "12.6亿元" in hit.highlight_text
+    assert OPENING not in hit.highlight_text
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("青溪县关停了多少家污染企业？", "37家"),
+        ("护林队由多少名村民组成？", "860名村民"),
+        ("青溪县的森林覆盖率提高到多少？", "74.3%"),
+    ],
+)
+def test_count_questions_pick_the_sentence_with_their_number(
+    news: Searcher, question: str, answer: str
+) -> None:
+    assert answer in news.ask(question, k=1).hits[0].highlight_text
+
+
+def test_a_question_for_when_still_takes_the_dates_sentence(news: Searcher) -> None:
+    [hit] = news.ask("生态环境部什么时候公布示范区名单？", k=1).hits
+    assert "2024年3月12日" in hit.highlight_text
+
+
+# A dated dateline
+
+
+def test_a_dated_dateline_names_no_content() -> None:
+    assert searchable("本报青溪3月15日电  全县").strip() == "全县"
+    assert searchable("新华社北京3月15日电 国务院").strip() == "国务院"
+    assert question_terms("本报青溪3月15日电").terms == []
+
+
+def test_a_dated_dateline_is_the_paragraphs_dateline() -> None:
+    assert parse(NEWS, "news.txt").paragraphs[0].dateline == "本报青溪3月15日电"
+
+
+# Who wrote it
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["李明华是谁？", "李明华写了哪些报道？", "《青溪县获评全国生态示范县》的作者是谁？"],
+)
+def test_when_the_byline_answers_it_is_picked_out_once_for_the_article(
+    news: Searcher, question: str
+) -> None:
+    answer = news.ask(question, k=5)
+    [hit] = answer.hits  # one article, not each of its three paragraphs under the byline
+    assert hit.byline_answers and hit.highlight_text == BYLINE
+    assert hit.source.ordinal == 1  # the article's opening, for what it is about
+    shown = answer_text(answer, "seeds")
+    assert f"**{BYLINE}**" in shown and shown.count("**") == 2
+    assert answer_json(answer)["hits"][0]["highlight"] == BYLINE
+    [chunk] = answer_messages(answer, "seeds", "zh")
+    assert f"<b>{BYLINE}</b>" in chunk.html and chunk.html.count("<b>") == 1
+    reply = extractive_reply(answer, "seeds")
+    assert f"**{BYLINE}**" in reply.text and reply.citations[0]["quote"] == BYLINE
+
+
+def test_a_question_about_what_the_article_says_is_answered_by_its_text(news: Searcher) -> None:
+    [hit, *_] = news.ask("王建国表示青溪县关停了多少家污染企业？").hits
+    assert not hit.byline_answers and "37家" in hit.highlight_text
+
+
+def test_this_article_in_a_conversation_is_the_previous_answers(news: Searcher) -> None:
+    dialogue = Dialogue(news)
+    first = dialogue.ask(Conversation(), "青溪县累计投入了多少生态保护资金？")
+    reply = dialogue.ask(first.conversation, "這篇報道的記者是誰？")
+    assert reply.followup and "《青溪县获评全国生态示范县》" in reply.understood_as
+    [hit] = reply.answer.hits
+    assert hit.byline_answers and hit.highlight_text == BYLINE
+
+
+def test_this_article_asked_alone_names_nothing_to_search() -> None:
+    assert question_terms("这篇报道的记者是谁？").terms == []
+    assert question_terms("本文作者是谁？").terms == []
+    assert question_terms("本文件规定了什么？").terms  # 本文件 is not 本文
+
+
+def test_reporters_named_in_a_dateline_are_picked_out_from_it(page: Searcher) -> None:
+    # 《三项机制为人才工作添动力》 has no byline: its first paragraph opens 本报拉萨讯(记者 …).
+    [hit, *others] = page.ask("《三项机制为人才工作添动力》的记者是谁？").hits
+    assert hit.source.title == "三项机制为人才工作添动力" and hit.source.ordinal == 1
+    assert hit.highlight_text == "本报拉萨讯(记者 次仁片多 索朗琼珠)"
+    assert all(other.source.title != hit.source.title for other in others)
