@@ -7,8 +7,10 @@ abstained on, the share of answerable ones wrongly abstained on, and the accurac
 over the project's question sets on the seed (``tests/data/seed_questions*.jsonl``: 102
 answerable, 132 unanswerable); and the false abstention over the 3,219 CMRC 2018 dev questions
 (all answerable). Then, once a question is answered, what ``LATER_FLOOR`` (the coverage the
-passages after the first must hold) costs in R@5 of what ``ask -k 10`` shows on CMRC, and how
-many passages it shows. Lexical mode, since the thresholds apply to the lexical evidence.
+passages after the first must hold, and ``LATER_SHARE``, the share of the first passage's
+coverage they must hold) costs in R@5 of what ``ask -k 10`` shows on CMRC and on the project's
+sets, how many passages it shows, and how many of them lack the answer (on the project's sets).
+Lexical mode, since the thresholds apply to the lexical evidence.
 
     .venv/bin/python -m bench.abstention_sweep [--cmrc DIR]
 """
@@ -25,12 +27,14 @@ from retrieval import Searcher, build_index, read_index
 from retrieval.search.evaluation import load_questions
 from retrieval.search.fusion import DEPTH
 from retrieval.search.question import clean_question
-from retrieval.search.searcher import COVERAGE_FLOOR, LATER_FLOOR, UNKNOWN_GROUPS
+from retrieval.search.searcher import COVERAGE_FLOOR, LATER_FLOOR, LATER_SHARE, UNKNOWN_GROUPS
+from retrieval.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 
 GRID = [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
-LATER = [0.0, 0.05, 0.1, 0.15, 0.2, 0.3]
+LATER = [0.0, 0.1, 0.15, 0.2, 0.3]
+SHARES = [0.0, 0.3, 0.4, 0.5, 0.6]
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,19 @@ class Seen:
     def answers(self, floor: float, groups: bool) -> bool:
         by_groups = not groups or self.unknown < UNKNOWN_GROUPS
         return by_groups and any(c >= floor for c in self.coverage)
+
+    def shown(self, later: float, share: float) -> list[int]:
+        """The rows ``ask -k 10`` shows with these floors for the passages after the first."""
+        if not self.answers(COVERAGE_FLOOR, True):
+            return []
+        first = next(i for i, c in enumerate(self.coverage) if c >= COVERAGE_FLOOR)
+        bar = max(later, share * self.coverage[first])
+        rest = [
+            row
+            for i, (row, c) in enumerate(zip(self.rows, self.coverage, strict=True))
+            if c >= bar and i != first
+        ]
+        return [self.rows[first], *rest[:9]]
 
 
 def seen(searcher: Searcher, question: str) -> Seen:
@@ -104,26 +121,34 @@ def main() -> None:
                 f"{accuracy:.3f} | {false_cmrc:.3f} |"
             )
     print()
-    print("| later floor | shown R@5 (CMRC) | passages shown (CMRC, mean of -k 10) |")
-    print("|---|---|---|")
+    print(
+        "| later floor | share of the first's | shown R@5 (CMRC) | passages shown (CMRC) "
+        "| shown R@5 (seed) | passages shown (seed) | of them without the answer (seed) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    texts = [
+        normalize(seed.index.paragraphs[row].text) for row in range(len(seed.index.paragraphs))
+    ]
+    answers = [normalize(q.answer) for q in labelled if q.answer is not None]
     for later in LATER:
-        found = count = 0
-        for s, gold in zip(cmrc_seen, golds, strict=True):
-            if not s.answers(COVERAGE_FLOOR, True):
-                continue
-            first = next(i for i, c in enumerate(s.coverage) if c >= COVERAGE_FLOOR)
-            rest = [
-                row
-                for i, (row, c) in enumerate(zip(s.rows, s.coverage, strict=True))
-                if c >= later and i != first
-            ]
-            shown = [s.rows[first], *rest[:9]]
-            count += len(shown)
-            found += any(file_of[row] & gold for row in shown[:5])
-        mark = " ← in use" if later == LATER_FLOOR else ""
-        print(
-            f"| {later:.2f}{mark} | {found / len(cmrc_seen):.3f} | {count / len(cmrc_seen):.1f} |"
-        )
+        for share in SHARES:
+            found = count = 0
+            for s, gold in zip(cmrc_seen, golds, strict=True):
+                shown = s.shown(later, share)
+                count += len(shown)
+                found += any(file_of[row] & gold for row in shown[:5])
+            seed_found = seed_count = seed_without = 0
+            for s, answer in zip(answerable, answers, strict=True):
+                shown = s.shown(later, share)
+                seed_count += len(shown)
+                seed_found += any(answer in texts[row] for row in shown[:5])
+                seed_without += sum(answer not in texts[row] for row in shown)
+            mark = " ← in use" if (later, share) == (LATER_FLOOR, LATER_SHARE) else ""
+            n, m = len(cmrc_seen), len(answerable)
+            print(
+                f"| {later:.2f}{mark} | {share:.1f} | {found / n:.4f} | {count / n:.2f} "
+                f"| {seed_found / m:.3f} | {seed_count / m:.2f} | {seed_without / m:.2f} |"
+            )
     print()
     print("unanswerable questions answered with the thresholds in use:")
     for item, s in zip([q for q in labelled if q.answer is None], unanswerable, strict=True):

@@ -47,12 +47,18 @@ def scorecard_text(report: EvalReport, mode: str, root: str) -> str:
         return "\n".join(lines)
     lines.append(f"{count(len(report.misses), 'miss')}, each with what came first instead:")
     for miss in report.misses:
-        lines.append(f"  {miss.question}")
-        lines.append(f"    {_verdict(miss)}")
+        lines.append(f"  {_one_line(miss.question)}")
+        lines.append(f"    {_one_line(_verdict(miss))}")
         if miss.first is not None and miss.first_source is not None:
             more = "…" if len(miss.first) >= EVAL_SNIPPET else ""
-            lines.append(f"    first: {location(miss.first_source, root)}  {miss.first}{more}")
+            first = _one_line(miss.first)
+            lines.append(f"    first: {location(miss.first_source, root)}  {first}{more}")
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """Text on one line of the scorecard: a table's rows or a list's items joined by ``⏎``."""
+    return " ⏎ ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _verdict(miss: Miss) -> str:

@@ -147,3 +147,20 @@ def test_a_highlight_miss_is_listed_with_the_sentence_picked_instead(workdir: Pa
     assert miss["rank"] == 1 and "招聘70名医护人员" in miss["highlight"]
     _, text, _ = run(capsys, "highlight.jsonl")
     assert "建强基层党员队伍" in text and "it picked" in text and "招聘70名医护人员" in text
+
+
+def test_a_miss_on_a_table_keeps_the_report_one_line_a_field() -> None:
+    # A Markdown table is one paragraph of several lines; the report stays one line a field.
+    from bot.scorecard import scorecard_text
+    from retrieval import EvalReport, Miss, Source
+
+    table = "模式 | 风速档位 | 噪音\n睡眠模式 | 1档 | 28分贝"
+    where = Source("manual.md", 15, 3)
+    miss = Miss("睡眠模式的噪音是多少分贝？", "28分贝", 1, table, where, "模式 | 风速档位 | 噪音")
+    latency = {"median": 1.0, "p95": 1.0}
+    report = EvalReport(1, 1, 0, {1: 1.0, 3: 1.0, 5: 1.0}, 1.0, 0.0, None, None, latency, [miss])
+    text = scorecard_text(report, "lexical", "seeds")
+    lines = text[text.index("睡眠模式的噪音") - 2 :].splitlines()
+    assert [line.split()[0][:5] for line in lines] == ["睡眠模式的", "expec", "first"]
+    assert all(line.startswith("  ") for line in lines)
+    assert "模式 | 风速档位 | 噪音 ⏎ 睡眠模式 | 1档 | 28分贝" in lines[2]

@@ -14,7 +14,7 @@ import pytest
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index
 from retrieval.search.evaluation import HIGHER_IS_WORSE, EvalReport, evaluate, load_questions
-from retrieval.search.searcher import COVERAGE_FLOOR, LATER_FLOOR
+from retrieval.search.searcher import COVERAGE_FLOOR, LATER_FLOOR, LATER_SHARE
 from tests.encoders import Memo
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -190,12 +190,24 @@ def test_a_link_in_the_question_does_not_make_it_unanswerable(lexical: Searcher)
 
 def test_once_answered_the_best_passages_are_shown_in_order(lexical: Searcher) -> None:
     # The bar decides whether to answer; it does not cut the passages after the first.
-    question = "“红色三进”指的是什么？"
-    shown = lexical.ask(question, k=3).hits
-    ranked = lexical.ask(question, k=3, abstain=False).hits
-    assert len(shown) == 3
+    question = "“攀登者计划”是哪一年开始实施的？"
+    shown = lexical.ask(question, k=4).hits
+    ranked = lexical.ask(question, k=4, abstain=False).hits
+    assert len(shown) == 4
     assert [h.paragraph.id for h in shown] == [h.paragraph.id for h in ranked]
     assert min(h.coverage for h in shown) < COVERAGE_FLOOR  # passages the old bar hid
+
+
+def test_passages_far_weaker_than_the_first_are_not_shown(lexical: Searcher) -> None:
+    # The first passage holds all of “红色三进”; those holding under LATER_SHARE of what it
+    # holds share a common word or two with the question and follow it no more.
+    question = "“红色三进”指的是什么？"
+    ranked = lexical.ask(question, k=10, abstain=False).hits
+    bar = LATER_SHARE * ranked[0].coverage
+    assert bar > LATER_FLOOR and any(LATER_FLOOR <= h.coverage < bar for h in ranked[1:])
+    expected = [ranked[0]] + [h for h in ranked[1:] if h.coverage >= bar]
+    shown = lexical.ask(question, k=10).hits
+    assert [h.paragraph.id for h in shown] == [h.paragraph.id for h in expected]
 
 
 def test_passages_holding_next_to_nothing_of_the_question_are_not_shown(

@@ -6,6 +6,8 @@ with a byline and a ``本报青溪3月15日电`` dateline, beside a Markdown han
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.render import answer_json, answer_text
@@ -149,3 +151,60 @@ def test_reporters_named_in_a_dateline_are_picked_out_from_it(page: Searcher) ->
     assert hit.source.title == "三项机制为人才工作添动力" and hit.source.ordinal == 1
     assert hit.highlight_text == "本报拉萨讯(记者 次仁片多 索朗琼珠)"
     assert all(other.source.title != hit.source.title for other in others)
+
+
+# A second new user's documents (tests/data/trial/seeds): a table, durations, traditional script
+
+TRIAL = Path(__file__).resolve().parent / "data" / "trial" / "seeds"
+
+
+@pytest.fixture(scope="module")
+def trial(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    root = tmp_path_factory.mktemp("trial") / "index"
+    build_index(TRIAL, root, None, None)
+    return Searcher(read_index(root))
+
+
+def test_a_byline_and_a_dateline_in_traditional_characters_are_read_as_such() -> None:
+    document = parse((TRIAL / "04_trad.txt").read_text(encoding="utf-8"), "04_trad.txt")
+    assert document.articles[0].bylines == ("本報記者 陳美玲",)
+    assert not document.page_breaks  # the byline is not joined to the paragraph under it
+    assert document.paragraphs[0].dateline == "本報臺北2月15日電"
+    assert document.paragraphs[0].text.startswith("本報臺北2月15日電")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("臺北國際書展參觀人數是多少？", "參觀人數達到56萬人次"),  # what is counted before 是多少
+        ("滤网多久更换一次？", "6个月"),  # a duration answers 多久
+        ("整机保修期是几年？", "整机保修期为2年"),
+        ("这次书展为期几天？", "為期6天"),
+    ],
+)
+def test_the_sentence_with_the_asked_amount_is_picked(
+    trial: Searcher, question: str, answer: str
+) -> None:
+    assert answer in trial.ask(question, k=1).hits[0].highlight_text
+
+
+def test_a_table_row_is_picked_out_with_its_own_line(trial: Searcher) -> None:
+    [hit] = trial.ask("睡眠模式的噪音是多少分贝？", k=1).hits
+    assert hit.highlight_text == "睡眠模式 | 1档 | 28分贝"  # not the header row 模式 | … | 噪音
+    assert (hit.source.line, hit.highlight_line) == (15, 17)
+
+
+def test_a_byline_in_traditional_characters_answers_who_wrote_it(trial: Searcher) -> None:
+    [hit, *others] = trial.ask("台北书展的记者是谁？").hits
+    assert hit.byline_answers and hit.highlight_text == "本報記者 陳美玲"
+    assert all(other.source.path != hit.source.path for other in others)
+
+
+def test_a_unit_after_a_count_word_stays_in_the_question() -> None:
+    def words(question: str) -> list[str]:
+        return [term for term in question_terms(question).terms if not term.startswith("\x02")]
+
+    assert "分贝" in words("睡眠模式的噪音是多少分贝？")  # 分 starts 分贝, not a measure here
+    assert "公里" in words("全程多少公里？")
+    assert words("措勤县有多少名党员？") == ["措勤县", "党员"]  # 名 is a measure
+    assert "里人" not in words("陈荣捷是哪里人？")  # 哪里 asks where: its 里 is no measure

@@ -29,12 +29,16 @@ from .paragraphs import (
     Source,
     paragraph_id,
 )
+from .scripts import both_scripts
 
 __all__ = ["is_newspaper", "parse_markdown", "reads_as_markdown"]
 
 _NEWSPAPER_MARKS = re.compile(
-    r"^[ \t]*(本报(特约|见习|实习)?记者|(本报|新华社|人民日报|中新社)(特约)?通讯员"
-    r"|本报[^\s(（,，。]{1,10}?讯|新华社[^\s(（,，。]{1,16}?电|#{1,6}[ \t]+——)",
+    both_scripts(
+        r"^[ \t]*(本报(特约|见习|实习)?记者|(本报|新华社|人民日报|中新社)(特约)?通讯员"
+        r"|本报[^\s(（,，。]{1,10}?(?:讯|\d{1,2}月\d{1,2}日电)|新华社[^\s(（,，。]{1,16}?电"
+        r"|#{1,6}[ \t]+——)"
+    ),
     re.MULTILINE,
 )
 _MARKDOWN_MARKS = re.compile(

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from ..text.sentences import CLOSERS as SENTENCE_CLOSERS
 from ..text.sentences import SENTENCE_ENDS, sentences
+from .scripts import both_scripts
 
 __all__ = [
     "MAX_PARAGRAPH_CHARS",
@@ -54,7 +55,7 @@ _PAGE_RANGE = re.compile(
     r"[:：,，]\s*(?:pp?\.\s*)?\d{1,5}\s*[-\u2013\u2014~\uff5e]\s*\d{1,5}\s*[.。]?\s*$"
 )
 
-PARSER_VERSION = "newspaper-md/4"
+PARSER_VERSION = "newspaper-md/5"
 """Version of how :func:`parse` cuts a text into paragraphs; an index parsed otherwise is stale."""
 
 MAX_PARAGRAPH_CHARS = 4000
@@ -62,17 +63,22 @@ MAX_PARAGRAPH_CHARS = 4000
 
 _HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
 _RULE = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
+# Bylines, datelines and captions in simplified or traditional characters (both_scripts).
 _BYLINE = re.compile(
-    r"^[□■●◎◆\s]*(文/图|图/文|文|图)?[:：/\s]*"
-    r"(本报|新华社|人民日报|中新社)?(特约|见习|实习)?(记者|通讯员|评论员)[\s　]*\S"
+    both_scripts(
+        r"^[□■●◎◆\s]*(文/图|图/文|文|图)?[:：/\s]*"
+        r"(本报|新华社|人民日报|中新社)?(特约|见习|实习)?(记者|通讯员|评论员)[\s　]*\S"
+    )
 )
 _DATELINE = re.compile(
-    r"^(本报[^\s(（,，。]{1,10}?(?:讯|\d{1,2}月\d{1,2}日电)|新华社[^\s(（,，。]{1,16}?电"
-    r"|中新网[^\s(（,，。]{1,16}?电)"
-    r"\s*([(（][^)）]{1,40}[)）])?"
+    both_scripts(
+        r"^(本报[^\s(（,，。]{1,10}?(?:讯|\d{1,2}月\d{1,2}日电)|新华社[^\s(（,，。]{1,16}?电"
+        r"|中新网[^\s(（,，。]{1,16}?电)"
+        r"\s*([(（][^)）]{1,40}[)）])?"
+    )
 )
-_CAPTION_START = re.compile(r"^(图为|上图|下图|图[:：])")
-_CAPTION_END = re.compile(r"摄[)）]?$")
+_CAPTION_START = re.compile(both_scripts(r"^(图为|上图|下图|图[:：])"))
+_CAPTION_END = re.compile(both_scripts(r"摄[)）]?$"))
 # Lines that always open a paragraph (or a list item or table row) of their own.
 _LIST_ITEM = re.compile(
     r"^(\s*[-*+•]\s|\s*\d{1,3}[.)、]\s*|\s*[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\s*[|>])"

@@ -54,6 +54,14 @@ _ASKS_TIME = re.compile(
     r"哪一?[年月天日]|何[年时]|什么时[候间]|几[年月日号点]|多少年|多久|多长时间"
 )
 _DATE = "年月日号"
+_LINKING = "是为有达约共"
+"""Words between what a question counts and its question word at the end (人数是多少)."""
+_ASKS_DURATION = re.compile(
+    r"多久|多长时间|几个?(?:年|月|天|周|星期|小时|钟头)|多少(?:年|天|周|个月|小时)"
+)
+_DURATION = re.compile(
+    r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百半]+)(?:个月|个小时|小时|分钟|年|天|周|个星期|星期|秒)"
+)
 _ASKS_DEFINITION = re.compile(
     r"是什么|指什么|是指|指的是|什么是|是怎样的|包括哪些|有哪些内容|甚么|什麼"
 )
@@ -95,14 +103,16 @@ def best_sentence(
     definition = bool(_ASKS_DEFINITION.search(question))
     final = list(scores)
     words = [t for t in query.terms if not t.startswith((UNIGRAM, BIGRAM)) and len(t) > 1]
-    counted = _counted(folded, number.end(), words) if number else []
+    counted = _counted(folded, number, words) if number else []
+    duration = bool(_ASKS_DURATION.search(folded))
     counts = [False] * len(spans)
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]
         if number:
             folded_sentence = normalize(sentence)
-            counts[i] = (
-                bool(counted) and scores[i] > 0 and _number_by(folded_sentence, counted, dates)
+            counts[i] = scores[i] > 0 and (
+                (bool(counted) and _number_by(folded_sentence, counted, dates))
+                or (duration and bool(_DURATION.search(folded_sentence)))
             )
             if _number_by(folded_sentence, words, dates):
                 final[i] *= NUMBER_BONUS
@@ -141,15 +151,19 @@ def _number_by(folded: str, words: Sequence[str], dates: bool) -> bool:
     return False
 
 
-def _counted(folded: str, after: int, words: Sequence[str]) -> list[str]:
-    """The question's word for what it counts: the one right after its number question word
-    (``多少名党员参加了…`` counts 党员), or, when a phrase ends the question there, the phrase's
-    last word (``多少生态保护资金？`` counts 资金); none when the question word ends it
-    (``人口是多少？``)."""
+def _counted(folded: str, asked: re.Match[str], words: Sequence[str]) -> list[str]:
+    """The question's word for what it counts, ``asked`` being its number question word.
+
+    The word right after it (``多少名党员参加了…`` counts 党员); when a phrase ends the question
+    there, the phrase's last word (``多少生态保护资金？`` counts 资金); when the question word
+    ends the question, the word before it (``参观人数是多少？`` counts 人数).
+    """
+    after = asked.end()
     at = {folded.find(word, after): word for word in reversed(words) if word in folded[after:]}
     start = next((where for where in (after, after + 1) if where in at), None)
     if start is None:
-        return []
+        before = folded[: asked.start()].rstrip(_LINKING)
+        return [word for word in words if before.endswith(word)][:1]
     run = [at[start]]
     end = start + len(run[0])
     while end in at:

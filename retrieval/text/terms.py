@@ -162,8 +162,23 @@ _LINKS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 def question_terms(question: str) -> QuestionTerms:
     """The terms of a question, without its question phrases, greetings and links."""
     text = _GREETINGS.sub(" ", _LINKS.sub(" ", _DATELINE.sub(" ", normalize(question))))
-    groups = tuple(tuple(group) for group in _groups(_QUESTION_PHRASES.sub(" ", text)))
+    groups = tuple(tuple(group) for group in _groups(_QUESTION_PHRASES.sub(_cut, text)))
     return QuestionTerms([term for group in groups for term in group], groups)
+
+
+_KEPT = _MEASURE.replace("个", "")
+
+
+def _cut(phrase: re.Match[str]) -> str:
+    """What is left of a question phrase: nothing, or the measure word it ends in when that
+    starts a word with what follows (多少分贝 keeps 分贝, 多少名党员 loses 名; 个 always goes:
+    多少个人 asks how many people)."""
+    cut, after = phrase.group(), phrase.string[phrase.end() : phrase.end() + 1]
+    measure = cut[-1]
+    counting = cut[:-1] in ("多少", "几", "第几")  # not 哪里人, whose 里 is no measure
+    if counting and measure in _KEPT and after and _segmenter().FREQ.get(measure + after):
+        return " " + cut[-1]
+    return " "
 
 
 def _groups(normalized: str) -> Iterator[Sequence[str]]:
