@@ -11,8 +11,9 @@ the question's subject:
 - What follows a question word inside the question (``怎样整改查出的问题``) is what it asks
   about, whatever its group.
 - A question for a number or an amount (多少, 几, 哪一年) wants a sentence with a number in it;
-  one that counts the very thing asked after the question word (``多少名党员``: ``1600余名党员``)
-  answers it before any other.
+  one that counts the very thing asked (``多少名党员``: ``1600余名党员``; ``多少生态保护资金？``:
+  资金; ``参观人数是多少？``: 人数) answers it before any other, as does one that gives a
+  duration for ``多久``. A date is no amount unless the question asks when.
 - A question for what something is (是什么, 指什么) wants the sentence that defines it
   (``“三部一体”即…``, ``指的是…``); a sentence that names it and defines nothing hands over
   to the next when that one enumerates (``以“四个前移”为方向。工作队创新“旗帜前移、…``).

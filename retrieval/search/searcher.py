@@ -184,7 +184,7 @@ def _relevant(
     if first is None:
         return []
     # The first passage shown is evidence itself: a better-ranked one that is not (a dense leg
-    # that cannot read the text can rank one first) follows it, if it clears LATER_FLOOR.
+    # that cannot read the text can rank one first) follows it, if it clears the later bar.
     bar = max(LATER_FLOOR, LATER_SHARE * first.coverage)
     return [first] + [c for c in ranked if c is not first and (c.coverage >= bar or by_meaning(c))]
 
@@ -432,7 +432,9 @@ class Searcher:
         byline = _byline(source.bylines, asked.query)
         if byline is None and asked.for_reporter and source.bylines:
             byline = source.bylines[0]  # 《…》的作者是谁？ names the article, not a word of it
-        answers = byline is not None and (asked.for_reporter or self._by_byline(candidate, asked))
+        answers = byline is not None and (
+            asked.for_reporter or self._by_byline(candidate, paragraph, asked)
+        )
         if not answers and not asked.for_reporter:
             return _Passage(candidate, candidate.row, paragraph, article, byline, False)
         row = self._lead(candidate.row, source)
@@ -449,14 +451,14 @@ class Searcher:
             return _Passage(candidate, row, lead, article, None, False, (0, len(dateline)))
         return _Passage(candidate, candidate.row, paragraph, article, None, False)
 
-    def _by_byline(self, candidate: _Candidate, asked: _Asked) -> bool:
+    def _by_byline(self, candidate: _Candidate, paragraph: Paragraph, asked: _Asked) -> bool:
         """Whether a candidate matched by its article's byline (a reporter's name), not by what
         its paragraph says: the paragraph's own text holds under ``LATER_FLOOR`` of the question,
         and it is not found by meaning either."""
         floor = self._fusion.calibration.dense_floor if self._fusion is not None else None
         if floor is not None and candidate.similarity is not None and candidate.similarity >= floor:
             return False
-        text = searchable(self.index.paragraphs[candidate.row].text)
+        text = searchable(paragraph.text)
         held = self.index.lexical.held(asked.evidence, candidate.row)
         own = sum(asked.weights[term] for term in held if surface(term) in text)
         return own < LATER_FLOOR * asked.total
