@@ -208,3 +208,61 @@ def test_a_unit_after_a_count_word_stays_in_the_question() -> None:
     assert "公里" in words("全程多少公里？")
     assert words("措勤县有多少名党员？") == ["措勤县", "党员"]  # 名 is a measure
     assert "里人" not in words("陈荣捷是哪里人？")  # 哪里 asks where: its 里 is no measure
+
+
+# A third new user's documents: a plain-text article, a FAQ, a policy with a table
+
+
+def test_a_plain_text_title_over_a_byline_is_the_articles_title() -> None:
+    document = parse((TRIAL / "03_news_a.txt").read_text(encoding="utf-8"), "03_news_a.txt")
+    [article] = document.articles
+    assert (article.title, article.bylines) == ("青山县万亩茶园迎来春茶开采", ("本报记者 王晓燕",))
+    assert document.paragraphs[0].text.startswith("本报青山3月2日讯")  # the title is no paragraph
+
+
+def test_a_question_and_its_answer_are_one_passage_not_joined_to_the_heading() -> None:
+    document = parse((TRIAL / "02_faq.txt").read_text(encoding="utf-8"), "02_faq.txt")
+    first, pair, *_ = document.paragraphs
+    assert first.text == "社区图书馆常见问题解答" and not document.page_breaks
+    assert pair.text.startswith("问：图书馆的开放时间是什么？\n答：周二至周日")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("图书馆的开放时间是什么？", "答：周二至周日上午9点至晚上8点开放"),  # not the 问 line
+        ("一次最多可以借几本书？", "最多可借10本图书"),
+        ("普通员工在一线城市出差住宿费标准是多少？", "普通员工 | 450 | 350"),  # not the header
+    ],
+)
+def test_the_line_under_a_question_or_a_header_row_is_the_answer(
+    trial: Searcher, question: str, answer: str
+) -> None:
+    assert answer in trial.ask(question, k=1).hits[0].highlight_text
+
+
+@pytest.mark.parametrize(
+    ("question", "byline"),
+    [
+        ("林美惠寫了哪些報導？", "本報記者 林美惠"),  # 報導, Taiwan's word for 报道
+        ("虱目魚報導的記者是誰？", "本報記者 林美惠"),  # the article named by its subject
+        ("地铁开通的报道是谁写的？", "本报记者 陈志刚  刘芳"),
+        ("青山县茶产业报道的记者是谁？", "本报记者 王晓燕"),  # a plain-text article's byline
+    ],
+)
+def test_more_ways_of_asking_who_wrote_it(trial: Searcher, question: str, byline: str) -> None:
+    [hit, *_] = trial.ask(question).hits
+    assert hit.byline_answers and hit.highlight_text == byline
+
+
+def test_the_reporters_photo_credit_does_not_repeat_their_article(trial: Searcher) -> None:
+    answer = trial.ask("王晓燕写了哪些报道？", k=5)
+    assert [hit.source.title for hit in answer.hits] == ["青山县万亩茶园迎来春茶开采"]
+    assert answer.hits[0].byline_answers
+
+
+def test_a_question_for_a_condition_is_answered() -> None:
+    assert [t for t in question_terms("什么情况下可以乘坐公务舱？").terms if "\x02" not in t] == [
+        "乘坐",
+        "公务舱",
+    ]

@@ -32,8 +32,10 @@ from ..text.sentences import SENTENCE_ENDS, sentences
 from .scripts import both_scripts
 
 __all__ = [
+    "ANSWER_LINE",
     "MAX_PARAGRAPH_CHARS",
     "PARSER_VERSION",
+    "QUESTION_LINE",
     "Article",
     "Document",
     "PageBreak",
@@ -55,7 +57,7 @@ _PAGE_RANGE = re.compile(
     r"[:：,，]\s*(?:pp?\.\s*)?\d{1,5}\s*[-\u2013\u2014~\uff5e]\s*\d{1,5}\s*[.。]?\s*$"
 )
 
-PARSER_VERSION = "newspaper-md/5"
+PARSER_VERSION = "newspaper-md/6"
 """Version of how :func:`parse` cuts a text into paragraphs; an index parsed otherwise is stale."""
 
 MAX_PARAGRAPH_CHARS = 4000
@@ -252,7 +254,29 @@ def _is_caption(text: str) -> bool:
 
 
 def _opens_paragraph(line: str) -> bool:
-    return bool(_DATELINE.match(line) or _CAPTION_START.match(line) or line.startswith("——"))
+    return bool(
+        _DATELINE.match(line)
+        or _CAPTION_START.match(line)
+        or line.startswith("——")
+        or QUESTION_LINE.match(line)
+    )
+
+
+def _is_plain_title(line: str, lines: list[str], index: int) -> bool:
+    """Whether a text line is an article's title written without ``#``: a short line with no
+    punctuation of a sentence, a blank line, then a byline (``本报记者 …``)."""
+    if len(line) > _LONGEST_TITLE or any(mark in line for mark in _NOT_IN_TITLES):
+        return False
+    following = index + 1 < len(lines) and not lines[index + 1].strip()
+    return following and _is_byline(_next_line(lines, index))
+
+
+_LONGEST_TITLE = 40
+_NOT_IN_TITLES = "。！？；，,：:"
+QUESTION_LINE = re.compile(r"^(问|問|Q)\s*[：:.\uff0e]")
+"""The question of a question-and-answer text (``问：…``): it opens a paragraph."""
+ANSWER_LINE = re.compile(r"^(答|A)\s*[：:.\uff0e]")
+"""Its answer (``答：…``), on the next line: it joins the question's paragraph."""
 
 
 def _is_byline(line: str) -> bool:
@@ -327,6 +351,9 @@ class _Parser:
                 self.close()
                 if self.article is not None:
                     self.article.bylines.append(line)
+            elif (self.open is None or self.gap) and _is_plain_title(line, lines, index):
+                self.close()  # a title line with the byline under it, in a plain-text article
+                self.heading(1, line, index + 1, _next_line(lines, index))
             elif len(line) > MAX_PARAGRAPH_CHARS:
                 for piece in _cut(raw.strip()):
                     self.close()
@@ -389,7 +416,7 @@ class _Parser:
     def text_line(self, line: str, number: int) -> None:
         current = self.open
         if current is not None and self._continues(current.text, line):
-            if self.gap:
+            if self.gap and not ANSWER_LINE.match(line.lstrip()):  # an answer is no page break
                 joiner = _joiner(current.text, line)
                 self.page_breaks.append(
                     PageBreak(
@@ -411,6 +438,8 @@ class _Parser:
 
     def _continues(self, before: str, line: str) -> bool:
         stripped = line.lstrip()
+        if ANSWER_LINE.match(stripped) and QUESTION_LINE.match(before) and "\n" not in before:
+            return True  # 问：… then 答：…: one passage, the answer under its question
         if _opens_paragraph(stripped) or _is_caption(before):
             return False
         if len(before) + len(line) > MAX_PARAGRAPH_CHARS:

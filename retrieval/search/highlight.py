@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
+from ..ingest.paragraphs import ANSWER_LINE, QUESTION_LINE
 from ..text.normalize import normalize
 from ..text.sentences import Span, sentences
 from ..text.terms import BIGRAM, UNIGRAM, QuestionTerms, searchable, surface
@@ -94,6 +95,7 @@ def best_sentence(
     weights = _term_weights(query, weight, folded)
     asked = [term for term in weights if term in held]
     shared = [_shared(text[a:b], asked) for a, b in spans]
+    _inherit(text, spans, shared)
     if focus and any(terms_.intersection(focus) for terms_ in shared):
         shared = [terms_ if terms_.intersection(focus) else set() for terms_ in shared]
     scores = [sum(weights[t] for t in terms_) for terms_ in shared]
@@ -124,6 +126,20 @@ def best_sentence(
     # A sentence that gives the number of the very thing counted answers a count (多少名党员).
     best = max(range(len(spans)), key=lambda i: (counts[i], final[i], -i))
     return spans[best], final[best]
+
+
+def _inherit(text: str, spans: Sequence[Span], shared: list[set[str]]) -> None:
+    """The lines under a table's header row, or under the question of a question and its answer
+    (``问：…`` then ``答：…``), hold what that first line holds, and it is no answer itself: it
+    names what the lines under it give (``睡眠模式 | 1档 | 28分贝`` under ``模式 | … | 噪音``)."""
+    first, _, rest = text.partition("\n")
+    header = "|" in first and "|" in rest.partition("\n")[0]
+    if not rest or not (header or (QUESTION_LINE.match(first) and ANSWER_LINE.match(rest))):
+        return
+    lead = [i for i, (_, end) in enumerate(spans) if end <= len(first)]
+    named = set().union(*(shared[i] for i in lead))
+    for i in range(len(spans)):
+        shared[i] = set() if i in lead else shared[i] | named
 
 
 def _shared(sentence: str, terms: Collection[str]) -> set[str]:

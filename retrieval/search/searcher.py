@@ -246,6 +246,8 @@ class _Passage:
     credit: Span | None = None
     """The paragraph's dateline when it names the article's reporters (``本报拉萨讯(记者 …)``)
     and they are what the question asks for: picked out in place of a sentence."""
+    named: bool = False
+    """Whether what its text holds of the question is all in its byline (a photo credit)."""
 
     @property
     def names_reporter(self) -> bool:
@@ -257,13 +259,18 @@ def _one_per_article(passages: Iterator[_Passage]) -> Iterator[_Passage]:
     """The passages, less those that name the reporter of an article already shown.
 
     ``李明华写了哪些报道？`` and ``…的记者是谁？`` list each article once, with its byline, not
-    every paragraph under it.
+    every paragraph under it, nor its photo credit.
     """
     shown: set[tuple[str, str | None, tuple[str, ...]]] = set()
+    by_reporter: set[tuple[str, str | None, tuple[str, ...]]] = set()
     for passage in passages:
         if passage.names_reporter and passage.article in shown:
             continue
+        if passage.named and passage.article in by_reporter:
+            continue  # the reporter's photo credit, under the article already shown for them
         shown.add(passage.article)
+        if passage.names_reporter:
+            by_reporter.add(passage.article)
         yield passage
 
 
@@ -436,7 +443,10 @@ class Searcher:
             asked.for_reporter or self._by_byline(candidate, paragraph, asked)
         )
         if not answers and not asked.for_reporter:
-            return _Passage(candidate, candidate.row, paragraph, article, byline, False)
+            named = byline is not None and self._names_only(candidate, paragraph, byline, asked)
+            return _Passage(
+                candidate, candidate.row, paragraph, article, byline, False, named=named
+            )
         row = self._lead(candidate.row, source)
         lead = paragraph if row == candidate.row else self.index.paragraphs[row]
         if answers:
@@ -462,6 +472,15 @@ class Searcher:
         held = self.index.lexical.held(asked.evidence, candidate.row)
         own = sum(asked.weights[term] for term in held if surface(term) in text)
         return own < LATER_FLOOR * asked.total
+
+    def _names_only(
+        self, candidate: _Candidate, paragraph: Paragraph, byline: str, asked: _Asked
+    ) -> bool:
+        """Whether all the paragraph's text holds of the question is in its byline too: a photo
+        credit (``本报记者 王晓燕摄``) under the article of the reporter asked about."""
+        text, credited = searchable(paragraph.text), searchable(byline)
+        held = self.index.lexical.held(asked.evidence, candidate.row)
+        return all(surface(term) in credited for term in held if surface(term) in text)
 
     def _lead(self, row: int, source: Source) -> int:
         """The row of the first paragraph of the article that ``row`` stands in."""

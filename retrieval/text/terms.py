@@ -117,7 +117,8 @@ class QuestionTerms:
 
 
 ARTICLE_AT_HAND = re.compile(
-    r"(?:这|本|该|此)一?篇(?:报道|文章|稿件|稿子|新闻)|(?:本|该|此)文(?=的|作者|记者|[?？,，。\s]|$)"
+    r"(?:这|本|该|此)一?篇(?:报道|报导|文章|稿件|稿子|新闻)"
+    r"|(?:本|该|此)文(?=的|作者|记者|[?？,，。\s]|$)"
 )
 """Words for the article at hand (这篇报道, 本文): in a conversation, the previous answer's."""
 
@@ -130,11 +131,14 @@ _QUESTION_PHRASES = re.compile(
         [
             # 写了哪些报道？: the documents themselves are asked for, which no paragraph names (at
             # the question's end only: 什么新闻机构 asks for an agency)
-            r"(?:哪一?[些篇]|哪几篇|什么|几篇|多少篇)(?:报道|文章|稿件|稿子|新闻)"
+            r"(?:哪一?[些篇]|哪几篇|什么|几篇|多少篇)(?:报道|报导|文章|稿件|稿子|新闻)"
             r"(?=[呢吗啊呀]?[?？。!！]*\s*$)",
             ARTICLE_AT_HAND.pattern,  # 这篇报道的记者是谁？: no paragraph names "this article"
             # …的记者是谁？: the byline is asked for, and a byline names no content
             r"(?:记者|作者|撰稿人|执笔人|通讯员)(?=(?:是|为)?(?:谁|哪[位些]|什么人|叫什么))",
+            # 地铁报道的记者是谁？, …的报道是谁写的？: the article's kind names no content either
+            r"(?:报道|报导|文章|稿件|新闻)(?=的?(?:记者|作者)|是?谁(?:写|撰写|采写))",
+            r"(?:在)?(?:什么|哪些|哪种|何种)(?:情况|条件|情形)下?",  # a condition is asked for
             r"哪一?[" + _MEASURE + r"些里儿国样方边]",  # 哪一年, 哪种, 哪位, 哪国, 哪里
             r"哪一",
             r"第几[" + _MEASURE + r"]?",
