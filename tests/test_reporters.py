@@ -266,3 +266,11 @@ def test_a_question_for_a_condition_is_answered() -> None:
         "乘坐",
         "公务舱",
     ]
+
+
+def test_a_markdown_list_stays_under_the_line_that_leads_in_to_it(trial: Searcher) -> None:
+    [hit] = trial.ask("出差申请应当包括哪些内容？", k=1).hits
+    text = hit.paragraph.text
+    assert text.startswith("第四条 出差申请应当包括以下内容：\n- 出差事由及预计成果；")
+    assert text.endswith("- 同行人员名单。")
+    assert hit.source.line_at(text.index("- 同行人员名单")) == 20

@@ -74,6 +74,10 @@ def _top_level(tokens: list[Any]) -> int:
     return min(levels) if levels else 1
 
 
+_LEADS_IN = ("：", ":")
+"""How a paragraph ends that leads in to the list or table under it (``包括以下内容：``)."""
+
+
 @dataclass
 class _Passage:
     """A passage being collected: its text and where each of its lines stands."""
@@ -97,24 +101,34 @@ class _Reader:
         self.paragraphs: list[Paragraph] = []
         self.sections: list[tuple[int, str]] = []
         self.ordinal = 0
+        self.lead: _Passage | None = None
+        """A paragraph ending in a colon, kept to head the list or table that follows it."""
 
     def run(self, tokens: list[Any]) -> Document:
         i = 0
         while i < len(tokens):
             token = tokens[i]
             kind = token.type
+            if kind in ("bullet_list_open", "ordered_list_open"):
+                i = self.block(tokens, i, kind.replace("_open", "_close"), self.list_line)
+                continue
+            if kind == "table_open":
+                i = self.block(tokens, i, "table_close", self.table_line)
+                continue
+            if self.lead is not None and kind not in ("paragraph_close", "inline"):
+                self.add(self.lead)  # no list or table under it after all
+                self.lead = None
             if kind == "heading_open":
                 self.heading(int(token.tag[1]), _plain(tokens[i + 1]), _line(token))
                 i += 3
             elif kind == "paragraph_open":
                 passage = _Passage(_line(token))
                 _inline_into(passage, tokens[i + 1], _line(token))
-                self.add(passage)
+                if passage.text.rstrip().endswith(_LEADS_IN) and token.level == 0:
+                    self.lead = passage  # 包括以下内容：, with the list that follows
+                else:
+                    self.add(passage)
                 i += 3
-            elif kind in ("bullet_list_open", "ordered_list_open"):
-                i = self.block(tokens, i, kind.replace("_open", "_close"), self.list_line)
-            elif kind == "table_open":
-                i = self.block(tokens, i, "table_close", self.table_line)
             elif kind in ("fence", "code_block"):
                 passage = _Passage(_line(token) + (kind == "fence"))
                 for offset, code_line in enumerate(token.content.rstrip("\n").split("\n")):
@@ -123,6 +137,8 @@ class _Reader:
                 i += 1
             else:  # blockquote and list wrappers, rules, raw HTML: their content, if any, follows
                 i += 1
+        if self.lead is not None:
+            self.add(self.lead)
         return Document(self.path, tuple(self.articles), tuple(self.paragraphs), ())
 
     def heading(self, level: int, title: str, number: int) -> None:
@@ -139,7 +155,8 @@ class _Reader:
     def block(self, tokens: list[Any], start: int, closer: str, take: Any) -> int:
         """One passage from a list or table, a line per item or row; the index after it."""
         depth, i = 0, start
-        passage = _Passage(_line(tokens[start]))
+        passage = self.lead or _Passage(_line(tokens[start]))  # under the line leading in to it
+        self.lead = None
         opener = tokens[start].type
         while i < len(tokens):
             token = tokens[i]

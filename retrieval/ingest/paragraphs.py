@@ -57,7 +57,7 @@ _PAGE_RANGE = re.compile(
     r"[:：,，]\s*(?:pp?\.\s*)?\d{1,5}\s*[-\u2013\u2014~\uff5e]\s*\d{1,5}\s*[.。]?\s*$"
 )
 
-PARSER_VERSION = "newspaper-md/6"
+PARSER_VERSION = "newspaper-md/7"
 """Version of how :func:`parse` cuts a text into paragraphs; an index parsed otherwise is stale."""
 
 MAX_PARAGRAPH_CHARS = 4000
