@@ -11,7 +11,8 @@ code, tables, emphasis or links), is read here, as CommonMark with tables:
 - A paragraph is a paragraph of the source, its inline markup removed (``**注意**`` → ``注意``);
   lines a paragraph was written on keep their line numbers.
 - A list is one passage, an item a line; a table is one passage, a row a line (``a | b``), the
-  ``|---|`` row left out; a fenced or indented code block is one passage, as written.
+  ``|---|`` row left out; either joins the paragraph that leads in to it with a colon
+  (``包括以下内容：``); a fenced or indented code block is one passage, as written.
 """
 
 from __future__ import annotations
