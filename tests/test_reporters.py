@@ -222,8 +222,8 @@ def test_a_plain_text_title_over_a_byline_is_the_articles_title() -> None:
 
 def test_a_question_and_its_answer_are_one_passage_not_joined_to_the_heading() -> None:
     document = parse((TRIAL / "02_faq.txt").read_text(encoding="utf-8"), "02_faq.txt")
-    first, pair, *_ = document.paragraphs
-    assert first.text == "社区图书馆常见问题解答" and not document.page_breaks
+    assert document.articles[0].title == "社区图书馆常见问题解答" and not document.page_breaks
+    pair, *_ = document.paragraphs  # the first line titles the text (no longer joined to it)
     assert pair.text.startswith("问：图书馆的开放时间是什么？\n答：周二至周日")
 
 
@@ -246,7 +246,7 @@ def test_the_line_under_a_question_or_a_header_row_is_the_answer(
     [
         ("林美惠寫了哪些報導？", "本報記者 林美惠"),  # 報導, Taiwan's word for 报道
         ("虱目魚報導的記者是誰？", "本報記者 林美惠"),  # the article named by its subject
-        ("地铁开通的报道是谁写的？", "本报记者 陈志刚  刘芳"),
+        ("临江地铁开通的报道是谁写的？", "本报记者 陈志刚  刘芳"),
         ("青山县茶产业报道的记者是谁？", "本报记者 王晓燕"),  # a plain-text article's byline
     ],
 )
@@ -274,3 +274,42 @@ def test_a_markdown_list_stays_under_the_line_that_leads_in_to_it(trial: Searche
     assert text.startswith("第四条 出差申请应当包括以下内容：\n- 出差事由及预计成果；")
     assert text.endswith("- 同行人员名单。")
     assert hit.source.line_at(text.index("- 同行人员名单")) == 20
+
+
+# A fourth new user's documents: meeting minutes, a product FAQ, a deployment guide, news
+
+
+def test_a_plain_texts_first_line_titles_it_and_numbered_headings_are_sections() -> None:
+    name = "meeting_minutes_20240312.txt"
+    document = parse((TRIAL / name).read_text(encoding="utf-8"), name)
+    [article] = document.articles
+    assert article.title == "星河科技有限公司产品部周例会纪要" and not document.page_breaks
+    assert article.sections[:2] == ("一、上周工作回顾", "二、讨论事项")
+    assert document.paragraphs[0].text.startswith("会议时间：")
+    assert document.paragraphs[1].source.sections == ("一、上周工作回顾",)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("部署云笔记的推荐内存是多少？", "内存 | 8GB | 16GB"),  # a header under a lead-in line
+        ("神農街有多長？", "全長約三百公尺"),  # the length, in the sentence after the street's
+        ("谁缺席了会议？", "缺席人员：李娜"),
+    ],
+)
+def test_the_fourth_users_answers_are_picked(trial: Searcher, question: str, answer: str) -> None:
+    assert answer in trial.ask(question, k=1).hits[0].highlight_text
+
+
+def test_which_reporter_wrote_it_and_a_reporter_named_in_a_photo_credit(trial: Searcher) -> None:
+    [hit, *_] = trial.ask("地铁南延段的报道是哪位记者写的？").hits
+    assert hit.byline_answers and hit.highlight_text == "本报记者 张海涛 林若溪"
+    # 林若溪 is also in the article's photo credit: the article is shown once, by its byline.
+    answer = trial.ask("林若溪写了哪些报道？", k=5)
+    assert [hit.source.title for hit in answer.hits] == ["本市地铁5号线南延段今日开通运营"]
+    assert answer.hits[0].byline_answers and answer.hits[0].source.ordinal == 1
+
+
+def test_a_code_block_stays_under_the_line_that_leads_in_to_it(trial: Searcher) -> None:
+    [hit] = trial.ask("安装命令示例是什么？", k=1).hits
+    assert hit.paragraph.text.startswith("安装命令示例如下：\ncd /opt\n")

@@ -11,8 +11,8 @@ code, tables, emphasis or links), is read here, as CommonMark with tables:
 - A paragraph is a paragraph of the source, its inline markup removed (``**注意**`` → ``注意``);
   lines a paragraph was written on keep their line numbers.
 - A list is one passage, an item a line; a table is one passage, a row a line (``a | b``), the
-  ``|---|`` row left out; either joins the paragraph that leads in to it with a colon
-  (``包括以下内容：``); a fenced or indented code block is one passage, as written.
+  ``|---|`` row left out; a fenced or indented code block is one passage, as written; each joins
+  the paragraph that leads in to it with a colon (``包括以下内容：``, ``示例如下：``).
 """
 
 from __future__ import annotations
@@ -76,7 +76,9 @@ def _top_level(tokens: list[Any]) -> int:
 
 
 _LEADS_IN = ("：", ":")
-"""How a paragraph ends that leads in to the list or table under it (``包括以下内容：``)."""
+"""How a paragraph ends that leads in to the list, table or code under it (``包括以下内容：``)."""
+_LED_IN = ("fence", "code_block")
+"""Blocks that join the paragraph leading in to them (lists and tables are read apart)."""
 
 
 @dataclass
@@ -116,7 +118,7 @@ class _Reader:
             if kind == "table_open":
                 i = self.block(tokens, i, "table_close", self.table_line)
                 continue
-            if self.lead is not None and kind not in ("paragraph_close", "inline"):
+            if self.lead is not None and kind not in ("paragraph_close", "inline", *_LED_IN):
                 self.add(self.lead)  # no list or table under it after all
                 self.lead = None
             if kind == "heading_open":
@@ -131,7 +133,8 @@ class _Reader:
                     self.add(passage)
                 i += 3
             elif kind in ("fence", "code_block"):
-                passage = _Passage(_line(token) + (kind == "fence"))
+                passage = self.lead or _Passage(_line(token) + (kind == "fence"))
+                self.lead = None
                 for offset, code_line in enumerate(token.content.rstrip("\n").split("\n")):
                     passage.add_line(code_line, _line(token) + offset + (kind == "fence"))
                 self.add(passage)

@@ -57,7 +57,7 @@ _PAGE_RANGE = re.compile(
     r"[:：,，]\s*(?:pp?\.\s*)?\d{1,5}\s*[-\u2013\u2014~\uff5e]\s*\d{1,5}\s*[.。]?\s*$"
 )
 
-PARSER_VERSION = "newspaper-md/7"
+PARSER_VERSION = "newspaper-md/8"
 """Version of how :func:`parse` cuts a text into paragraphs; an index parsed otherwise is stale."""
 
 MAX_PARAGRAPH_CHARS = 4000
@@ -262,17 +262,12 @@ def _opens_paragraph(line: str) -> bool:
     )
 
 
-def _is_plain_title(line: str, lines: list[str], index: int) -> bool:
-    """Whether a text line is an article's title written without ``#``: a short line with no
-    punctuation of a sentence, a blank line, then a byline (``本报记者 …``)."""
-    if len(line) > _LONGEST_TITLE or any(mark in line for mark in _NOT_IN_TITLES):
-        return False
-    following = index + 1 < len(lines) and not lines[index + 1].strip()
-    return following and _is_byline(_next_line(lines, index))
-
-
 _LONGEST_TITLE = 40
 _NOT_IN_TITLES = "。！？；，,：:"
+_FIELD = re.compile(r"^[^\s：:，。,]{2,8}[：:]")
+"""A line opening with a field's name (``会议时间：…``)."""
+_NUMBERED_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}、\S{1,18}$")
+"""A section heading of a plain text: ``一、上周工作回顾``."""
 QUESTION_LINE = re.compile(r"^(问|問|Q)\s*[：:.\uff0e]")
 """The question of a question-and-answer text (``问：…``): it opens a paragraph."""
 ANSWER_LINE = re.compile(r"^(答|A)\s*[：:.\uff0e]")
@@ -351,9 +346,10 @@ class _Parser:
                 self.close()
                 if self.article is not None:
                     self.article.bylines.append(line)
-            elif (self.open is None or self.gap) and _is_plain_title(line, lines, index):
-                self.close()  # a title line with the byline under it, in a plain-text article
-                self.heading(1, line, index + 1, _next_line(lines, index))
+            elif (self.open is None or self.gap) and self._plain_heading(line, lines, index):
+                self.close()  # a title or a numbered heading written without ``#``
+                level = 3 if _NUMBERED_HEADING.match(line) else 1
+                self.heading(level, line, index + 1, _next_line(lines, index))
             elif len(line) > MAX_PARAGRAPH_CHARS:
                 for piece in _cut(raw.strip()):
                     self.close()
@@ -412,6 +408,22 @@ class _Parser:
         self.section_stack.append((level, title))
         if article is not None:
             article.sections.append(title)
+
+    def _plain_heading(self, line: str, lines: list[str], index: int) -> bool:
+        """Whether a text line is a heading written without ``#``: a short line with no
+        punctuation of a sentence that is the text's first line, or stands above a byline
+        (``本报记者 …``), with a blank line under it; or a numbered heading (``一、会议决定``)."""
+        if len(line) > _LONGEST_TITLE or any(mark in line for mark in _NOT_IN_TITLES):
+            return False
+        if _NUMBERED_HEADING.match(line) and not _NUMBERED_HEADING.match(_next_line(lines, index)):
+            return True  # not an item of a list of short lines
+        blank_under = index + 1 < len(lines) and not lines[index + 1].strip()
+        below = _next_line(lines, index)
+        # The text's first line titles it when what follows starts a new line of its own (问：,
+        # 会议时间：…), not the rest of a sentence cut by a blank line (a page break).
+        first = not self.paragraphs and not self.articles and self.open is None and self.joins
+        opens = _opens_paragraph(below) or bool(_FIELD.match(below) or _LIST_ITEM.match(below))
+        return blank_under and (_is_byline(below) or (first and opens))
 
     def text_line(self, line: str, number: int) -> None:
         current = self.open

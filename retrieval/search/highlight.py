@@ -13,7 +13,8 @@ the question's subject:
 - A question for a number or an amount (多少, 几, 哪一年) wants a sentence with a number in it;
   one that counts the very thing asked (``多少名党员``: ``1600余名党员``; ``多少生态保护资金？``:
   资金; ``参观人数是多少？``: 人数) answers it before any other, as does one that gives a
-  duration for ``多久``. A date is no amount unless the question asks when.
+  duration for ``多久`` or a length, an area or a weight for ``多长``, ``多大面积``, ``多重``.
+  A date is no amount unless the question asks when.
 - A question for what something is (是什么, 指什么) wants the sentence that defines it
   (``“三部一体”即…``, ``指的是…``); a sentence that names it and defines nothing hands over
   to the next when that one enumerates (``以“四个前移”为方向。工作队创新“旗帜前移、…``).
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
+from itertools import pairwise
 
 from ..ingest.paragraphs import ANSWER_LINE, QUESTION_LINE
 from ..text.normalize import normalize
@@ -58,8 +60,13 @@ _ASKS_TIME = re.compile(
 _DATE = "年月日号"
 _LINKING = "是为有达约共"
 """Words between what a question counts and its question word at the end (人数是多少)."""
+_ASKS_SIZE = re.compile(r"多(?:长|高|远|重|深|宽|大面积)(?!时间)|(?:长度|高度|面积|重量)是?多少")
+_SIZE = re.compile(
+    r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)(?:多|余)?"
+    r"(?:平方公里|平方米|公里|千米|公尺|米|厘米|毫米|公斤|千克|克|吨|公顷|亩)"
+)
 _ASKS_DURATION = re.compile(
-    r"多久|多长时间|几个?(?:年|月|天|周|星期|小时|钟头)|多少(?:年|天|周|个月|小时)"
+    r"多久|多长时间|几(?:年|天|周|个月|个星期|个?小时|个钟头)|多少(?:年|天|周|个月|小时)"
 )
 _DURATION = re.compile(
     r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百半]+)(?:个月|个小时|小时|分钟|年|天|周|个星期|星期|秒)"
@@ -108,15 +115,22 @@ def best_sentence(
     words = [t for t in query.terms if not t.startswith((UNIGRAM, BIGRAM)) and len(t) > 1]
     counted = _counted(folded, number, words) if number else []
     duration = bool(_ASKS_DURATION.search(folded))
+    size = bool(_ASKS_SIZE.search(folded))
     counts = [False] * len(spans)
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]
         if number:
             folded_sentence = normalize(sentence)
-            counts[i] = scores[i] > 0 and (
-                (bool(counted) and _number_by(folded_sentence, counted, dates))
-                or (duration and bool(_DURATION.search(folded_sentence)))
+            quantity = (duration and bool(_DURATION.search(folded_sentence))) or (
+                size and bool(_SIZE.search(folded_sentence))
             )
+            counts[i] = scores[i] > 0 and (
+                quantity or (bool(counted) and _number_by(folded_sentence, counted, dates))
+            )
+            if quantity and not scores[i] and i and scores[i - 1]:
+                # 神农街…重新开放。这条老街全长约三百公尺: the quantity asked for, of the
+                # subject the sentence before names
+                counts[i], final[i] = True, final[i - 1]
             if _number_by(folded_sentence, words, dates):
                 final[i] *= NUMBER_BONUS
         if definition and _DEFINES.search(sentence):
@@ -130,16 +144,30 @@ def best_sentence(
 
 def _inherit(text: str, spans: Sequence[Span], shared: list[set[str]]) -> None:
     """The lines under a table's header row, or under the question of a question and its answer
-    (``问：…`` then ``答：…``), hold what that first line holds, and it is no answer itself: it
-    names what the lines under it give (``睡眠模式 | 1档 | 28分贝`` under ``模式 | … | 噪音``)."""
-    first, _, rest = text.partition("\n")
-    header = "|" in first and "|" in rest.partition("\n")[0]
-    if not rest or not (header or (QUESTION_LINE.match(first) and ANSWER_LINE.match(rest))):
+    (``问：…`` then ``答：…``), hold what that line holds, and it is no answer itself: it names
+    what the lines under it give (``睡眠模式 | 1档 | 28分贝`` under ``模式 | … | 噪音``). A line
+    leading in to the table (``按下表标准报销：``) stays as it is."""
+    lines = text.split("\n")
+    head = next(
+        (
+            i
+            for i, (line, below) in enumerate(pairwise(lines))
+            if ("|" in line and "|" in below)
+            or (QUESTION_LINE.match(line) and ANSWER_LINE.match(below))
+        ),
+        None,
+    )
+    if head is None:
         return
-    lead = [i for i, (_, end) in enumerate(spans) if end <= len(first)]
+    start = sum(len(line) + 1 for line in lines[:head])
+    end = start + len(lines[head])
+    lead = [i for i, (a, b) in enumerate(spans) if a >= start and b <= end]
     named = set().union(*(shared[i] for i in lead))
-    for i in range(len(spans)):
-        shared[i] = set() if i in lead else shared[i] | named
+    for i, (a, _) in enumerate(spans):
+        if i in lead:
+            shared[i] = set()
+        elif a > end:
+            shared[i] = shared[i] | named
 
 
 def _shared(sentence: str, terms: Collection[str]) -> set[str]:

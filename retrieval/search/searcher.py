@@ -210,7 +210,7 @@ def _byline(bylines: Sequence[str], query: QuestionTerms) -> str | None:
 
 _ASKS_REPORTER = re.compile(
     r"(?:记者|作者|撰稿人?|执笔人?|通讯员|采写者)(?:是|为|有)?(?:谁|哪[位些]|什么人|叫什么|的名字)"
-    r"|谁(?:写|撰写|报道|采写|执笔)"
+    r"|谁(?:写|撰写|报道|采写|执笔)|哪[位个名](?:记者|作者|通讯员)"
 )
 """A question for who wrote an article (normalised): its byline answers it."""
 
@@ -246,8 +246,6 @@ class _Passage:
     credit: Span | None = None
     """The paragraph's dateline when it names the article's reporters (``本报拉萨讯(记者 …)``)
     and they are what the question asks for: picked out in place of a sentence."""
-    named: bool = False
-    """Whether what its text holds of the question is all in its byline (a photo credit)."""
 
     @property
     def names_reporter(self) -> bool:
@@ -262,15 +260,10 @@ def _one_per_article(passages: Iterator[_Passage]) -> Iterator[_Passage]:
     every paragraph under it, nor its photo credit.
     """
     shown: set[tuple[str, str | None, tuple[str, ...]]] = set()
-    by_reporter: set[tuple[str, str | None, tuple[str, ...]]] = set()
     for passage in passages:
         if passage.names_reporter and passage.article in shown:
             continue
-        if passage.named and passage.article in by_reporter:
-            continue  # the reporter's photo credit, under the article already shown for them
         shown.add(passage.article)
-        if passage.names_reporter:
-            by_reporter.add(passage.article)
         yield passage
 
 
@@ -440,13 +433,10 @@ class Searcher:
         if byline is None and asked.for_reporter and source.bylines:
             byline = source.bylines[0]  # 《…》的作者是谁？ names the article, not a word of it
         answers = byline is not None and (
-            asked.for_reporter or self._by_byline(candidate, paragraph, asked)
+            asked.for_reporter or self._by_byline(candidate, paragraph, byline, asked)
         )
         if not answers and not asked.for_reporter:
-            named = byline is not None and self._names_only(candidate, paragraph, byline, asked)
-            return _Passage(
-                candidate, candidate.row, paragraph, article, byline, False, named=named
-            )
+            return _Passage(candidate, candidate.row, paragraph, article, byline, False)
         row = self._lead(candidate.row, source)
         lead = paragraph if row == candidate.row else self.index.paragraphs[row]
         if answers:
@@ -461,26 +451,22 @@ class Searcher:
             return _Passage(candidate, row, lead, article, None, False, (0, len(dateline)))
         return _Passage(candidate, candidate.row, paragraph, article, None, False)
 
-    def _by_byline(self, candidate: _Candidate, paragraph: Paragraph, asked: _Asked) -> bool:
+    def _by_byline(
+        self, candidate: _Candidate, paragraph: Paragraph, byline: str, asked: _Asked
+    ) -> bool:
         """Whether a candidate matched by its article's byline (a reporter's name), not by what
         its paragraph says: the paragraph's own text holds under ``LATER_FLOOR`` of the question,
-        and it is not found by meaning either."""
+        or only what the byline holds too (a photo credit, ``本报记者 王晓燕摄``); and it is not
+        found by meaning either."""
         floor = self._fusion.calibration.dense_floor if self._fusion is not None else None
         if floor is not None and candidate.similarity is not None and candidate.similarity >= floor:
             return False
-        text = searchable(paragraph.text)
-        held = self.index.lexical.held(asked.evidence, candidate.row)
-        own = sum(asked.weights[term] for term in held if surface(term) in text)
-        return own < LATER_FLOOR * asked.total
-
-    def _names_only(
-        self, candidate: _Candidate, paragraph: Paragraph, byline: str, asked: _Asked
-    ) -> bool:
-        """Whether all the paragraph's text holds of the question is in its byline too: a photo
-        credit (``本报记者 王晓燕摄``) under the article of the reporter asked about."""
         text, credited = searchable(paragraph.text), searchable(byline)
         held = self.index.lexical.held(asked.evidence, candidate.row)
-        return all(surface(term) in credited for term in held if surface(term) in text)
+        own = [term for term in held if surface(term) in text]
+        if all(surface(term) in credited for term in own):
+            return True
+        return sum(asked.weights[term] for term in own) < LATER_FLOOR * asked.total
 
     def _lead(self, row: int, source: Source) -> int:
         """The row of the first paragraph of the article that ``row`` stands in."""

@@ -135,9 +135,11 @@ _QUESTION_PHRASES = re.compile(
             r"(?=[呢吗啊呀]?[?？。!！]*\s*$)",
             ARTICLE_AT_HAND.pattern,  # 这篇报道的记者是谁？: no paragraph names "this article"
             # …的记者是谁？: the byline is asked for, and a byline names no content
-            r"(?:记者|作者|撰稿人|执笔人|通讯员)(?=(?:是|为)?(?:谁|哪[位些]|什么人|叫什么))",
+            r"(?:记者|作者|撰稿人|执笔人|通讯员)"
+            r"(?=(?:是|为)?(?:谁|哪[位些]|什么人|叫什么)|(?:所|撰|采)?写的)",
             # 地铁报道的记者是谁？, …的报道是谁写的？: the article's kind names no content either
-            r"(?:报道|报导|文章|稿件|新闻)(?=的?(?:记者|作者)|是?谁(?:写|撰写|采写))",
+            r"(?:报道|报导|文章|稿件|新闻)"
+            r"(?=的?(?:记者|作者)|是?(?:谁|哪[位个名](?:记者|作者))(?:写|撰写|采写))",
             r"(?:在)?(?:什么|哪些|哪种|何种)(?:情况|条件|情形)下?",  # a condition is asked for
             r"哪一?[" + _MEASURE + r"些里儿国样方边]",  # 哪一年, 哪种, 哪位, 哪国, 哪里
             r"哪一",
