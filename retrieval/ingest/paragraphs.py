@@ -5,8 +5,14 @@ Seed files are Markdown-like text, often extracted from printed newspaper pages:
 - ``#``/``##`` lines are article titles; a ``###`` line directly before a title is its kicker
   (引题); a heading that starts with ``——`` right after a title is its subtitle; other headings
   inside an article are section headings, nested by level.
+- A title may also be written without ``#``: a short line with no sentence punctuation and a
+  blank line under it, above a byline, or first in the text when a line of its own follows
+  (``问：…``, ``会议时间：…``); a short ``一、…`` line is a section heading.
 - ``本报记者 …`` lines are bylines; ``本报拉萨讯(记者 …)`` opens a paragraph as its dateline; a
-  photo caption (``图为…``, ending in ``摄``) is a paragraph of its own.
+  photo caption (``图为…``, ending in ``摄``) is a paragraph of its own; in either script
+  (``本報記者``).
+- ``问：…`` opens a paragraph, and the ``答：…`` line under it joins it: a question and its
+  answer are one passage.
 - Page layout cuts paragraphs in mid-sentence with a blank line. A fragment that does not end a
   sentence, followed by one that does not open a paragraph, is joined back to it — with no space
   between Chinese characters — and the join is recorded as a :class:`PageBreak`.
