@@ -274,10 +274,12 @@ _FIELD = re.compile(r"^[^\s：:，。,]{2,8}[：:]")
 """A line opening with a field's name (``会议时间：…``)."""
 _NUMBERED_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}、\S{1,18}$")
 """A section heading of a plain text: ``一、上周工作回顾``."""
-QUESTION_LINE = re.compile(r"^(问|問|Q)\s*[：:.\uff0e]")
-"""The question of a question-and-answer text (``问：…``): it opens a paragraph."""
-ANSWER_LINE = re.compile(r"^(答|A)\s*[：:.\uff0e]")
-"""Its answer (``答：…``), on the next line: it joins the question's paragraph."""
+QUESTION_LINE = re.compile(both_scripts(r"^(问|Q|记者)\s*[：:.\uff0e]"))
+"""The question of a question-and-answer text or an interview (``问：…``, ``记者：…``): it
+opens a paragraph."""
+ANSWER_LINE = re.compile(r"^(答|A)\s*[：:.\uff0e]|^[^\s：:，。,][^：:，。,]{0,11}[：:]")
+"""Its answer, on the next line (``答：…``, ``受访者 陈立春：…``): it joins the question's
+paragraph."""
 
 
 def _is_byline(line: str) -> bool:

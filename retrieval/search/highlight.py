@@ -63,13 +63,16 @@ _LINKING = "是为有达约共"
 _ASKS_SIZE = re.compile(r"多(?:长|高|远|重|深|宽|大面积)(?!时间)|(?:长度|高度|面积|重量)是?多少")
 _SIZE = re.compile(
     r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)(?:多|余)?"
-    r"(?:平方公里|平方米|公里|千米|公尺|米|厘米|毫米|公斤|千克|克|吨|公顷|亩)"
+    r"(?:平方公里|平方米|公里|千米|公尺|公分|米|厘米|毫米|公斤|千克|克|吨|公顷|亩)"
 )
 _ASKS_DURATION = re.compile(
     r"多久|多长时间|几(?:年|天|周|个月|个星期|个?小时|个钟头)|多少(?:年|天|周|个月|小时)"
 )
+_ASKS_LASTING = re.compile(r"(?:寿命|时间|时长|工期|期限|有效期)有?多长")
+"""多长 of a time (滤网寿命多长？), not of a length (神农街有多长？)."""
 _DURATION = re.compile(
-    r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百半]+)(?:个月|个小时|小时|分钟|年|天|周|个星期|星期|秒)"
+    r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百半]+)(?:个月|个小时|小时|分钟|天|周|个星期|星期|秒)"
+    r"|(?<!\d)(?:\d{1,3}|[一二两三四五六七八九十百半]+)年"  # 2年, not the year 1994年
 )
 _ASKS_DEFINITION = re.compile(
     r"是什么|指什么|是指|指的是|什么是|是怎样的|包括哪些|有哪些内容|甚么|什麼"
@@ -114,8 +117,8 @@ def best_sentence(
     final = list(scores)
     words = [t for t in query.terms if not t.startswith((UNIGRAM, BIGRAM)) and len(t) > 1]
     counted = _counted(folded, number, words) if number else []
-    duration = bool(_ASKS_DURATION.search(folded))
     size = bool(_ASKS_SIZE.search(folded))
+    duration = bool(_ASKS_DURATION.search(folded) or _ASKS_LASTING.search(folded))
     counts = [False] * len(spans)
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]

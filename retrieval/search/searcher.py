@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 import numpy as np
@@ -18,6 +18,7 @@ from ..ingest.paragraphs import Paragraph, Source
 from ..text.normalize import is_cjk, normalize
 from ..text.sentences import Span, sentences
 from ..text.terms import (
+    REPORTS_ASKED,
     QuestionTerms,
     counts_as_evidence,
     is_bigram,
@@ -70,6 +71,9 @@ shows 4.0 passages a question instead of 5.4, and on the project's sets 1.2 pass
 answer instead of 1.9; 0.4 also keeps CMRC's R@5 but hides passages that answer in part
 (``边境党员干部受到了哪些教育？`` keeps two of its four). See ``docs/abstention.md``.
 """
+
+PATIENCE = 5
+"""Passages a passage set aside waits for (see ``_text_first``)."""
 
 EVIDENCE_FLOOR = COVERAGE_FLOOR / 2
 """Share of a question's IDF mass below which a lexical match is no evidence in fusion.
@@ -229,6 +233,8 @@ class _Asked:
     """Their IDF mass."""
     for_reporter: bool
     """Whether it asks who wrote an article."""
+    for_reports: bool
+    """Whether it asks for articles (李明华写了哪些报道？): those by a byline come first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +249,11 @@ class _Passage:
     """The article the paragraph stands in (file, title and bylines)."""
     byline: str | None
     byline_answers: bool
+    held: frozenset[str] = frozenset()
+    """The question's terms the paragraph holds (its index terms; empty when not looked up)."""
+    aside: bool = False
+    """Whether it is shown after the passages that say what is asked: its own text holds
+    nothing of the question (its article's title does), or it is a photo caption."""
     credit: Span | None = None
     """The paragraph's dateline when it names the article's reporters (``本报拉萨讯(记者 …)``)
     and they are what the question asks for: picked out in place of a sentence."""
@@ -251,6 +262,35 @@ class _Passage:
     def names_reporter(self) -> bool:
         """Whether who wrote the article is the answer: one such passage an article."""
         return self.byline_answers or self.credit is not None
+
+
+def _by_byline(own: Sequence[str], byline: str, asked: _Asked) -> bool:
+    """Whether a paragraph matched by its article's byline (a reporter's name), not by what it
+    says: of the question its text holds (``own``) under ``LATER_FLOOR``, or only what the
+    byline holds too (a photo credit, ``本报记者 王晓燕摄``)."""
+    credited = searchable(byline)
+    if all(surface(term) in credited for term in own):
+        return True
+    return sum(asked.weights[term] for term in own) < LATER_FLOOR * asked.total
+
+
+def _text_first(passages: Iterator[_Passage], patience: int = PATIENCE) -> Iterator[_Passage]:
+    """The passages, those set aside (``_Passage.aside``) after the ones that follow them, up
+    to ``patience`` passages later: the notice's ``各位居民：``, which holds nothing of
+    ``暂停开放多少天？`` but the notice's title, comes after the paragraph that says how long."""
+    waiting: list[_Passage] = []
+    since = 0
+    for passage in passages:
+        if passage.aside and not passage.names_reporter:
+            waiting.append(passage)
+        else:
+            yield passage
+        if waiting:
+            since += 1
+            if since > patience:
+                yield from waiting
+                waiting, since = [], 0
+    yield from waiting
 
 
 def _one_per_article(passages: Iterator[_Passage]) -> Iterator[_Passage]:
@@ -308,8 +348,10 @@ class Searcher:
             question, depth=max(DEPTH, offset + k + 1), abstain=abstain
         )
         asked = self._asked(question, query)
-        passages = (self._passage(candidate, asked) for candidate in candidates)
-        kept = list(islice(_one_per_article(passages) if abstain else passages, offset + k + 1))
+        passages: Iterator[_Passage] = (self._passage(c, asked) for c in candidates)
+        if abstain:
+            passages = _one_per_article(_text_first(passages))
+        kept = list(islice(passages, offset + k + 1))
         hits = tuple(
             self._hit(offset + i + 1, passage, asked, vector)
             for i, passage in enumerate(kept[offset : offset + k])
@@ -414,6 +456,7 @@ class Searcher:
     def _asked(self, question: str, query: QuestionTerms) -> _Asked:
         counted, _ = self._counted(query)
         evidence = tuple(dict.fromkeys(counted))
+        folded = normalize(question)
         weights = self.index.lexical.idf_of([*query.terms, *evidence])
         return _Asked(
             question,
@@ -421,22 +464,35 @@ class Searcher:
             weights,
             evidence,
             sum(weights[term] for term in evidence),
-            _ASKS_REPORTER.search(normalize(question)) is not None,
+            _ASKS_REPORTER.search(folded) is not None,
+            REPORTS_ASKED.search(folded) is not None,
         )
 
     def _passage(self, candidate: _Candidate, asked: _Asked) -> _Passage:
-        """What a candidate shows: its paragraph, and whether who wrote its article answers."""
+        """What a candidate shows: its paragraph, what of the question it holds, and whether who
+        wrote its article answers."""
         paragraph = self.index.paragraphs[candidate.row]
         source = paragraph.source
         article = (source.path, source.title, source.bylines)
+        held = frozenset(self.index.lexical.held(asked.query.terms, candidate.row))
+        # What the paragraph itself says, under its own section's heading; its article's title
+        # and byline stand over every paragraph of the article alike.
+        text = searchable("\n".join([*source.sections, paragraph.text]))
+        own = [term for term in asked.evidence if term in held and surface(term) in text]
+        floor = self._fusion.calibration.dense_floor if self._fusion is not None else None
+        similar = floor is not None and (candidate.similarity or -1.0) >= floor
+        # A paragraph whose own text holds nothing of the question (its article's title does)
+        # or a photo caption: shown after the paragraphs that say what is asked, if any follow.
+        aside = not similar and (not own or paragraph.kind == "caption" or asked.for_reports)
         byline = _byline(source.bylines, asked.query)
         if byline is None and asked.for_reporter and source.bylines:
             byline = source.bylines[0]  # 《…》的作者是谁？ names the article, not a word of it
         answers = byline is not None and (
-            asked.for_reporter or self._by_byline(candidate, paragraph, byline, asked)
+            asked.for_reporter or (not similar and _by_byline(own, byline, asked))
         )
+        plain = _Passage(candidate, candidate.row, paragraph, article, byline, False, held, aside)
         if not answers and not asked.for_reporter:
-            return _Passage(candidate, candidate.row, paragraph, article, byline, False)
+            return plain
         row = self._lead(candidate.row, source)
         lead = paragraph if row == candidate.row else self.index.paragraphs[row]
         if answers:
@@ -448,25 +504,8 @@ class Searcher:
             and _NAMES_REPORTER.search(normalize(dateline))
             and lead.text.startswith(dateline)
         ):
-            return _Passage(candidate, row, lead, article, None, False, (0, len(dateline)))
-        return _Passage(candidate, candidate.row, paragraph, article, None, False)
-
-    def _by_byline(
-        self, candidate: _Candidate, paragraph: Paragraph, byline: str, asked: _Asked
-    ) -> bool:
-        """Whether a candidate matched by its article's byline (a reporter's name), not by what
-        its paragraph says: the paragraph's own text holds under ``LATER_FLOOR`` of the question,
-        or only what the byline holds too (a photo credit, ``本报记者 王晓燕摄``); and it is not
-        found by meaning either."""
-        floor = self._fusion.calibration.dense_floor if self._fusion is not None else None
-        if floor is not None and candidate.similarity is not None and candidate.similarity >= floor:
-            return False
-        text, credited = searchable(paragraph.text), searchable(byline)
-        held = self.index.lexical.held(asked.evidence, candidate.row)
-        own = [term for term in held if surface(term) in text]
-        if all(surface(term) in credited for term in own):
-            return True
-        return sum(asked.weights[term] for term in own) < LATER_FLOOR * asked.total
+            return _Passage(candidate, row, lead, article, None, False, credit=(0, len(dateline)))
+        return replace(plain, byline=None)
 
     def _lead(self, row: int, source: Source) -> int:
         """The row of the first paragraph of the article that ``row`` stands in."""
@@ -491,7 +530,7 @@ class Searcher:
         elif passage.byline_answers:  # the article's opening sentence says what it is about
             span = (sentences(paragraph.text) or [(0, len(paragraph.text))])[0]
         else:
-            held = self.index.lexical.held(query.terms, passage.row)
+            held = passage.held or self.index.lexical.held(query.terms, passage.row)
             span, score = best_sentence(
                 paragraph.text, asked.text, query, asked.weights.__getitem__, held, focus
             )

@@ -46,7 +46,15 @@ _CLAUSE_END = re.compile(r"[，,、：:]+")
 
 def sentences(text: str) -> list[Span]:
     """Spans of the sentences of ``text``, in order, without surrounding whitespace."""
-    return _split(text, _SENTENCE_END, _protected(text))
+    return _split(text, _SENTENCE_END, _protected(text) + _list_numbers(text))
+
+
+_LIST_NUMBER = re.compile(r"^[ \t]*\d{1,3}\.(?=\s)", re.MULTILINE)
+
+
+def _list_numbers(text: str) -> list[Span]:
+    """The numbers of a numbered list's items (``1. 拆开包装``): their dot ends no sentence."""
+    return [match.span() for match in _LIST_NUMBER.finditer(text)]
 
 
 def _protected(text: str) -> list[Span]:

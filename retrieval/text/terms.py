@@ -32,6 +32,7 @@ __all__ = [
     "ANALYZER_VERSION",
     "ARTICLE_AT_HAND",
     "BIGRAM",
+    "REPORTS_ASKED",
     "UNIGRAM",
     "QuestionTerms",
     "counts_as_evidence",
@@ -116,6 +117,12 @@ class QuestionTerms:
     groups: tuple[tuple[str, ...], ...]
 
 
+REPORTS_ASKED = re.compile(
+    r"(?:哪一?[些篇]|哪几篇|什么|几篇|多少篇)(?:报道|报导|文章|稿件|稿子|新闻)"
+    r"(?=[呢吗啊呀]?[?？。!！]*\s*$)"
+)
+"""写了哪些报道？: the articles themselves are asked for, which no paragraph names (at the
+question's end only: 什么新闻机构 asks for an agency)."""
 ARTICLE_AT_HAND = re.compile(
     r"(?:这|本|该|此)一?篇(?:报道|报导|文章|稿件|稿子|新闻)"
     r"|(?:本|该|此)文(?=的|作者|记者|[?？,，。\s]|$)"
@@ -129,10 +136,7 @@ _MEASURE = "个名人次项元岁年月天日期位家所种类条座户号倍�
 _QUESTION_PHRASES = re.compile(
     "|".join(
         [
-            # 写了哪些报道？: the documents themselves are asked for, which no paragraph names (at
-            # the question's end only: 什么新闻机构 asks for an agency)
-            r"(?:哪一?[些篇]|哪几篇|什么|几篇|多少篇)(?:报道|报导|文章|稿件|稿子|新闻)"
-            r"(?=[呢吗啊呀]?[?？。!！]*\s*$)",
+            REPORTS_ASKED.pattern,
             ARTICLE_AT_HAND.pattern,  # 这篇报道的记者是谁？: no paragraph names "this article"
             # …的记者是谁？: the byline is asked for, and a byline names no content
             r"(?:记者|作者|撰稿人|执笔人|通讯员)"
@@ -141,6 +145,8 @@ _QUESTION_PHRASES = re.compile(
             r"(?:报道|报导|文章|稿件|新闻)"
             r"(?=的?(?:记者|作者)|是?(?:谁|哪[位个名](?:记者|作者))(?:写|撰写|采写))",
             r"(?:在)?(?:什么|哪些|哪种|何种)(?:情况|条件|情形)下?",  # a condition is asked for
+            # 首次使用的步骤是什么？: a procedure is asked for; the text numbers its steps
+            r"(?:操作)?(?:步骤|流程)(?=(?:是|有)?(?:什么|哪些|怎样|如何))|(?<=哪些)(?:步骤|流程)",
             r"哪一?[" + _MEASURE + r"些里儿国样方边]",  # 哪一年, 哪种, 哪位, 哪国, 哪里
             r"哪一",
             r"第几[" + _MEASURE + r"]?",
