@@ -366,3 +366,25 @@ def test_a_numbered_items_dot_ends_no_sentence() -> None:
         "It works.",
         "Fine.",
     ]
+
+
+# A sixth new user's documents: an announcement, a travel guide's price table, a Taiwan item
+
+
+def test_a_first_line_naming_its_kind_of_document_titles_it() -> None:
+    name = "t6_announce.txt"
+    document = parse((TRIAL / name).read_text(encoding="utf-8"), name)
+    assert document.articles[0].title.endswith("利润分配方案的公告") and not document.page_breaks
+    assert document.paragraphs[0].text.startswith("本公司董事会")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("黄山门票旺季多少钱？", "门票 | 190元 | 150元"),  # not the line leading in to the table
+        ("台中捷运蓝线全长多少公里？", "全長約二十四點八公里"),  # a number in Chinese numerals
+        ("臺中捷運藍線總經費是多少？", "一千六百億元"),
+    ],
+)
+def test_the_sixth_users_answers_are_picked(trial: Searcher, question: str, answer: str) -> None:
+    assert answer in trial.ask(question, k=1).hits[0].highlight_text

@@ -63,7 +63,7 @@ _PAGE_RANGE = re.compile(
     r"[:：,，]\s*(?:pp?\.\s*)?\d{1,5}\s*[-\u2013\u2014~\uff5e]\s*\d{1,5}\s*[.。]?\s*$"
 )
 
-PARSER_VERSION = "newspaper-md/8"
+PARSER_VERSION = "newspaper-md/9"
 """Version of how :func:`parse` cuts a text into paragraphs; an index parsed otherwise is stale."""
 
 MAX_PARAGRAPH_CHARS = 4000
@@ -270,6 +270,10 @@ def _opens_paragraph(line: str) -> bool:
 
 _LONGEST_TITLE = 40
 _NOT_IN_TITLES = "。！？；，,：:"
+_DOCUMENT_KIND = re.compile(
+    r"(?:公告|通知|通告|通报|公报|决定|办法|规定|条例|细则|纪要|指南|手册|说明书?|须知|简介|报告|方案)$"
+)
+"""The kind of document a title line ends with (``…利润分配方案的公告``)."""
 _FIELD = re.compile(r"^[^\s：:，。,]{2,8}[：:]")
 """A line opening with a field's name (``会议时间：…``)."""
 _NUMBERED_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}、\S{1,18}$")
@@ -431,7 +435,8 @@ class _Parser:
         # 会议时间：…), not the rest of a sentence cut by a blank line (a page break).
         first = not self.paragraphs and not self.articles and self.open is None and self.joins
         opens = _opens_paragraph(below) or bool(_FIELD.match(below) or _LIST_ITEM.match(below))
-        return blank_under and (_is_byline(below) or (first and opens))
+        named = bool(_DOCUMENT_KIND.search(line))  # …的公告, …通知: what a title says
+        return blank_under and (_is_byline(below) or (first and (opens or named)))
 
     def text_line(self, line: str, number: int) -> None:
         current = self.open

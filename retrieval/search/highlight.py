@@ -42,7 +42,7 @@ UNIGRAM_WEIGHT = 0.1
 """What a shared character weighs (it breaks ties between sentences sharing the same words)."""
 NUMBER_BONUS = 1.5
 """Factor on a sentence with a number next to a question word, for a question asking for one."""
-NEAR = 4
+NEAR = 6
 """Characters between a number and a question word for them to stand next to each other."""
 DEFINITION_BONUS = 1.5
 """Factor on a sentence that defines something, for a question that asks what it is."""
@@ -52,7 +52,8 @@ HAND_OVER = 1.01
 
 _ASKS_NUMBER = re.compile(r"多少|几[^乎]|哪一年|哪年|何年|第几|多[大高远长久重]|幾|什么时候|何时")
 _NUMBER = re.compile(
-    r"\d+|[一二两三四五六七八九十百千万亿]+[个名人次项元岁年月天期位家所种条座户倍场届批件%]"
+    r"\d+|[〇零一二两三四五六七八九十百千万亿]+(?:点[〇零一二三四五六七八九]+)?"
+    r"(?:[个名人次项元岁年月天期位家所种条座户倍场届批件%]|公里|公尺|公斤|千米|米|吨|亩|小时|分钟)"
 )
 _ASKS_TIME = re.compile(
     r"哪一?[年月天日]|何[年时]|什么时[候间]|几[年月日号点]|多少年|多久|多长时间"
@@ -148,8 +149,8 @@ def best_sentence(
 def _inherit(text: str, spans: Sequence[Span], shared: list[set[str]]) -> None:
     """The lines under a table's header row, or under the question of a question and its answer
     (``问：…`` then ``答：…``), hold what that line holds, and it is no answer itself: it names
-    what the lines under it give (``睡眠模式 | 1档 | 28分贝`` under ``模式 | … | 噪音``). A line
-    leading in to the table (``按下表标准报销：``) stays as it is."""
+    what the lines under it give (``睡眠模式 | 1档 | 28分贝`` under ``模式 | … | 噪音``); nor is
+    a line leading in to it (``价格如下：``), whose words the lines under it hold too."""
     lines = text.split("\n")
     head = next(
         (
@@ -162,9 +163,8 @@ def _inherit(text: str, spans: Sequence[Span], shared: list[set[str]]) -> None:
     )
     if head is None:
         return
-    start = sum(len(line) + 1 for line in lines[:head])
-    end = start + len(lines[head])
-    lead = [i for i, (a, b) in enumerate(spans) if a >= start and b <= end]
+    end = sum(len(line) + 1 for line in lines[:head]) + len(lines[head])
+    lead = [i for i, (_, b) in enumerate(spans) if b <= end]  # with the line leading in to it
     named = set().union(*(shared[i] for i in lead))
     for i, (a, _) in enumerate(spans):
         if i in lead:
