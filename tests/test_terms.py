@@ -158,3 +158,13 @@ def test_a_question_comes_in_groups_of_content_words() -> None:
         ("many", "gulls"),
         ("keeper", "count"),
     )
+
+
+def test_a_numbered_items_dot_ends_no_sentence() -> None:
+    text = "1. 拆开包装，取出主机。\n2. 接通电源。 It works. Fine."
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "1. 拆开包装，取出主机。",
+        "2. 接通电源。",
+        "It works.",
+        "Fine.",
+    ]
