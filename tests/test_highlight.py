@@ -11,7 +11,7 @@ import pytest
 from retrieval import Searcher, build_index, read_index
 from retrieval.search.highlight import _shared, best_sentence
 from retrieval.text.normalize import normalize
-from retrieval.text.terms import question_terms
+from retrieval.text.terms import question_terms, searchable
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -45,9 +45,9 @@ def test_answering_segments_the_question_alone(
 
 
 def test_a_sentence_holds_the_paragraphs_terms_whose_characters_it_holds() -> None:
-    assert _shared("全县党员参加了活动。", ["党员", "活动", "群众"]) == {"党员", "活动"}
+    assert _shared(searchable("全县党员参加了活动。"), ["党员", "活动", "群众"]) == {"党员", "活动"}
     # A dateline names where the paper wrote from: its place is no term of the sentence.
-    assert _shared("本报拉萨讯 西藏大学召开会议。", ["拉萨", "会议"]) == {"会议"}
+    assert _shared(searchable("本报拉萨讯 西藏大学召开会议。"), ["拉萨", "会议"]) == {"会议"}
 
 
 def test_a_term_the_paragraph_does_not_hold_counts_in_no_sentence() -> None:

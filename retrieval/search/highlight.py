@@ -32,7 +32,7 @@ from itertools import pairwise
 from ..ingest.paragraphs import ANSWER_LINE, QUESTION_LINE
 from ..text.normalize import normalize
 from ..text.sentences import Span, sentences
-from ..text.terms import BIGRAM, UNIGRAM, QuestionTerms, searchable, surface
+from ..text.terms import BIGRAM, UNIGRAM, QuestionTerms, blank_datelines, surface
 
 __all__ = ["best_sentence"]
 
@@ -105,7 +105,8 @@ def best_sentence(
     folded = normalize(question)
     weights = _term_weights(query, weight, folded)
     asked = [term for term in weights if term in held]
-    shared = [_shared(text[a:b], asked) for a, b in spans]
+    folded_sentences = [normalize(text[a:b]) for a, b in spans]  # once, for every check below
+    shared = [_shared(blank_datelines(sentence), asked) for sentence in folded_sentences]
     _inherit(text, spans, shared)
     if focus and any(terms_.intersection(focus) for terms_ in shared):
         shared = [terms_ if terms_.intersection(focus) else set() for terms_ in shared]
@@ -124,7 +125,7 @@ def best_sentence(
     for i, (a, b) in enumerate(spans):
         sentence = text[a:b]
         if number:
-            folded_sentence = normalize(sentence)
+            folded_sentence = folded_sentences[i]
             quantity = (duration and bool(_DURATION.search(folded_sentence))) or (
                 size and bool(_SIZE.search(folded_sentence))
             )
@@ -173,14 +174,14 @@ def _inherit(text: str, spans: Sequence[Span], shared: list[set[str]]) -> None:
             shared[i] = shared[i] | named
 
 
-def _shared(sentence: str, terms: Collection[str]) -> set[str]:
-    """Which of the paragraph's ``terms`` a sentence of it holds: those whose characters it holds.
+def _shared(searched: str, terms: Collection[str]) -> set[str]:
+    """Which of the paragraph's ``terms`` a sentence of it holds (``searched``: the sentence's
+    searchable form): those whose characters it holds.
 
     A term the paragraph holds as a word elsewhere and this sentence only inside a longer word
     (党员 in 党员干部) counts here too: the sentence speaks of it all the same.
     """
-    folded = searchable(sentence)
-    return {term for term in terms if surface(term) in folded}
+    return {term for term in terms if surface(term) in searched}
 
 
 def _number_by(folded: str, words: Sequence[str], dates: bool) -> bool:

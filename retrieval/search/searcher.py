@@ -281,7 +281,7 @@ def _text_first(passages: Iterator[_Passage], patience: int = PATIENCE) -> Itera
     waiting: list[_Passage] = []
     since = 0
     for passage in passages:
-        if passage.aside and not passage.names_reporter:
+        if passage.aside:  # never one that names the reporter: those are made not aside
             waiting.append(passage)
         else:
             yield passage

@@ -35,6 +35,7 @@ __all__ = [
     "REPORTS_ASKED",
     "UNIGRAM",
     "QuestionTerms",
+    "blank_datelines",
     "counts_as_evidence",
     "is_bigram",
     "question_terms",
@@ -106,7 +107,12 @@ def terms(text: str) -> list[str]:
 def searchable(text: str) -> str:
     """The normalised text that :func:`terms` segments: every term's :func:`surface` is a
     stretch of it (a dateline, which names no content, is blanked out)."""
-    return _DATELINE.sub(" ", normalize(text))
+    return blank_datelines(normalize(text))
+
+
+def blank_datelines(normalized: str) -> str:
+    """:func:`searchable` of a text already normalised (by :func:`normalize`)."""
+    return _DATELINE.sub(" ", normalized)
 
 
 @dataclass(frozen=True, slots=True)
