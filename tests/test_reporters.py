@@ -337,3 +337,17 @@ def test_a_first_line_naming_its_kind_of_document_titles_it() -> None:
 def test_the_sentence_that_answers_is_picked(trial: Searcher, question: str, answer: str) -> None:
     # The trials' questions over tests/data/trial, the sentence each must pick.
     assert answer in trial.ask(question, k=1).hits[0].highlight_text
+
+
+def test_what_a_reporter_reported_is_their_articles(trial: Searcher) -> None:
+    # 报道 the verb names what is asked for, the articles, not a word of them.
+    assert "报道" not in question_terms("陈志远报道了什么？").terms
+    [hit, *_] = trial.ask("陈志远报道了什么？").hits
+    assert hit.byline_answers and hit.highlight_text == "本报记者 刘晓燕 陈志远"
+
+
+def test_how_to_over_numbered_steps_picks_the_first_step(trial: Searcher) -> None:
+    # Two users' manuals for a 清风X3 list the steps of its first use: either way, step 1.
+    [hit] = trial.ask("如何首次使用清风X3？", k=1).hits
+    assert hit.highlight_text.startswith("1. ") and hit.paragraph.text.startswith("1. ")
+    assert hit.highlight == (0, len(hit.paragraph.text.split("\n")[0]))

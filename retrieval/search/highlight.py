@@ -80,6 +80,9 @@ _ASKS_DEFINITION = re.compile(
 )
 _DEFINES = re.compile(r"即|指的是|是指|就是|包括|分别是|：|:")
 _ASKS_MANNER = re.compile(r"怎样|如何|怎么")
+_STEP = re.compile(r"[ \t]*(?:\d{1,3}|[一二三四五六七八九十]{1,3})[.、)）]")
+"""An item of a numbered list (``1. 拆开包装``)."""
+_FIRST_STEP = re.compile(r"[ \t]*[1一][.、)）]")
 _ASKS = re.compile(r"什么|哪|多少|几|谁|为什么|为何|何")
 _QUESTION_END = "?？。!！呢吗 "
 
@@ -144,6 +147,11 @@ def best_sentence(
         _hand_over(spans, text, scores, final)
     # A sentence that gives the number of the very thing counted answers a count (多少名党员).
     best = max(range(len(spans)), key=lambda i: (counts[i], final[i], -i))
+    if _ASKS_MANNER.search(folded) and not number:
+        # 如何首次使用？ over numbered steps: the procedure starts at its first step
+        first = next((i for i, (a, _) in enumerate(spans) if _FIRST_STEP.match(text, a)), None)
+        if first is not None and first < best and _STEP.match(text, spans[best][0]):
+            best = first
     return spans[best], final[best]
 
 

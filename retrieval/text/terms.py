@@ -124,11 +124,12 @@ class QuestionTerms:
 
 
 REPORTS_ASKED = re.compile(
-    r"(?:哪一?[些篇]|哪几篇|什么|几篇|多少篇)(?:报道|报导|文章|稿件|稿子|新闻)"
+    r"(?:(?:哪一?[些篇]|哪几篇|什么|几篇|多少篇)(?:报道|报导|文章|稿件|稿子|新闻)"
+    r"|(?:报道|报导|采写)了?(?:什么|哪些)(?:内容|新闻)?)"
     r"(?=[呢吗啊呀]?[?？。!！]*\s*$)"
 )
-"""写了哪些报道？: the articles themselves are asked for, which no paragraph names (at the
-question's end only: 什么新闻机构 asks for an agency)."""
+"""写了哪些报道？, 陈志远报道了什么？: the articles themselves are asked for, which no paragraph
+names (at the question's end only: 什么新闻机构 asks for an agency)."""
 ARTICLE_AT_HAND = re.compile(
     r"(?:这|本|该|此)一?篇(?:报道|报导|文章|稿件|稿子|新闻)"
     r"|(?:本|该|此)文(?=的|作者|记者|[?？,，。\s]|$)"
