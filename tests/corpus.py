@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -53,3 +54,10 @@ def big_file(path: Path, megabytes: float) -> int:
             size += len(line.encode())
             count += 1
     return count
+
+
+def segment(version: Path, at: int = -1) -> Path:
+    """The folder of one segment of an index version (by default the newest), where its data
+    files are."""
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    return version / manifest["segments"][at]["name"]

@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli import main
 from tests import seedqa
+from tests.corpus import segment
 
 LEXICAL = {"SEEDQA_MODEL": "none"}
 
@@ -178,7 +179,7 @@ def test_an_index_folder_that_cannot_be_written_is_a_clear_error(workdir: Path, 
 def test_a_corrupt_index_names_the_command_that_fixes_it(workdir: Path, capsys) -> None:
     run(capsys, "index")
     [version] = [p for p in (workdir / "index").iterdir() if p.name.startswith("v")]
-    weights = version / "lexical.doc_ids.npy"
+    weights = segment(version) / "lexical.doc_ids.npy"
     weights.write_bytes(weights.read_bytes()[:-8])
     code, _, err = run(capsys, "ask", "问题")
     assert code == 1 and "damaged" in err and "seedqa index --full" in err

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -13,7 +14,7 @@ from bot.cli import main
 from embeddings import load_encoder
 from retrieval import Searcher, build_index, read_index
 from retrieval.index.store import build_lock, build_running
-from tests.corpus import write_corpus
+from tests.corpus import segment, write_corpus
 from tests.seedqa import environment, start
 
 LEXICAL = {"SEEDQA_MODEL": "none"}
@@ -177,18 +178,16 @@ def test_a_damaged_index_is_named_with_the_command_that_fixes_it(
     folder = root / (root / "CURRENT").read_text().strip()
     verb, _, what = damage.partition(" ")
     if damage == "delete the version folder":
-        for path in folder.iterdir():
-            path.unlink()
-        folder.rmdir()
+        shutil.rmtree(folder)
     elif verb == "truncate":
-        (folder / what).write_bytes((folder / what).read_bytes()[:-16])
+        (segment(folder) / what).write_bytes((segment(folder) / what).read_bytes()[:-16])
     elif verb == "flip":
-        path = folder / what.removeprefix("a byte of ")
+        path = segment(folder) / what.removeprefix("a byte of ")
         data = bytearray(path.read_bytes())
         data[len(data) // 2] ^= 0x20
         path.write_bytes(bytes(data))
     elif verb == "delete":
-        (folder / what).unlink()
+        (segment(folder) / what).unlink()
     else:
         (folder / "manifest.json").write_text("{not json", encoding="utf-8")
     for command in (["ask", QUESTIONS[0]], ["status"]):

@@ -9,8 +9,9 @@ from sentence_transformers import SentenceTransformer
 from bot import runtime
 from bot.settings import Settings
 from embeddings import load_encoder
-from retrieval import IndexMismatchError, Searcher, build_index, read_index
-from retrieval.index.dense import DenseIndex
+from retrieval import IndexMismatchError, Searcher, build_index, read_index, read_manifest
+from retrieval.index.dense import GRAPH_FILE, DenseIndex
+from tests.corpus import segment
 from tests.tinymodel import build_tiny_model
 
 
@@ -73,7 +74,7 @@ def test_every_window_is_found_again_by_its_own_vector(hybrid_index: Path) -> No
 
 def test_faiss_vectors_survive_save_and_load(hybrid_index: Path, tmp_path: Path) -> None:
     dense = read_index(hybrid_index).dense
-    assert dense is not None
+    assert isinstance(dense, DenseIndex)  # an index of one segment
     dense.save(tmp_path)
     again = DenseIndex.load(tmp_path)
     assert np.array_equal(again.vectors, dense.vectors) and np.array_equal(
@@ -173,25 +174,24 @@ def test_appending_windows_extends_a_copy_of_the_graph() -> None:
     assert before.search(vectors[1999], 1).ids.tolist() != [1999]  # the old one is untouched
 
 
-def test_an_appending_rebuild_reuses_the_graph(seeds: Path, tmp_path: Path, monkeypatch) -> None:
+def test_an_appending_rebuild_keeps_the_graph_and_adds_a_segment(
+    seeds: Path, tmp_path: Path
+) -> None:
     from tests.encoders import CharEncoder
 
-    extended = []
-    original = DenseIndex.extended
-
-    def spy(self, vectors, owners, exact_up_to):
-        extended.append(len(vectors))
-        return original(self, vectors, owners, exact_up_to)
-
-    monkeypatch.setattr(DenseIndex, "extended", spy)
     encoder = CharEncoder()
     root = tmp_path / "index"
     build_index(seeds, root, encoder, encoder.name, exact_up_to=10)
+    before = root / read_manifest(root).version
     (seeds / "zz-added.md").write_text("# 新增\n\n拉孜县新建的图书馆共有藏书三万册。\n", "utf-8")
     build_index(seeds, root, encoder, encoder.name, exact_up_to=10)
+    after = root / read_manifest(root).version
+    old, kept = segment(before, 0) / GRAPH_FILE, segment(after, 0) / GRAPH_FILE
+    assert kept.stat().st_ino == old.stat().st_ino  # the same file: the graph was not rebuilt
     index = read_index(root)
-    assert index.dense is not None and not index.dense.exact
-    assert extended == [len(index.dense)]
+    assert index.dense is not None and len(index.parts) == 2
+    new = index.parts[1].dense
+    assert new is not None and len(new) == 1  # the new segment holds the new window only
     answer = Searcher(index, encoder).ask("拉孜县图书馆有多少册藏书？")
     assert answer.hits[0].paragraph.sources[0].path == "zz-added.md"
 
@@ -230,7 +230,6 @@ def test_an_index_that_stored_a_graphs_vectors_twice_still_loads_and_updates(
 ) -> None:
     import json
 
-    from retrieval import read_manifest
     from retrieval.index.store import FORMAT
     from tests.encoders import CharEncoder
 
@@ -238,7 +237,8 @@ def test_an_index_that_stored_a_graphs_vectors_twice_still_loads_and_updates(
     root = tmp_path / "index"
     build_index(seeds, root, encoder, encoder.name, exact_up_to=10)
     folder = root / read_manifest(root).version
-    assert (folder / "dense.graph.faiss").exists() and not (folder / "dense.vectors.npy").exists()
+    data_files = segment(folder)
+    assert (data_files / GRAPH_FILE).exists() and not (data_files / "dense.vectors.npy").exists()
     question = "拉孜县人才工作领导小组的组长是谁？"
     now = [h.paragraph.id for h in Searcher(read_index(root), encoder).ask(question).hits]
     # As format 2 wrote it: the vectors beside the graph too, and no manifest checksum.
@@ -248,6 +248,12 @@ def test_an_index_that_stored_a_graphs_vectors_twice_still_loads_and_updates(
     np.save(folder / "dense.vectors.npy", np.asarray(vectors))
     path = folder / "manifest.json"
     data = json.loads(path.read_text(encoding="utf-8"))
+    # Its files in the version's folder itself, as before segments (format 5).
+    [one] = data.pop("segments")
+    for file in (folder / one["name"]).iterdir():
+        file.rename(folder / file.name)
+    (folder / one["name"]).rmdir()
+    data["checksums"] = {k.split("/", 1)[1]: v for k, v in data["checksums"].items()}
     del data["manifest_crc32"], data["blocks"]
     data["format"] = data["built_with"]["format"] = 2
     (folder / "dense.spans.npy").unlink()  # and without the windows' spans (before format 4)
@@ -266,7 +272,7 @@ def test_an_index_that_stored_a_graphs_vectors_twice_still_loads_and_updates(
     )  # the old vectors were reused, only the new file embedded
     folder = root / read_manifest(root).version
     assert read_manifest(root).built_with.format == FORMAT
-    assert not (folder / "dense.vectors.npy").exists()
+    assert not any(folder.rglob("dense.vectors.npy"))
     spans = read_index(root).dense_spans  # every paragraph cut again, no vector embedded again
     assert spans is not None and len(spans) == len(read_index(root).dense or ())
     assert (

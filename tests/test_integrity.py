@@ -9,7 +9,7 @@ from retrieval import IndexCorruptError, Searcher, build_index, read_index
 from retrieval.index import integrity
 from retrieval.index.dense import GRAPH_FILE
 from retrieval.index.store import read_manifest, verify
-from tests.corpus import write_corpus
+from tests.corpus import segment, write_corpus
 from tests.encoders import CharEncoder
 
 pytestmark = pytest.mark.usefixtures("fake_model_used")  # the graph is searched and checked
@@ -42,7 +42,7 @@ def built(seeds: Path, root: Path, dense: bool = False) -> Path:
     write_corpus(seeds, 300)
     encoder = CharEncoder() if dense else None
     build_index(seeds, root, encoder, encoder.name if encoder else None, exact_up_to=10)
-    return root / read_manifest(root).version
+    return segment(root / read_manifest(root).version)
 
 
 def damage_every_block(path: Path) -> None:
@@ -59,7 +59,7 @@ def test_a_load_checks_sizes_and_small_files_not_the_big_ones(
     folder = built(seeds, tmp_path / "index", dense=True)
     sizes = {p.name: p.stat().st_size for p in folder.iterdir()}
     big = sum(sizes[name] for name in integrity.LAZY if name in sizes)
-    small = sum(sizes.values()) - big - sizes["manifest.json"]
+    small = sum(sizes.values()) - big  # the segment's files (the manifest is its version's)
     assert big > 20 * BLOCK  # many blocks to leave unread
     counted.clear()
     index = read_index(tmp_path / "index", eager_up_to=BLOCK)
@@ -74,8 +74,8 @@ def test_a_load_checks_sizes_and_small_files_not_the_big_ones(
     Searcher(index, CharEncoder()).ask(QUESTION, k=3)
     assert sum(counted) == 0  # each block is checked once
     counted.clear()
-    verify(folder, index.manifest)
-    assert sum(counted) == sum(sizes.values()) - sizes["manifest.json"]
+    verify(folder.parent, index.manifest)
+    assert sum(counted) == sum(sizes.values())
 
 
 def test_answers_are_the_same_checked_as_used_or_whole(
@@ -134,7 +134,7 @@ def test_flat_vectors_are_checked_at_load_for_they_are_all_read_then(
     root = tmp_path / "index"
     write_corpus(seeds, 300)
     build_index(seeds, root, CharEncoder(), "char-fake")  # flat: below the exact bound
-    folder = root / read_manifest(root).version
+    folder = segment(root / read_manifest(root).version)
     assert not (folder / GRAPH_FILE).exists()
     damage_every_block(folder / "dense.vectors.npy")
     with pytest.raises(IndexCorruptError, match=r"dense\.vectors\.npy does not match its checksum"):
@@ -146,7 +146,8 @@ def test_a_manifest_that_fails_its_own_checksum_is_damaged(seeds: Path, tmp_path
     build_index(seeds, root, None, None)
     path = root / read_manifest(root).version / "manifest.json"
     text = path.read_text(encoding="utf-8")
-    size = read_manifest(root).checksums["paragraphs.jsonl"][0]
+    [name] = [n for n in read_manifest(root).checksums if n.endswith("/paragraphs.jsonl")]
+    size = read_manifest(root).checksums[name][0]
     path.write_text(text.replace(f"{size},", f"{size + 1},", 1), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="manifest does not match its own checksum"):
         read_index(root)

@@ -1,6 +1,7 @@
 """Pruned BM25 (MaxScore) returns exactly what scoring every posting returns."""
 
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -92,7 +93,7 @@ def reference(
     ("seed", "n_docs"), [(5, 0), (0, 1), (1, 40), (2, 300), (3, 300), (4, 800)]
 )
 def test_pruned_search_equals_scoring_every_posting(
-    settings: dict[str, int], seed: int, n_docs: int
+    settings: dict[str, Any], seed: int, n_docs: int
 ) -> None:
     index = LexicalIndex(Postings.from_terms(corpus(seed, n_docs)), check=None, **settings)
     for terms, counted in queries(seed):

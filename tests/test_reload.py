@@ -13,6 +13,7 @@ from bot import runtime
 from bot.settings import Settings
 from retrieval import Engine, build_index
 from tests import seedqa
+from tests.corpus import segment
 from tests.encoders import CharEncoder
 
 LIBRARY = "# 拉孜县新建图书馆\n\n拉孜县新建的图书馆共有藏书三万册，向农牧民群众免费开放。\n"
@@ -109,7 +110,7 @@ def test_a_version_that_fails_to_load_is_refused_once_and_the_old_one_answers(
     (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
     second = build_index(seeds, root, None, None).version
     assert second is not None
-    weights = root / second / "lexical.doc_ids.npy"
+    weights = segment(root / second) / "lexical.doc_ids.npy"  # the new segment's
     weights.write_bytes(weights.read_bytes()[:-4])
     with caplog.at_level(logging.WARNING, logger="retrieval.search.engine"):
         assert not engine.reload() and not engine.reload()

@@ -109,7 +109,7 @@ async def test_requests_during_a_rebuild_each_cite_only_their_own_version(tmp_pa
     (seeds / "library.md").write_text(LIBRARY, encoding="utf-8")
     build_index(seeds, tmp_path / "index", None, None)
     engine = Engine(tmp_path / "index")  # following its folder, as under seedqa serve
-    versions = {engine.version: set(engine.searcher.index.paragraphs.ids.tolist())}
+    versions = {engine.version: set(engine.searcher.index.paragraphs.live_ids.tolist())}
     transport = httpx.ASGITransport(app=create_app(engine, ServeConfig()))
     question = {"question": "拉孜县 图书馆 藏书 农牧民群众", "k": 10}
     async with httpx.AsyncClient(transport=transport, base_url="http://seedqa") as client:
@@ -128,7 +128,7 @@ async def test_requests_during_a_rebuild_each_cite_only_their_own_version(tmp_pa
         await asyncio.to_thread(build_index, seeds, tmp_path / "index", None, None)
         while engine.version in versions:
             await asyncio.sleep(0.05)
-        versions[engine.version] = set(engine.searcher.index.paragraphs.ids.tolist())
+        versions[engine.version] = set(engine.searcher.index.paragraphs.live_ids.tolist())
         answers = [a for task in await asyncio.wait_for(asyncio.gather(*asking), 30) for a in task]
     engine.close()
     seen = {a.headers[VERSION_HEADER] for a in answers}

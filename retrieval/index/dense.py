@@ -67,6 +67,7 @@ class DenseIndex:
         searched: faiss.Index,
         search_depth: int = GRAPH_SEARCH_DEPTH,
         check: Callable[[], None] | None = None,
+        live: npt.NDArray[np.bool_] | None = None,
     ) -> None:
         if vectors.ndim != 2 or len(vectors) != len(owners):
             raise ValueError("one owner per vector is needed")
@@ -78,6 +79,7 @@ class DenseIndex:
         self.search_depth = search_depth
         self._faiss = searched
         self._check = check  # raises if the graph file is damaged; called before each use
+        self._live = live  # which paragraphs (by row) may be found; None: all
 
     @classmethod
     def build(
@@ -99,11 +101,19 @@ class DenseIndex:
 
     def searching_deeper(self, depth: int) -> DenseIndex:
         """The same index, its graph searched with ``depth`` candidates (to measure the trade)."""
-        return DenseIndex(self.vectors, self.owners, self._faiss, depth, self._check)
+        return DenseIndex(self.vectors, self.owners, self._faiss, depth, self._check, self._live)
 
     def checked(self, check: Callable[[], None]) -> DenseIndex:
         """The same index, calling ``check`` before each search (to check its file first)."""
-        return DenseIndex(self.vectors, self.owners, self._faiss, self.search_depth, check)
+        return DenseIndex(
+            self.vectors, self.owners, self._faiss, self.search_depth, check, self._live
+        )
+
+    def alive(self, live: npt.NDArray[np.bool_]) -> DenseIndex:
+        """The same index, finding only the paragraphs (rows) that ``live`` marks."""
+        return DenseIndex(
+            self.vectors, self.owners, self._faiss, self.search_depth, self._check, live
+        )
 
     def __len__(self) -> int:
         return len(self.owners)
@@ -138,6 +148,9 @@ class DenseIndex:
             scores, rows = self._search(query.reshape(1, -1).astype(np.float32), fetch)
             valid = rows[0] >= 0  # FAISS pads a short result with -1
             owners, best = self.owners[rows[0][valid]], scores[0][valid]
+            if self._live is not None:
+                live = self._live[owners]
+                owners, best = owners[live], best[live]
             _, first = np.unique(owners, return_index=True)  # results come best first
             first.sort()
             if len(first) >= k or fetch == total:

@@ -20,6 +20,7 @@ import threading
 import weakref
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 I64 = npt.NDArray[np.int64]
 
-__all__ = ["BLOCK", "EAGER_UP_TO", "LAZY", "Verifier", "checksums", "damaged"]
+__all__ = ["BLOCK", "EAGER_UP_TO", "LAZY", "Checks", "Verifier", "checksums", "damaged"]
 
 BLOCK = 1 << 18
 """Bytes per block checksum: 256 KiB, about 0.2 ms of CRC-32, 27,000 checksums for 6.9 GB."""
@@ -108,7 +109,8 @@ class Verifier:
 
     def lazy(self, name: str, eager_up_to: int = EAGER_UP_TO) -> bool:
         """Whether ``name`` is checked in blocks as it is used rather than whole at load."""
-        return name in LAZY and name in self._blocks and self._sizes[name][0] > eager_up_to
+        lazy = name.rsplit("/", 1)[-1] in LAZY  # a segment's files lie in its sub-folder
+        return lazy and name in self._blocks and self._sizes[name][0] > eager_up_to
 
     def everything(self) -> None:
         """Check every file whole (``seedqa status``, ``--check``, before a build reuses them)."""
@@ -150,6 +152,10 @@ class Verifier:
         last = (offset + stops[keep] * array.itemsize - 1) // BLOCK
         wanted = np.unique(ranges(first, last - first + 1))
         self._check_blocks(name, wanted[~self._done[name][wanted]])
+
+    def within(self, segment: str) -> Checks:
+        """The checks of the files of one segment (a sub-folder; "" for the folder itself)."""
+        return Checks(self, f"{segment}/" if segment else "")
 
     def in_background(self, eager_up_to: int = EAGER_UP_TO) -> threading.Thread:
         """Start checking the blocks not checked yet in a daemon thread (CRC-32 frees the GIL)."""
@@ -222,6 +228,20 @@ class Verifier:
             raise self._fail(name)
         with self._lock:
             self._whole.add(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """A :class:`Verifier`'s checks of the files under one prefix (a segment's sub-folder)."""
+
+    verifier: Verifier
+    prefix: str
+
+    def require(self, name: str, start: int = 0, stop: int | None = None) -> None:
+        self.verifier.require(self.prefix + name, start, stop)
+
+    def require_items(self, name: str, array: np.ndarray, starts: I64, stops: I64) -> None:
+        self.verifier.require_items(self.prefix + name, array, starts, stops)
 
 
 def _close(fds: dict[str, int]) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,16 @@ import numpy.typing as npt
 from ..text.terms import counts_as_evidence
 from .arrays import ranges
 
-__all__ = ["LexicalIndex", "LexicalMatches", "Postings", "PostingsCheck", "hash64"]
+__all__ = [
+    "LexicalIndex",
+    "LexicalMatches",
+    "Postings",
+    "PostingsCheck",
+    "Statistics",
+    "hash64",
+    "idf",
+    "term_rows",
+]
 
 K1 = 0.9
 """BM25 term-frequency saturation: below Lucene's 1.2, since every Chinese word also counts as its
@@ -193,6 +203,31 @@ class Postings:
         return cls(*arrays)
 
 
+def idf(n_docs: int, df: I64) -> F32:
+    """BM25's IDF of terms held by ``df`` of ``n_docs`` documents (float32, as indexes keep it)."""
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def term_rows(vocabulary: U64, hashes: U64) -> I64:
+    """Each term's row in a sorted ``vocabulary`` of hashes, -1 where it is not there."""
+    if len(vocabulary) == 0:
+        return np.full(len(hashes), -1, np.int64)
+    positions = np.minimum(np.searchsorted(vocabulary, hashes), len(vocabulary) - 1)
+    known = np.asarray(vocabulary[positions] == hashes)
+    return np.where(known, positions, -1).astype(np.int64, copy=False)
+
+
+class Statistics(Protocol):
+    """What BM25 needs of a whole index whose segments are searched one at a time."""
+
+    n_docs: int
+    avg_len: float
+
+    def idf(self, hashes: U64) -> F32:
+        """Each term's IDF over the whole index (the most a term can weigh where none holds it)."""
+        ...
+
+
 def _sum_by(groups: npt.NDArray[np.integer], weights: npt.NDArray[np.floating], n: int) -> F64:
     """The weights of each group added up, one after another in their order (``bincount``)."""
     sums: F64 = np.bincount(groups, weights, n).astype(np.float64, copy=False)
@@ -235,23 +270,33 @@ class LexicalIndex:
         b: float = B,
         check: PostingsCheck | None = None,
         *,
+        corpus: Statistics | None = None,
+        live: npt.NDArray[np.bool_] | None = None,
         scored_whole_up_to: int = SCORED_WHOLE_UP_TO,
         threshold_postings: int = THRESHOLD_POSTINGS,
     ) -> None:
+        """``corpus``: the statistics of the whole index when these postings are one segment of
+        it (its own by default); ``live``: which of its documents may be found (all by default)."""
         self.postings = postings
         self._check = check
+        self._corpus = corpus
+        self._live = live
         self._scored_whole_up_to = scored_whole_up_to
         self._threshold_postings = threshold_postings
         self._found: dict[str, _Entry] = {}
         """Terms asked so far: hash, row (-1 if unknown), IDF, and where their postings lie."""
         self._largest: dict[int, float] = {}
         """Each term's largest contribution (by row), for the terms of long queries so far."""
-        self.n_docs = len(postings)
+        self._rows = len(postings)
         self.k1, self.b = k1, b
-        df = postings.df
-        self.idf = np.log1p((self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        total = float(np.sum(postings.lengths, dtype=np.float64))
-        self.avg_len = total / self.n_docs if self.n_docs and total else 1.0
+        if corpus is None:
+            self.n_docs = self._rows
+            df = postings.df
+            self.idf = idf(self.n_docs, df)
+            total = float(np.sum(postings.lengths, dtype=np.float64))
+            self.avg_len = total / self.n_docs if self.n_docs and total else 1.0
+        else:
+            self.n_docs, self.avg_len = corpus.n_docs, corpus.avg_len
         # Plain views of the maps: slicing an np.memmap costs ten times a plain array's.
         self._vocabulary = np.asarray(postings.vocabulary)
         self._indptr = np.asarray(postings.indptr)
@@ -267,16 +312,13 @@ class LexicalIndex:
         return float(np.log1p((self.n_docs + 0.5) / 0.5))
 
     def _lookup(self, hashes: U64) -> tuple[I64, F32]:
-        """Each term's row (-1 when no document holds it) and its IDF."""
-        vocabulary = self._vocabulary
-        if len(vocabulary) == 0:
-            return np.full(len(hashes), -1, np.int64), np.full(
-                len(hashes), self.missing_idf, np.float32
-            )
-        positions = np.minimum(np.searchsorted(vocabulary, hashes), len(vocabulary) - 1)
-        known = vocabulary[positions] == hashes
-        rows = np.where(known, positions, -1).astype(np.int64, copy=False)
-        idf = np.where(known, self.idf[positions], np.float32(self.missing_idf))
+        """Each term's row (-1 when no document holds it) and its IDF (the corpus's)."""
+        rows = term_rows(self._vocabulary, hashes)
+        if self._corpus is not None:
+            return rows, self._corpus.idf(hashes)
+        if not len(self.idf):
+            return rows, np.full(len(hashes), self.missing_idf, np.float32)
+        idf = np.where(rows >= 0, self.idf[np.maximum(rows, 0)], np.float32(self.missing_idf))
         return rows, idf.astype(np.float32, copy=False)
 
     def idf_of(self, terms: Sequence[str]) -> dict[str, float]:
@@ -378,33 +420,45 @@ class LexicalIndex:
         """What each posting adds to its document's score (float32 weight, float64 result)."""
         return idf * tf * (self.k1 + 1) / (tf + self._norm[docs])
 
-    def _read(self, query: _Query, terms: I64) -> tuple[I32, F64]:
-        """The documents of the postings of ``terms`` (positions in the query) and each
-        posting's contribution, term after term."""
+    def _read(
+        self, query: _Query, terms: I64, deleted_too: bool = False
+    ) -> tuple[I32, F64, npt.NDArray[np.bool_] | None]:
+        """The documents of the postings of ``terms`` (positions in the query), each posting's
+        contribution, term after term, and which postings were kept: the live documents' (None:
+        all were), or every one ``deleted_too``."""
         starts, stops = query.starts[terms], query.stops[terms]
         spans = list(zip(starts.tolist(), stops.tolist(), strict=True))
         # Slices copied whole: several times faster than gathering the same items by position.
         docs = np.concatenate([self._doc_ids[start:stop] for start, stop in spans])
         tf = np.concatenate([self._counts[start:stop] for start, stop in spans]).astype(np.float32)
         weights = np.repeat(query.idf[terms], stops - starts)
-        return docs, self._contributions(weights, tf, docs)
+        kept = None
+        if self._live is not None and not deleted_too:
+            kept = self._live[docs]
+            docs, tf, weights = docs[kept], tf[kept], weights[kept]
+        return docs, self._contributions(weights, tf, docs), kept
 
     def _whole(self, query: _Query, k: int, learn: bool = False) -> LexicalMatches:
         """Every posting scored: the faster way when the lists are short; with ``learn``, each
         term's largest contribution is kept for pruning later queries."""
         every = np.arange(len(query.rows))
-        docs, weights = self._read(query, every)
-        if learn:
+        docs, weights, kept = self._read(query, every, deleted_too=learn)
+        held = np.repeat(query.idf * query.evidence, query.stops - query.starts)
+        if learn:  # bounds over every posting: a deleted document's only makes them looser
             lengths = query.stops - query.starts
             largest = np.maximum.reduceat(weights, np.cumsum(lengths) - lengths)
             for row, bound in zip(query.rows.tolist(), largest.tolist(), strict=True):
                 self._largest[row] = bound * BOUND_MARGIN
-        held = np.repeat(query.idf * query.evidence, query.stops - query.starts)
-        if self.n_docs <= DENSE_SUMS_UP_TO * len(docs):
-            scores = _sum_by(docs, weights, self.n_docs)
+            if self._live is not None:
+                kept = self._live[docs]
+                docs, weights = docs[kept], weights[kept]
+        if kept is not None:
+            held = held[kept]
+        if self._rows <= DENSE_SUMS_UP_TO * len(docs):
+            scores = _sum_by(docs, weights, self._rows)
             hits = np.flatnonzero(scores)
             scores = scores[hits]
-            matched = _sum_by(docs, held, self.n_docs)[hits]
+            matched = _sum_by(docs, held, self._rows)[hits]
         else:  # a few postings among many documents: sums over the documents they hold only
             hits, inverse = np.unique(docs, return_inverse=True)
             scores = _sum_by(inverse, weights, len(hits))
@@ -451,7 +505,7 @@ class LexicalIndex:
         for term, row in enumerate(query.rows.tolist()):
             bound = self._largest.get(row)
             if bound is None:
-                _, weights = self._read(query, np.array([term]))
+                _, weights, _ = self._read(query, np.array([term]), deleted_too=True)
                 bound = self._largest[row] = float(weights.max()) * BOUND_MARGIN
             bounds[term] = bound
         return bounds
@@ -464,11 +518,11 @@ class LexicalIndex:
 
     def _sums(self, query: _Query, terms: I64) -> tuple[I32, F64]:
         """The documents holding any of ``terms``, in order, and the sum of what those add."""
-        docs, weights = self._read(query, terms)
+        docs, weights, _ = self._read(query, terms)
         if len(terms) == 1:  # one list holds each document once, in order
             return docs, weights
-        if self.n_docs <= DENSE_SUMS_UP_TO * len(docs):
-            sums = _sum_by(docs, weights, self.n_docs)
+        if self._rows <= DENSE_SUMS_UP_TO * len(docs):
+            sums = _sum_by(docs, weights, self._rows)
             held = np.flatnonzero(sums)
             return held.astype(np.int32), sums[held]
         unique, inverse = np.unique(docs, return_inverse=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..ingest.seeds import SeedFile
 from .record import BuildRecord, model_key
 
-__all__ = ["METHOD", "Calibration", "Manifest", "unsealed"]
+__all__ = ["METHOD", "Calibration", "Manifest", "Segment", "unsealed"]
 
 METHOD = "bayes-fuse/1"
 """Version of the fusion method a calibration was measured for (see retrieval.search.fusion)."""
@@ -26,6 +26,11 @@ WEAK_SHARE = 0.5
 
 On the sample page: English all-MiniLM-L6-v2 0.38 against 0.96 (weak: it cannot read Chinese),
 the tests' tiny model 0.74; on the English data the same MiniLM 0.98 against 1.00."""
+
+
+RECALIBRATE_SHARE = 0.1
+"""Share of a corpus that updates may change before its fusion calibration is measured again
+(300 pseudo-questions: their rank-1 shares move by about 3 points from sample to sample alone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,18 @@ class Calibration:
     dense_floor: float
     """Similarity the best *wrong* paragraph reaches for a typical in-corpus question."""
     method: str = METHOD
+    since: int = 0
+    """Paragraphs added or removed by updates since it was measured."""
+
+    def stale(self, changing: int) -> bool:
+        """Whether an update changing ``changing`` more paragraphs must measure it again: when
+        all the changes since reach :data:`RECALIBRATE_SHARE` of the paragraphs it was measured on.
+        Below, the pseudo-questions of the corpus as it was still stand for the corpus as it is."""
+        return self.since + changing >= RECALIBRATE_SHARE * self.paragraphs
+
+    def changed(self, paragraphs: int) -> Calibration:
+        """The same calibration, ``paragraphs`` more having changed since it was measured."""
+        return replace(self, since=self.since + paragraphs)
 
     @property
     def dense_first(self) -> float:
@@ -83,6 +100,34 @@ class Calibration:
             int(data["questions"]),
             int(data["paragraphs"]),
             float(data["dense_floor"]),
+            since=int(data.get("since", 0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment of an index version: a sub-folder of paragraphs with their postings and
+    window vectors, written once and hard-linked into every later version that keeps it."""
+
+    name: str
+    paragraphs: int
+    """Rows the segment holds, deleted ones included."""
+    windows: int
+    deleted: int = 0
+    """Rows of paragraphs no longer in the seeds (or moved to a newer segment)."""
+
+    @property
+    def live(self) -> int:
+        """Rows still in use."""
+        return self.paragraphs - self.deleted
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Segment:
+        return cls(
+            str(data["name"]), int(data["paragraphs"]), int(data["windows"]), int(data["deleted"])
         )
 
 
@@ -105,6 +150,9 @@ class Manifest:
     """Size and CRC-32 of every file of the version, by name."""
     blocks: dict[str, list[int]] = field(default_factory=dict)
     """CRC-32 of each block of every file of more than one (see retrieval.index.integrity)."""
+    segments: tuple[Segment, ...] = ()
+    """The version's segments, oldest first; none in a version of format 4 or earlier, whose
+    files lie in its folder itself (one segment, read as such)."""
 
     @property
     def model(self) -> str | None:
@@ -145,6 +193,7 @@ class Manifest:
             "calibration": self.calibration.to_json() if self.calibration else None,
             "checksums": self.checksums,
             "blocks": self.blocks,
+            "segments": [segment.to_json() for segment in self.segments],
             "format": self.built_with.format,
         }
         data[SEAL] = zlib.crc32(_canonical(data).encode())
@@ -169,6 +218,7 @@ class Manifest:
             calibration=Calibration.from_json(calibration) if calibration is not None else None,
             checksums={str(k): [int(n) for n in v] for k, v in data["checksums"].items()},
             blocks={str(k): [int(n) for n in v] for k, v in data.get("blocks", {}).items()},
+            segments=tuple(Segment.from_json(s) for s in data.get("segments", [])),
         )
 
 

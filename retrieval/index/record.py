@@ -159,9 +159,10 @@ class Reuse:
 
 def reuse(old: BuildRecord, new: BuildRecord) -> Reuse:
     """What an index built as ``old`` offers to a build or a search done as ``new``."""
-    # Formats 2 to 4 hold the same terms and vectors (3 stores a graph's vectors once, 4 adds
-    # the windows' spans, which a build cuts again where the version before has none).
-    same_format = old.format == new.format or {old.format, new.format} <= {2, 3, 4}
+    # Formats 2 to 5 hold the same terms and vectors (3 stores a graph's vectors once, 4 adds
+    # the windows' spans, which a build cuts again where the version before has none, 5 holds
+    # them in segments).
+    same_format = old.format == new.format or {old.format, new.format} <= {2, 3, 4, 5}
     # A model folder is its files: moved, it is the same model; changed in place, another one.
     same_files = None in (old.fingerprint, new.fingerprint) or old.fingerprint == new.fingerprint
     moved = old.fingerprint is not None and old.fingerprint == new.fingerprint

@@ -34,7 +34,9 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,13 +50,29 @@ from ..errors import (
 )
 from ..ingest.paragraphs import Paragraph
 from .dense import GRAPH_FILE, DenseIndex
-from .integrity import EAGER_UP_TO, Verifier, checksums
+from .integrity import EAGER_UP_TO, Checks, Verifier, checksums
 from .integrity import damaged as _damaged
-from .lexical import LexicalIndex, Postings, PostingsCheck
-from .manifest import Manifest, unsealed
+from .lexical import LexicalIndex, Postings
+from .manifest import Manifest, Segment, unsealed
+from .segments import (
+    DELETED_DF_FILE,
+    DELETED_FILE,
+    DELETED_TERMS_FILE,
+    DELETION_FILES,
+    SOURCES_FILES,
+    Paragraphs,
+    Part,
+    SegmentedDense,
+    SegmentedLexical,
+    gather_postings,
+    path_hashes,
+    postings_check,
+)
 
 __all__ = [
     "FORMAT",
+    "KeptSegment",
+    "NewSegment",
     "ParagraphTable",
     "StoredIndex",
     "build_lock",
@@ -63,15 +81,18 @@ __all__ = [
     "open_index",
     "read_index",
     "read_manifest",
+    "segments_of",
     "verify",
     "write_index",
+    "write_version",
 ]
 
-FORMAT = 4
+FORMAT = 5
 """Version of the on-disk layout; an index of a format not in ``READS`` must be rebuilt."""
-READS = (2, 3, 4)
+READS = (2, 3, 4, 5)
 """Formats this seedqa loads: 2 also stored a graph's vectors as an array (3 keeps one copy); 4
-adds where each window lies in its paragraph (``dense.spans.npy``)."""
+adds where each window lies in its paragraph (``dense.spans.npy``); 5 is made of segments
+(:mod:`retrieval.index.segments`)."""
 SPANS_FILE = "dense.spans.npy"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -82,7 +103,7 @@ KEEP_VERSIONS = 2
 class ParagraphTable:
     """The paragraphs of an index version, read from disk one at a time on demand."""
 
-    def __init__(self, folder: Path, verifier: Verifier | None = None) -> None:
+    def __init__(self, folder: Path, verifier: Checks | None = None) -> None:
         self._verifier = verifier
         self._data = (
             np.memmap(folder / "paragraphs.jsonl", dtype=np.uint8, mode="r")
@@ -112,14 +133,15 @@ class ParagraphTable:
 
 @dataclass(frozen=True, slots=True)
 class StoredIndex:
-    """Everything an index version holds, as loaded from disk."""
+    """Everything an index version holds, as loaded from disk: its segments, and the search
+    structures over all of them (rows numbered across the segments)."""
 
     folder: Path
     manifest: Manifest
-    paragraphs: ParagraphTable
-    postings: Postings
-    lexical: LexicalIndex
-    dense: DenseIndex | None
+    parts: tuple[Part, ...]
+    paragraphs: Paragraphs
+    lexical: LexicalIndex | SegmentedLexical
+    dense: DenseIndex | SegmentedDense | None
     dense_keys: npt.NDArray[np.uint64] | None
     """Hash of each embedded window text, to reuse vectors in the next build."""
     dense_spans: npt.NDArray[np.int32] | None
@@ -129,6 +151,41 @@ class StoredIndex:
     """Hash of each paragraph's matching text, to reuse its terms in the next build."""
     verifier: Verifier | None = None
     """What checks the version's files as they are used (None: all were checked at load)."""
+
+    @property
+    def postings(self) -> Postings:
+        """The live paragraphs' postings as one index, documents numbered in row order (a copy
+        when there are several segments or deletions: for tests and benchmarks)."""
+        if len(self.parts) == 1 and not len(self.parts[0].deleted):
+            return self.parts[0].postings
+        live = self.paragraphs.live
+        rows = np.arange(len(self.paragraphs)) if live is None else np.flatnonzero(live)
+        return gather_postings(self.parts, rows.astype(np.int64))
+
+
+@dataclass(frozen=True, slots=True)
+class NewSegment:
+    """A segment to write: paragraphs with their postings and (hybrid) window vectors."""
+
+    paragraphs: Sequence[Paragraph]
+    postings: Postings
+    dense: DenseIndex | None
+    dense_keys: npt.NDArray[np.uint64] | None
+    dense_spans: npt.NDArray[np.int32] | None
+    paragraph_keys: npt.NDArray[np.uint64]
+    name: str = ""
+    """Empty: a fresh name."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeptSegment:
+    """A segment of the version before, kept (hard-linked), with the rows ``part`` marks deleted
+    (see :meth:`Part.deleting`)."""
+
+    part: Part
+    segment: Segment
+    sums: tuple[dict[str, list[int]], dict[str, list[int]]]
+    """The version before's checksums and block checksums (its files' are taken as they are)."""
 
 
 def _fsync(path: Path) -> None:
@@ -184,6 +241,11 @@ def new_version_name() -> str:
     return f"{stamp}.{micros:06d}-{secrets.token_hex(3)}"
 
 
+def new_segment_name() -> str:
+    """A fresh segment name (sorting after every earlier one, like a version's)."""
+    return "s" + new_version_name()[1:]
+
+
 def write_index(
     root: Path,
     manifest: Manifest,
@@ -194,26 +256,31 @@ def write_index(
     dense_spans: npt.NDArray[np.int32] | None,
     paragraph_keys: npt.NDArray[np.uint64],
 ) -> Path:
-    """Write a new version into ``root`` and make it current; returns its folder."""
+    """Write a new version of one segment into ``root`` and make it current; returns its folder."""
+    segment = NewSegment(paragraphs, postings, dense, dense_keys, dense_spans, paragraph_keys)
+    return write_version(root, manifest, [segment])
+
+
+def write_version(
+    root: Path, manifest: Manifest, segments: Sequence[NewSegment | KeptSegment]
+) -> Path:
+    """Write a new version of ``segments`` (in this order) into ``root`` and make it current.
+
+    A kept segment's files are hard links to the version before's (copied only where the file
+    system cannot link); its deletions, and every new segment, are written and checksummed.
+    """
     staging = root / f".{manifest.version}.partial"
     try:
         staging.mkdir(parents=True)
-        _write_paragraphs(staging, paragraphs)
-        np.save(staging / "paragraphs.keys.npy", paragraph_keys)
-        postings.save(staging)
-        if dense is not None and dense_keys is not None:
-            dense.save(staging)
-            np.save(staging / "dense.keys.npy", dense_keys)
-            if dense_spans is not None:
-                np.save(staging / SPANS_FILE, dense_spans)
-        sizes, blocks = {}, {}
-        for path in sorted(staging.iterdir()):
-            size, crc, crcs = checksums(path)
-            sizes[path.name] = [size, crc]
-            if crcs:
-                blocks[path.name] = crcs
-            _fsync(path)
-        manifest = replace(manifest, checksums=sizes, blocks=blocks)
+        sizes: dict[str, list[int]] = {}
+        blocks: dict[str, list[int]] = {}
+        written: list[Segment] = []
+        for segment in segments:
+            if isinstance(segment, KeptSegment):
+                written.append(_keep(staging, segment, sizes, blocks))
+            else:
+                written.append(_write_segment(staging, segment, sizes, blocks))
+        manifest = replace(manifest, checksums=sizes, blocks=blocks, segments=tuple(written))
         (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
         _fsync(staging / MANIFEST)
         final = root / manifest.version
@@ -233,17 +300,94 @@ def write_index(
     return final
 
 
+def _write_segment(
+    staging: Path,
+    segment: NewSegment,
+    sizes: dict[str, list[int]],
+    blocks: dict[str, list[int]],
+) -> Segment:
+    name = segment.name or new_segment_name()
+    folder = staging / name
+    folder.mkdir()
+    _write_paragraphs(folder, segment.paragraphs)
+    np.save(folder / "paragraphs.keys.npy", segment.paragraph_keys)
+    segment.postings.save(folder)
+    if segment.dense is not None and segment.dense_keys is not None:
+        segment.dense.save(folder)
+        np.save(folder / "dense.keys.npy", segment.dense_keys)
+        if segment.dense_spans is not None:
+            np.save(folder / SPANS_FILE, segment.dense_spans)
+    _sum(folder, name, sizes, blocks)
+    windows = len(segment.dense) if segment.dense is not None else 0
+    return Segment(name, len(segment.paragraphs), windows)
+
+
+def _keep(
+    staging: Path,
+    kept: KeptSegment,
+    sizes: dict[str, list[int]],
+    blocks: dict[str, list[int]],
+) -> Segment:
+    segment, part = kept.segment, kept.part
+    folder = staging / segment.name
+    folder.mkdir()
+    before = Path(part.folder)
+    for file in sorted(before.iterdir()):
+        if file.name in DELETION_FILES:
+            continue  # the version's own, written below
+        try:
+            os.link(file, folder / file.name)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(file, folder / file.name)
+    for file in sorted(folder.iterdir()):
+        _fsync(file)
+    if len(part.deleted):
+        np.save(folder / DELETED_FILE, part.deleted)
+        np.save(folder / DELETED_TERMS_FILE, part.deleted_terms)
+        np.save(folder / DELETED_DF_FILE, part.deleted_df)
+    _sum(folder, segment.name, sizes, blocks, linked=kept.sums)
+    return replace(segment, deleted=len(part.deleted))
+
+
+def _sum(
+    folder: Path,
+    name: str,
+    sizes: dict[str, list[int]],
+    blocks: dict[str, list[int]],
+    linked: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None,
+) -> None:
+    """The checksums of a segment's files (a linked file's are the version before's)."""
+    for path in sorted(folder.iterdir()):
+        key = f"{name}/{path.name}"
+        if linked is not None and key in linked[0] and path.name not in DELETION_FILES:
+            sizes[key] = linked[0][key]
+            if key in linked[1]:
+                blocks[key] = linked[1][key]
+            continue
+        size, crc, crcs = checksums(path)
+        sizes[key] = [size, crc]
+        if crcs:
+            blocks[key] = crcs
+        _fsync(path)
+
+
 def _write_paragraphs(folder: Path, paragraphs: Iterable[Paragraph]) -> None:
     offsets = [0]
     ids = []
+    indptr = [0]
+    paths: list[str] = []
     with (folder / "paragraphs.jsonl").open("wb") as handle:
         for paragraph in paragraphs:
             line = json.dumps(paragraph.to_json(), ensure_ascii=False).encode() + b"\n"
             handle.write(line)
             offsets.append(offsets[-1] + len(line))
             ids.append(paragraph.id.encode("ascii"))
+            paths.extend(source.path for source in paragraph.sources)
+            indptr.append(len(paths))
     np.save(folder / "paragraphs.offsets.npy", np.asarray(offsets, dtype=np.int64))
     np.save(folder / "paragraphs.ids.npy", np.asarray(ids, dtype="S16"))
+    np.save(folder / SOURCES_FILES[0], np.asarray(indptr, dtype=np.int64))
+    np.save(folder / SOURCES_FILES[1], path_hashes(paths))
 
 
 def prune(root: Path) -> None:
@@ -337,50 +481,97 @@ def read_index(
     return index
 
 
+def segments_of(manifest: Manifest) -> tuple[Segment, ...]:
+    """The segments of a version; one of format 4 or earlier is one, its folder itself."""
+    return manifest.segments or (Segment("", manifest.paragraphs, manifest.windows),)
+
+
 def open_index(root: Path, manifest: Manifest, verifier: Verifier | None = None) -> StoredIndex:
     """Load the version ``manifest`` describes, once its files are checked (by
     :func:`read_manifest`) or with the ``verifier`` that checks them as they are used."""
     folder = root / manifest.version
-    try:
-        paragraphs = ParagraphTable(folder, verifier)
-        postings = Postings.load(folder)
-        lexical = LexicalIndex(postings, check=_postings_check(verifier, postings))
-        dense = DenseIndex.load(folder) if manifest.dense else None
-        if dense is not None and verifier is not None:
-            if dense.exact:  # every vector went into the flat index just now
-                verifier.require("dense.vectors.npy")
-            else:  # the graph holds the vectors searched; the .npy serves builds, which check it
-                dense = dense.checked(lambda: verifier.require(GRAPH_FILE))
-        keys = np.load(folder / "dense.keys.npy") if manifest.dense else None
-        spans = np.load(folder / SPANS_FILE) if (folder / SPANS_FILE).exists() else None
-        paragraph_keys = np.load(folder / "paragraphs.keys.npy")
-    except (OSError, ValueError) as error:
-        raise IndexCorruptError(_damaged(folder, str(error))) from error
-    if len(paragraphs) != manifest.paragraphs or len(postings) != manifest.paragraphs:
-        raise IndexCorruptError(_damaged(folder, "its files disagree on the number of paragraphs"))
-    if spans is not None and (dense is None or spans.shape != (len(dense), 2)):
-        raise IndexCorruptError(_damaged(folder, "its files disagree on the number of windows"))
+    parts: list[Part] = []
+    checks: list[Checks | None] = []
+    base = window_base = 0
+    for segment in segments_of(manifest):
+        check = verifier.within(segment.name) if verifier is not None else None
+        part = _open_part(folder, segment, manifest.dense, check, base, window_base)
+        parts.append(part)
+        checks.append(check)
+        base += len(part)
+        window_base += len(part.dense) if part.dense is not None else 0
+    paragraphs = Paragraphs(parts)
+    if sum(s.live for s in segments_of(manifest)) != manifest.paragraphs:
+        raise IndexCorruptError(
+            _damaged(folder, "its segments disagree on the number of paragraphs")
+        )
+    only = parts[0] if len(parts) == 1 and not len(parts[0].deleted) else None
+    lexical: LexicalIndex | SegmentedLexical
+    dense: DenseIndex | SegmentedDense | None
+    if only is not None:
+        lexical = LexicalIndex(only.postings, check=postings_check(checks[0], only.postings))
+        dense = only.dense
+        keys, spans = only.dense_keys, only.dense_spans
+    else:
+        lexical = SegmentedLexical(parts, checks)
+        dense = SegmentedDense(parts) if manifest.dense else None
+        keys = _joined([p.dense_keys for p in parts]) if manifest.dense else None
+        spans = _joined([p.dense_spans for p in parts]) if manifest.dense else None
     return StoredIndex(
         folder,
         manifest,
+        tuple(parts),
         paragraphs,
-        postings,
         lexical,
         dense,
         keys,
         spans,
-        paragraph_keys,
+        _joined([p.paragraph_keys for p in parts]) if only is None else only.paragraph_keys,
         verifier,
     )
 
 
-def _postings_check(verifier: Verifier | None, postings: Postings) -> PostingsCheck | None:
-    """What checks the postings of some terms before a search reads them."""
-    if verifier is None:
+def _joined(arrays: Sequence[npt.NDArray[Any] | None]) -> Any:
+    """The arrays one after another (None if any is missing)."""
+    if any(a is None for a in arrays):
         return None
+    return np.concatenate([a for a in arrays if a is not None])
 
-    def check(starts: npt.NDArray[np.int64], stops: npt.NDArray[np.int64]) -> None:
-        verifier.require_items("lexical.doc_ids.npy", postings.doc_ids, starts, stops)
-        verifier.require_items("lexical.counts.npy", postings.counts, starts, stops)
 
-    return check
+def _open_part(
+    version: Path,
+    segment: Segment,
+    hybrid: bool,
+    check: Checks | None,
+    base: int,
+    window_base: int,
+) -> Part:
+    folder = version / segment.name if segment.name else version
+    try:
+        table = ParagraphTable(folder, check)
+        postings = Postings.load(folder)
+        dense = DenseIndex.load(folder) if hybrid else None
+        if dense is not None and check is not None:
+            if dense.exact:  # every vector went into the flat index just now
+                check.require("dense.vectors.npy")
+            else:  # the graph holds the vectors searched
+                dense = dense.checked(partial(check.require, GRAPH_FILE))
+        keys = np.load(folder / "dense.keys.npy") if hybrid else None
+        spans = np.load(folder / SPANS_FILE) if (folder / SPANS_FILE).exists() else None
+        paragraph_keys = np.load(folder / "paragraphs.keys.npy")
+        none = np.zeros(0, np.int64)
+        deleted = np.load(folder / DELETED_FILE) if segment.deleted else none.astype(np.int32)
+        terms = np.load(folder / DELETED_TERMS_FILE) if segment.deleted else none
+        df = np.load(folder / DELETED_DF_FILE) if segment.deleted else none
+    except (OSError, ValueError) as error:
+        raise IndexCorruptError(_damaged(version, str(error))) from error
+    if not len(table) == len(postings) == len(paragraph_keys) == segment.paragraphs:
+        raise IndexCorruptError(_damaged(version, "its files disagree on the number of paragraphs"))
+    if len(deleted) != segment.deleted or (len(deleted) and deleted[-1] >= segment.paragraphs):
+        raise IndexCorruptError(_damaged(version, "its deletions do not match its paragraphs"))
+    if spans is not None and (dense is None or spans.shape != (len(dense), 2)):
+        raise IndexCorruptError(_damaged(version, "its files disagree on the number of windows"))
+    return Part(
+        segment.name, folder, base, window_base, table, postings, dense, keys, spans,
+        paragraph_keys, deleted, terms, df,
+    )  # fmt: skip

@@ -33,10 +33,21 @@ from ..errors import SeedQAError, SeedsNotFoundError
 from ..index.arrays import lookup
 from ..index.dense import EXACT_UP_TO
 from ..index.lexical import LexicalIndex, Postings, hash64
-from ..index.manifest import Manifest
+from ..index.manifest import Calibration, Manifest
 from ..index.record import BuildRecord, reuse
+from ..index.segments import (
+    LiveTexts,
+    Paragraphs,
+    Part,
+    SegmentedDense,
+    SegmentedLexical,
+    gather_postings,
+    rebased,
+)
 from ..index.store import (
     FORMAT,
+    KeptSegment,
+    NewSegment,
     StoredIndex,
     build_lock,
     new_version_name,
@@ -44,6 +55,7 @@ from ..index.store import (
     read_manifest,
     verify,
     write_index,
+    write_version,
 )
 from ..ingest.paragraphs import Document, Paragraph, headings, merge
 from ..ingest.seeds import SEED_SUFFIXES, SeedFile, file_hash, find_seeds, read_seed
@@ -52,7 +64,17 @@ from ..search.calibration import calibrate
 from ..text.terms import terms
 from .cache import drop_cache
 from .changes import compare, seed_changes
+from .merging import merge_segments, planned
 from .postings import postings_of
+from .update import (
+    counts_by_file,
+    doomed_rows,
+    kept_segments,
+    live_windows,
+    read_changed,
+    regrouped,
+    survivors,
+)
 from .vectors import Vectors, drop_vectors
 
 __all__ = [
@@ -232,8 +254,10 @@ class _Build:
         return all(file_hash(p) == known[r].sha256 for r, p in zip(relative, paths, strict=True))
 
     def _nothing_changed(self, old: Manifest, paths: Sequence[Path]) -> BuildReport:
+        # A merge a crash cut short is done now: the content is as it was.
+        merged = self._merge() if planned(old.segments) is not None else []
         return BuildReport(
-            version=old.version,
+            version=read_manifest(self.root).version if merged else old.version,
             mode="hybrid" if old.dense_used else "lexical",
             files=len(old.files),
             paragraphs=old.paragraphs,
@@ -243,7 +267,8 @@ class _Build:
             files_unchanged=tuple(p.relative_to(self.seeds).as_posix() for p in paths),
             paragraphs_reused=old.paragraphs,
             skipped=old.skipped,
-            up_to_date=True,
+            up_to_date=not merged,
+            notes=tuple(merged),
         )
 
     def _build(
@@ -255,11 +280,16 @@ class _Build:
         encoder: Encoder | None,
     ) -> BuildReport:
         say, meter, root = self.say, self.meter, self.root
-        entries, documents = _read(self.seeds, paths, meter)
         record = BuildRecord.now(model, encoder, FORMAT)
         previous = None
         if old is not None and whole and not self.full:
             previous = _previous(root, old)
+        current = old is not None and reuse(old.built_with, record).current
+        if previous is not None and old is not None and old.segments and current:
+            report = self._update(paths, previous, record, encoder)
+            if report is not None:
+                return report
+        entries, documents = _read(self.seeds, paths, meter)
         notes: list[str] = []
         if self.full:
             notes.append("full rebuild (--full): nothing reused from earlier builds")
@@ -352,6 +382,109 @@ class _Build:
             notes=tuple(notes),
         )
 
+    def _update(
+        self,
+        paths: Sequence[Path],
+        previous: StoredIndex,
+        record: BuildRecord,
+        encoder: Encoder | None,
+    ) -> BuildReport | None:
+        """Add what changed as a new segment (see :mod:`retrieval.lifecycle.update`); None when
+        no readable seed file is left (the whole build then says so)."""
+        say, meter, old = self.say, self.meter, previous.manifest
+        read = read_changed(self.seeds, paths, old.known(), meter)
+        indexed = [e for e in read.entries if not e.reason]
+        if not indexed:
+            return None
+        gone = read.gone
+        fresh = merge(read.documents)
+        doomed = doomed_rows(previous, gone, fresh)
+        order = {e.path: at for at, e in enumerate(read.entries)}
+        paragraphs = regrouped(survivors(previous, doomed, gone), fresh, order)
+        kept = kept_segments(previous, doomed)
+        say(
+            f"Read {len(read.documents)} changed of {len(indexed)} seed files: "
+            f"{len(paragraphs)} paragraph{'' if len(paragraphs) == 1 else 's'} to add, "
+            f"{len(doomed)} to remove"
+        )
+        keys = hash64(matching_text(p) for p in paragraphs)
+        old_rows = lookup(previous.paragraph_keys, keys)
+        postings, terms_reused = _postings(paragraphs, old_rows, previous, say, meter)
+        segments: list[NewSegment | KeptSegment] = list(kept)
+        dense = dense_keys = dense_spans = None
+        embedded, vectors = 0, None
+        if encoder is not None and paragraphs:
+            vectors = Vectors(self.root, record, encoder, say, meter, self.exact_up_to)
+            dense, dense_keys, dense_spans, embedded = vectors.build(
+                paragraphs, old_rows, previous if vectors.reusable(previous) else None
+            )
+        if paragraphs:
+            segments.append(NewSegment(paragraphs, postings, dense, dense_keys, dense_spans, keys))
+        live = sum(len(k.part) - len(k.part.deleted) for k in kept) + len(paragraphs)
+        windows = sum(live_windows(k.part) for k in kept)
+        windows += len(dense) if dense is not None else 0
+        calibration = old.calibration
+        changed = len(paragraphs) + len(doomed)
+        if encoder is not None and (calibration is None or calibration.stale(changed)):
+            say("calibrating fusion on pseudo-questions")
+            calibration = _calibrate(segments, encoder, live)
+        elif calibration is not None:
+            calibration = calibration.changed(changed)
+        counts = counts_by_file(old, paragraphs, {d.path for d in read.documents} | gone)
+        manifest = Manifest(
+            version=new_version_name(),
+            built_at=time.time(),
+            seeds=str(self.seeds.resolve()),
+            built_with=record,
+            paragraphs=live,
+            windows=windows,
+            files={e.path: replace(e, paragraphs=counts.get(e.path, 0)) for e in indexed},
+            skipped=tuple(e for e in read.entries if e.reason),
+            calibration=calibration,
+        )
+        say("writing the index")
+        write_version(self.root, manifest, segments)
+        if encoder is not None:
+            vectors = vectors or Vectors(self.root, record, encoder, say, meter)
+            vectors.keep_deleted(previous, doomed, dense_keys)
+        merged = self._merge()
+        changes = read.changes
+        return BuildReport(
+            version=manifest.version,
+            mode="hybrid" if manifest.dense_used else "lexical",
+            files=len(indexed),
+            paragraphs=live,
+            windows=windows,
+            page_breaks=sum(len(d.page_breaks) for d in read.documents),
+            seconds=time.perf_counter() - self.started,
+            files_added=changes.added,
+            files_changed=changes.changed,
+            files_removed=changes.removed,
+            files_unchanged=changes.unchanged,
+            paragraphs_embedded=embedded,
+            paragraphs_reused=live - (embedded if encoder else len(paragraphs) - terms_reused),
+            windows_embedded=vectors.windows_embedded if vectors is not None else 0,
+            windows_cached=vectors.windows_cached if vectors is not None else 0,
+            skipped=manifest.skipped,
+            notes=tuple(merged),
+        )
+
+    def _merge(self) -> list[str]:
+        """Merge segments while the policy asks (see :mod:`retrieval.lifecycle.merging`); what
+        was done, for the report."""
+        done: list[str] = []
+        while True:
+            manifest = read_manifest(self.root)
+            joined = planned(manifest.segments)
+            if joined is None:
+                return done
+            if len(joined) > 1:
+                done.append(f"merged {len(joined)} of {len(manifest.segments)} segments into one")
+            else:
+                done.append("rewrote 1 segment without its deleted rows")
+            self.say(done[-1])
+            merge_segments(open_index(self.root, manifest), joined, self.exact_up_to)
+
 
 def _read(
     seeds: Path, paths: Sequence[Path], meter: Meter
@@ -401,7 +534,7 @@ def _postings(
     if previous is None or not len(kept):
         return new, 0
     # Kept documents first, then the new ones; then each takes its row in the new version.
-    merged = Postings.concat([previous.postings.select(old_rows[kept]), new])
+    merged = Postings.concat([gather_postings(previous.parts, old_rows[kept]), new])
     return merged.relabel(np.concatenate([kept, fresh])), len(kept)
 
 
@@ -416,3 +549,21 @@ def _previous(root: Path, manifest: Manifest) -> StoredIndex | None:
     except SeedQAError as error:
         logger.info("Not reusing the previous index: %s", error)
         return None
+
+
+def _calibrate(
+    segments: Sequence[NewSegment | KeptSegment], encoder: Encoder, live: int
+) -> Calibration:
+    """The fusion calibration of the version ``segments`` make, measured before it is written."""
+    parts = [
+        s.part
+        if isinstance(s, KeptSegment)
+        else Part.held(
+            s.paragraphs, s.postings, s.dense, s.dense_keys, s.dense_spans, s.paragraph_keys
+        )
+        for s in segments
+    ]
+    parts = rebased(parts)
+    lexical = SegmentedLexical(parts, [None] * len(parts))
+    dense = SegmentedDense(parts)
+    return calibrate(LiveTexts(Paragraphs(parts)), lexical, terms, dense, encoder, live)

@@ -134,7 +134,11 @@ class Vectors:
                 spans[at] = fresh_spans
         owners = np.repeat(np.arange(n, dtype=np.int32), counts)
         embedded = len(np.unique(owners_of_fresh[missing]))
-        if old is not None and old_keys is not None and _begins_with(window_keys, old_keys):
+        if (
+            isinstance(old, DenseIndex)
+            and old_keys is not None
+            and _begins_with(window_keys, old_keys)
+        ):
             return old.extended(vectors, owners, self.exact_up_to), window_keys, spans, embedded
         return DenseIndex.build(vectors, owners, self.exact_up_to), window_keys, spans, embedded
 
@@ -192,7 +196,13 @@ class Vectors:
         # Vectors are cached by window text, so any of this model's serve, however they were cut.
         same = previous is not None and reuse(previous.manifest.built_with, self.record).questions
         if same and old is not None and old_keys is not None:
-            retire(self.root, self.model, self.cached(), Cached(old_keys, old.vectors), held)
+            retire(
+                self.root,
+                self.model,
+                self.cached(),
+                Cached(old_keys, np.asarray(old.vectors)),
+                held,
+            )
             return
         if not same:
             drop_vectors(self.root, previous)  # another model's: the new version holds none
@@ -202,6 +212,21 @@ class Vectors:
             )
             retire(self.root, self.model, self._cached, empty, held)
 
+    def keep_deleted(self, previous: StoredIndex, doomed: I64, added: U64 | None) -> None:
+        """After an update: put the vectors of the ``doomed`` rows' windows into the cache, and
+        take out those the new version holds (its kept windows', and ``added``: its new
+        segment's)."""
+        old, keys = previous.dense, previous.dense_keys
+        if old is None or keys is None:
+            return
+        owners = np.asarray(old.owners)
+        gone = np.isin(owners, doomed)
+        live = previous.paragraphs.live
+        still = ~gone if live is None else ~gone & live[owners]
+        held = np.concatenate([keys[still], added if added is not None else keys[:0]])
+        dropped = Cached(keys[gone], np.asarray(old.vectors[np.flatnonzero(gone)]))
+        retire(self.root, self.model, self.cached(), dropped, held)
+
 
 def drop_vectors(root: Path, previous: StoredIndex | None) -> None:
     """Keep the vectors of ``previous`` in its model's cache: the new version holds none."""
@@ -209,7 +234,7 @@ def drop_vectors(root: Path, previous: StoredIndex | None) -> None:
         return
     if previous.manifest.model is not None:
         base = read_cache(root, previous.manifest.model, previous.dense.dimension)
-        dropped = Cached(previous.dense_keys, previous.dense.vectors)
+        dropped = Cached(previous.dense_keys, np.asarray(previous.dense.vectors))
         retire(root, previous.manifest.model, base, dropped, np.zeros(0, np.uint64))
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from ..encoder import Encoder
 from ..index.dense import DenseIndex
 from ..index.lexical import LexicalIndex
+from ..index.segments import SegmentedDense, SegmentedLexical
 from ..text.sentences import sentences
 from .fusion import DEPTH, Calibration
 
@@ -57,12 +58,14 @@ def pseudo_questions(
 
 def calibrate(
     texts: Sequence[str],
-    lexical: LexicalIndex,
+    lexical: LexicalIndex | SegmentedLexical,
     terms: Callable[[str], list[str]],
-    dense: DenseIndex,
+    dense: DenseIndex | SegmentedDense,
     encoder: Encoder,
+    paragraphs: int | None = None,
 ) -> Calibration:
-    """Measure both legs on pseudo-questions from ``texts`` (the paragraphs, by row)."""
+    """Measure both legs on pseudo-questions from ``texts`` (the paragraphs, by row; a deleted
+    row's empty); ``paragraphs``: how many are live (by default all)."""
     rows, questions = pseudo_questions(texts)
     lexical_hits = np.zeros(DEPTH + 1)
     dense_hits = np.zeros(DEPTH + 1)
@@ -86,6 +89,6 @@ def calibrate(
         lexical=tuple(int(x) for x in lexical_hits),
         dense=tuple(int(x) for x in dense_hits),
         questions=len(rows),
-        paragraphs=len(texts),
+        paragraphs=len(texts) if paragraphs is None else paragraphs,
         dense_floor=floor,
     )
