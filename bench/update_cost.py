@@ -55,7 +55,9 @@ def _index(code: Path, seeds: Path, index: Path, *extra: str) -> tuple[float, fl
     argv += ["index", "--model", "none", "--seeds", str(seeds), "--index", str(index), *extra]
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        process = subprocess.Popen(  # run from the code's folder: ``-c`` puts it first on the path
+            argv, env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=errors
+        )
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)

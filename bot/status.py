@@ -38,6 +38,13 @@ def _mode(manifest: Manifest) -> str:
     return "lexical, no model"
 
 
+def _segments(manifest: Manifest) -> str:
+    segments = manifest.segments
+    deleted = sum(s.deleted for s in segments)
+    held = count(len(segments) or 1, "segment")
+    return held + (f" ({count(deleted, 'deleted row')} until merged)" if deleted else "")
+
+
 def status_text(index: str, seeds: str, status: Status) -> str:
     """The status as lines for a person."""
     manifest, changes = status.manifest, status.changes
@@ -47,7 +54,8 @@ def status_text(index: str, seeds: str, status: Status) -> str:
         f"Index in {index}: {count(len(manifest.files), 'file')} ({by_kind}), "
         f"{count(manifest.paragraphs, 'paragraph')}, {count(manifest.windows, 'window')} "
         f"({_mode(manifest)})",
-        f"  built {_when(manifest.built_at, time.time())}, version {manifest.version}",
+        f"  built {_when(manifest.built_at, time.time())}, version {manifest.version}, "
+        + _segments(manifest),
     ]
     lines += [f"  skipped {s.path}: {s.reason}" for s in manifest.skipped]
     if status.building:
@@ -81,6 +89,9 @@ def status_json(index: str, seeds: str, status: Status) -> dict[str, Any]:
         "files": len(manifest.files),
         "paragraphs": manifest.paragraphs,
         "windows": manifest.windows,
+        "segments": [
+            {"name": s.name, "paragraphs": s.live, "deleted": s.deleted} for s in manifest.segments
+        ],
         "indexed": {
             path: {"paragraphs": entry.paragraphs, "bytes": entry.size, "read_as": entry.encoding}
             for path, entry in manifest.files.items()

@@ -160,6 +160,19 @@ def test_a_segment_mostly_deleted_is_rewritten_without_its_dead_rows(
     assert Searcher(index, encoder).ask("y.md的第二段").hits[0].paragraph.source.path == "y.md"
 
 
+def test_status_names_the_segments_and_the_rows_deleted_until_merged(
+    seeds: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "index"
+    note(seeds, "a.md", "# 甲\n\n甲的一段。\n\n甲的又一段。\n\n甲的第三段。\n\n甲的第四段。\n")
+    build_index(seeds, root, None, None)
+    (seeds / "a.md").write_text("# 甲\n\n甲的一段。\n\n甲的又一段。\n\n甲的第三段。\n", "utf-8")
+    build_index(seeds, root, None, None)  # a.md's 4 rows deleted of 31: kept, not yet merged
+    shown = run("status", "--seeds", str(seeds), "--index", str(root))
+    assert shown.returncode == 0, shown.stderr
+    assert "2 segments (4 deleted rows until merged)" in shown.stdout
+
+
 def test_a_damaged_deletion_list_is_reported(seeds: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     note(seeds, "a.md", "# 甲\n\n甲的一段。\n\n甲的又一段。\n")

@@ -108,7 +108,7 @@ class Part:
         return live
 
     @classmethod
-    def held(
+    def in_memory(
         cls,
         paragraphs: Sequence[Paragraph],
         postings: Postings,

@@ -262,9 +262,13 @@ def write_index(
 
 
 def write_version(
-    root: Path, manifest: Manifest, segments: Sequence[NewSegment | KeptSegment]
+    root: Path,
+    manifest: Manifest,
+    segments: Sequence[NewSegment | KeptSegment],
+    keep: int = KEEP_VERSIONS,
 ) -> Path:
-    """Write a new version of ``segments`` (in this order) into ``root`` and make it current.
+    """Write a new version of ``segments`` (in this order) into ``root`` and make it current;
+    ``keep`` versions are kept (see :func:`prune`).
 
     A kept segment's files are hard links to the version before's (copied only where the file
     system cannot link); its deletions, and every new segment, are written and checksummed.
@@ -296,7 +300,7 @@ def write_version(
         raise IndexWriteError(
             f"Cannot write the index in {root}: {error.strerror or error}."
         ) from error
-    prune(root)
+    prune(root, keep)
     return final
 
 
@@ -390,13 +394,13 @@ def _write_paragraphs(folder: Path, paragraphs: Iterable[Paragraph]) -> None:
     np.save(folder / SOURCES_FILES[1], path_hashes(paths))
 
 
-def prune(root: Path) -> None:
+def prune(root: Path, keep: int = KEEP_VERSIONS) -> None:
     """Delete unfinished builds and all but the newest versions (the current one is kept)."""
     current = current_version(root)
     for leftover in root.glob(".*.partial"):
         shutil.rmtree(leftover, ignore_errors=True)
     versions = sorted(p for p in root.glob("v*") if p.is_dir())
-    for old in versions[:-KEEP_VERSIONS]:
+    for old in versions[:-keep]:
         if old.name != current:
             shutil.rmtree(old, ignore_errors=True)
 

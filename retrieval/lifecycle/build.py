@@ -1,20 +1,23 @@
 """Building an index version from the seeds folder, reusing what earlier builds computed.
 
-Work is reused by content. A paragraph whose matching text (headings and text) is unchanged keeps
-its postings and its window vectors from the version before, and when windows were only appended
-the dense leg's HNSW graph is extended rather than rebuilt. The windows of a new or edited
-paragraph are looked up by their text's hash in the version before and in the vector cache
-(:mod:`retrieval.lifecycle.cache`) before anything is embedded — so adding one file to a large
-folder embeds only that file's paragraphs, and a file put back embeds nothing. The postings are
-merged with array operations; BM25 weights are computed at query time, so nothing corpus-wide is
-rescored; the fusion calibration is measured again on the whole corpus each time. What can be
-reused is decided by :func:`retrieval.index.record.reuse`, from the two versions' build records.
+When the index in use was built as this build would build it, a build is an *update*: only the
+files added or changed are read, and they become a new segment beside the version before's,
+which are kept as they are (:mod:`retrieval.lifecycle.update`); then segments are merged if the
+policy asks (:mod:`retrieval.lifecycle.merging`). Otherwise — the first build, ``--full``,
+another model or analyser — every file is read and the version is one segment.
+
+Either way work is reused by content. A paragraph whose matching text (headings and text) is
+unchanged keeps its postings and its window vectors from the version before. The windows of a new
+or edited paragraph are looked up by their text's hash in the version before and in the vector
+cache (:mod:`retrieval.lifecycle.cache`) before anything is embedded — so adding one file to a
+large folder embeds only that file's paragraphs, and a file put back embeds nothing. BM25 weights
+are computed at query time, so nothing corpus-wide is rescored. What can be reused is decided by
+:func:`retrieval.index.record.reuse`, from the two versions' build records.
 
 A build reads the version before once, under the build lock: its manifest is parsed once, its
-files are checked once, each seed file is read once. When neither the seeds nor the way the index
-would be built changed, nothing is written and the report says so (``up_to_date``); the model is
-then not even loaded.
-"""
+files are checked once, each seed file is read once (an edited one is hashed, then read). When
+neither the seeds nor the way the index would be built changed, nothing is written and the report
+says so (``up_to_date``); the model is then not even loaded."""
 
 from __future__ import annotations
 
@@ -558,7 +561,7 @@ def _calibrate(
     parts = [
         s.part
         if isinstance(s, KeptSegment)
-        else Part.held(
+        else Part.in_memory(
             s.paragraphs, s.postings, s.dense, s.dense_keys, s.dense_spans, s.paragraph_keys
         )
         for s in segments

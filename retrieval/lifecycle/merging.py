@@ -24,6 +24,7 @@ from ..index.dense import EXACT_UP_TO, DenseIndex
 from ..index.manifest import Segment
 from ..index.segments import Part, gather_postings
 from ..index.store import (
+    KEEP_VERSIONS,
     KeptSegment,
     NewSegment,
     StoredIndex,
@@ -77,7 +78,9 @@ def merge_segments(index: StoredIndex, joined: range, exact_up_to: int = EXACT_U
             written.append(merged)
         if at not in joined:
             written.append(KeptSegment(part, segment, sums))
-    write_version(index.folder.parent, replace(manifest, version=new_version_name()), written)
+    # One more version kept: a bot may still answer from the one before the update, a moment ago.
+    root = index.folder.parent
+    write_version(root, replace(manifest, version=new_version_name()), written, KEEP_VERSIONS + 1)
 
 
 def _merged(index: StoredIndex, parts: Sequence[Part], exact_up_to: int) -> NewSegment:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,13 +46,13 @@ __all__ = [
 I64 = npt.NDArray[np.int64]
 
 
+@dataclass(frozen=True, slots=True)
 class Read:
     """The seed files of an update: every one's entry, and the documents of those read."""
 
-    def __init__(
-        self, entries: list[SeedFile], documents: list[Document], changes: SeedChanges
-    ) -> None:
-        self.entries, self.documents, self.changes = entries, documents, changes
+    entries: list[SeedFile]
+    documents: list[Document]
+    changes: SeedChanges
 
     @property
     def gone(self) -> set[str]:

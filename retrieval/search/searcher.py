@@ -583,8 +583,9 @@ class Searcher:
             return None, None
         here = self.index.paragraphs[row].source.path
         table = self.index.paragraphs
-        before = table[row - 1] if row > 0 else None
-        after = table[row + 1] if row + 1 < len(table) else None
+        # A deleted row (an update's) is no neighbour: the file's paragraphs are all live ones.
+        before = table[row - 1] if table.alive(row - 1) else None
+        after = table[row + 1] if table.alive(row + 1) else None
         return (
             before if before is not None and before.source.path == here else None,
             after if after is not None and after.source.path == here else None,
