@@ -406,9 +406,9 @@ class _Build:
         paragraphs = regrouped(survivors(previous, doomed, gone), fresh, order)
         kept = kept_segments(previous, doomed)
         say(
-            f"Read {len(read.documents)} changed of {len(indexed)} seed files: "
-            f"{len(paragraphs)} paragraph{'' if len(paragraphs) == 1 else 's'} to add, "
-            f"{len(doomed)} to remove"
+            f"Read {len(read.documents)} added or changed of {len(indexed)} seed files: "
+            f"{len(paragraphs)} paragraph{'' if len(paragraphs) == 1 else 's'} to store anew "
+            f"(new, or with their sources changed), {len(doomed)} to delete"
         )
         keys = hash64(matching_text(p) for p in paragraphs)
         old_rows = lookup(previous.paragraph_keys, keys)
