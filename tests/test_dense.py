@@ -288,3 +288,36 @@ def zlib_crc(path: Path) -> int:
     import zlib
 
     return zlib.crc32(path.read_bytes())
+
+
+@pytest.mark.parametrize("exact_up_to", [1000, 10])  # flat and graph
+def test_an_index_grown_block_by_block_is_the_index_built_whole(exact_up_to: int) -> None:
+    vectors = clustered(300)
+    owners = np.arange(300, dtype=np.int32) // 2
+    whole = DenseIndex.build(vectors, owners, exact_up_to)
+    blocks = DenseIndex.grown(
+        (vectors[i : i + 7] for i in range(0, 300, 7)), owners, 32, exact_up_to
+    )
+    assert blocks.exact == whole.exact == (exact_up_to > 300)
+    assert np.array_equal(blocks.vectors, vectors)
+    assert not np.shares_memory(blocks.vectors, vectors)  # FAISS's copy, the only one kept
+    for q in clustered(10, seed=3):
+        assert blocks.search(q, 5).ids.tolist() == whole.search(q, 5).ids.tolist()
+
+
+def test_windows_made_a_block_at_a_time_are_those_made_at_once(
+    seeds: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval.lifecycle import vectors
+
+    build_index(seeds, tmp_path / "whole", encoder, encoder.name)
+    monkeypatch.setattr(vectors, "BLOCK", 5)
+    build_index(seeds, tmp_path / "blocks", encoder, encoder.name)
+    whole, blocks = read_index(tmp_path / "whole"), read_index(tmp_path / "blocks")
+    assert whole.dense is not None and blocks.dense is not None
+    assert whole.dense_keys is not None and blocks.dense_keys is not None
+    assert len(blocks.dense) == len(whole.dense) > 5
+    assert np.array_equal(blocks.dense_keys, whole.dense_keys)
+    assert np.array_equal(blocks.dense.owners, whole.dense.owners)
+    # Batches of other lengths pad differently: the same vectors up to float rounding.
+    assert np.allclose(blocks.dense.vectors, whole.dense.vectors, atol=1e-5)

@@ -126,3 +126,35 @@ def test_document_frequency_and_idf_of_known_and_unknown_terms(index: LexicalInd
     weights = index.idf_of(asked)
     assert list(weights) == ["拉孜县", "培训班", "never-seen"]
     assert weights["never-seen"] == pytest.approx(index.missing_idf)
+
+
+def test_spilled_batches_merge_into_mapped_files_holding_the_same_postings(
+    tmp_path: Path,
+) -> None:
+    texts = DOCS * 30
+    chunks: list[int] = []
+    spilled = postings_of(texts, chunks.append, workers=1, chunk=8, spill=tmp_path, batch=2)
+    whole = postings_of(texts, lambda _: None, workers=1, chunk=8)
+    assert sum(chunks) == len(texts)
+    assert spilled.stored == tmp_path / "all" and isinstance(spilled.doc_ids, np.memmap)
+    assert len(list(tmp_path.glob("batch-*"))) == 8  # 15 chunks, two a batch
+    for name in ("vocabulary", "indptr", "doc_ids", "counts", "lengths"):
+        assert np.array_equal(getattr(spilled, name), getattr(whole, name)), name
+    same(spilled, invert(texts))
+
+
+def test_one_batch_is_not_spilled(tmp_path: Path) -> None:
+    postings = postings_of(DOCS * 3, lambda _: None, workers=1, chunk=8, spill=tmp_path, batch=2)
+    assert postings.stored is None and not list(tmp_path.iterdir())
+    same(postings, invert(DOCS * 3))
+
+
+def test_saving_mapped_postings_links_their_files(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    invert(DOCS).save(first)
+    Postings.load(first).save(second)
+    for file in first.iterdir():
+        assert (second / file.name).stat().st_ino == file.stat().st_ino
+    same(Postings.load(second), invert(DOCS))

@@ -259,3 +259,42 @@ def test_a_manifest_that_cannot_be_parsed_fails_when_read_and_says_to_rebuild(
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match=r"manifest cannot be read.*seedqa index --full"):
         read_manifest(root)
+
+
+# --- a large build's scratch space -------------------------------------------------------------
+
+
+def test_a_build_spilling_its_postings_writes_the_index_a_build_in_memory_writes(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from retrieval.lifecycle import build, postings
+
+    build_index(seeds, tmp_path / "memory")
+    spilled: list[Path] = []
+
+    def small_batches(texts, advance, spill=None):
+        spilled.append(spill)
+        return postings.postings_of(texts, advance, workers=1, chunk=4, spill=spill, batch=2)
+
+    monkeypatch.setattr(build, "postings_of", small_batches)
+    root = tmp_path / "spilled"
+    build_index(seeds, root)
+    [scratch] = spilled
+    assert scratch.parent == root and not scratch.exists()  # used, then removed
+    memory, on_disk = read_index(tmp_path / "memory").postings, read_index(root).postings
+    for name in ("vocabulary", "indptr", "doc_ids", "counts", "lengths"):
+        assert np.array_equal(getattr(memory, name), getattr(on_disk, name)), name
+    folder = read_index(root).parts[0].folder
+    assert (Path(folder) / "lexical.doc_ids.npy").stat().st_nlink == 1  # linked, scratch gone
+
+
+def test_scratch_space_a_crash_left_is_removed_by_the_next_build(seeds: Path) -> None:
+    root = seeds.parent / "index"
+    left = root / ".scratch-crashed.partial" / "all"
+    left.mkdir(parents=True)
+    (left / "lexical.doc_ids.npy").write_bytes(b"\0" * 64)
+    build_index(seeds, root)
+    assert not left.parent.exists()
+    assert not list(root.glob(".*.partial"))

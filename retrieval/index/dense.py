@@ -15,7 +15,7 @@ copy of the previous graph; any other change builds it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,14 +90,29 @@ class DenseIndex:
         search_depth: int = GRAPH_SEARCH_DEPTH,
     ) -> DenseIndex:
         """An index over ``vectors``: exact up to ``exact_up_to`` of them, an HNSW graph beyond."""
-        searched: faiss.Index
-        if len(vectors) > exact_up_to:
-            searched = _graph(int(vectors.shape[1]))
-        else:
-            searched = faiss.IndexFlatIP(int(vectors.shape[1]))
-        if len(vectors):
-            searched.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(vectors, owners, searched, search_depth)
+        return cls.grown([vectors], owners, int(vectors.shape[1]), exact_up_to, search_depth)
+
+    @classmethod
+    def grown(
+        cls,
+        blocks: Iterable[F32],
+        owners: I32,
+        dimension: int,
+        exact_up_to: int = EXACT_UP_TO,
+        search_depth: int = GRAPH_SEARCH_DEPTH,
+    ) -> DenseIndex:
+        """An index over the vectors of ``blocks`` in turn, one per owner (see :meth:`build`).
+
+        Each block is added to the FAISS index, whose copy is then the only one kept: a build can
+        drop a block once it is added, and never holds its vectors twice.
+        """
+        searched: faiss.Index = (
+            _graph(dimension) if len(owners) > exact_up_to else faiss.IndexFlatIP(dimension)
+        )
+        for block in blocks:
+            if len(block):
+                searched.add(np.ascontiguousarray(block, dtype=np.float32))
+        return cls(_stored(searched), owners, searched, search_depth)
 
     def searching_deeper(self, depth: int) -> DenseIndex:
         """The same index, its graph searched with ``depth`` candidates (to measure the trade)."""
@@ -136,7 +151,7 @@ class DenseIndex:
             return DenseIndex.build(vectors, owners, exact_up_to, self.search_depth)
         graph = faiss.clone_index(self._faiss)
         graph.add(np.ascontiguousarray(vectors[len(self) :], dtype=np.float32))
-        return DenseIndex(vectors, owners, graph, self.search_depth)
+        return DenseIndex(_stored(graph), owners, graph, self.search_depth)
 
     def search(self, query: F32, k: int) -> DenseMatches:
         """The ``k`` paragraphs with the most similar windows (fewer if the index holds fewer)."""
@@ -241,16 +256,21 @@ class _Held:
         self.__array_interface__ = interface
 
 
-def _stored(graph: faiss.Index) -> F32:
-    """The vectors an HNSW graph holds, as a read-only array over its memory (no copy)."""
-    storage: faiss.IndexFlat = faiss.downcast_index(graph.storage)  # type: ignore[attr-defined,assignment]
+def _stored(index: faiss.Index) -> F32:
+    """The vectors a flat index or an HNSW graph holds, as a read-only array over its memory (no
+    copy)."""
+    storage: faiss.IndexFlat = (
+        faiss.downcast_index(index.storage)  # type: ignore[assignment]
+        if isinstance(index, faiss.IndexHNSWFlat)
+        else index
+    )
     rows, dimension = int(storage.ntotal), int(storage.d)
     if not rows:
         return np.zeros((0, dimension), np.float32)
     view = faiss.rev_swig_ptr(storage.get_xb(), rows * dimension).reshape(rows, dimension)
     interface = dict(view.__array_interface__)
     interface["data"] = (interface["data"][0], True)  # read-only: the graph searches these
-    return np.asarray(_Held(graph, interface))
+    return np.asarray(_Held(index, interface))
 
 
 @contextmanager

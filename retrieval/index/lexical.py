@@ -11,12 +11,14 @@ documents, renumbers the rest and merges in the new ones — no text is segmente
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -95,6 +97,8 @@ class Postings:
     counts: npt.NDArray[np.uint16]
     lengths: npt.NDArray[np.uint32]
     """Terms in each document, by document id."""
+    stored: Path | None = field(default=None, compare=False)
+    """The folder whose files these arrays map whole (:meth:`load`): :meth:`save` links them."""
 
     @classmethod
     def from_terms(cls, documents: Iterable[Sequence[str]]) -> Postings:
@@ -166,41 +170,85 @@ class Postings:
         )
 
     @staticmethod
-    def concat(parts: Sequence[Postings]) -> Postings:
-        """One index of the documents of each part in turn (ids offset by the parts before)."""
-        vocabulary = np.unique(np.concatenate([p.vocabulary for p in parts]))
-        places = [np.searchsorted(vocabulary, p.vocabulary) for p in parts]
+    def concat(parts: Sequence[Postings | Path], into: Path | None = None) -> Postings:
+        """One index of the documents of each part in turn (ids offset by the parts before).
+
+        A part may be a folder :meth:`save` wrote: its postings are read when their turn comes
+        and dropped after. With ``into`` (a new folder) the result is written there and mapped
+        (see :meth:`load`), so that a build holds one part's postings in memory, not all of them
+        twice.
+        """
+        heads = [p if isinstance(p, Postings) else Postings.load(p) for p in parts]
+        vocabulary = np.unique(np.concatenate([p.vocabulary for p in heads]))
+        places = [np.searchsorted(vocabulary, p.vocabulary) for p in heads]
         df = np.zeros(len(vocabulary), dtype=np.int64)
-        for part, place in zip(parts, places, strict=True):
-            df[place] += part.df
+        for head, place in zip(heads, places, strict=True):
+            df[place] += head.df
         indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-        doc_ids = np.empty(int(indptr[-1]), dtype=np.int32)
-        counts = np.empty(int(indptr[-1]), dtype=np.uint16)
+        total = int(indptr[-1])
+        if into is not None:
+            into.mkdir()
+        doc_ids = _output(into, "doc_ids", np.int32, total)
+        counts = _output(into, "counts", np.uint16, total)
         filled = indptr[:-1].copy()  # where each term's next postings go
         offset = 0
-        for part, place in zip(parts, places, strict=True):
-            at = ranges(filled[place], part.df)
-            doc_ids[at] = part.doc_ids + offset
-            counts[at] = part.counts
-            filled[place] += part.df
-            offset += len(part)
-        return Postings(
-            vocabulary, indptr, doc_ids, counts, np.concatenate([p.lengths for p in parts])
-        )
+        for part, head, place in zip(parts, heads, places, strict=True):
+            # A saved part is read whole (not through its map, whose pages would stay resident).
+            if isinstance(part, Path):
+                ids = np.load(part / "lexical.doc_ids.npy")
+                part_counts = np.load(part / "lexical.counts.npy")
+            else:
+                ids, part_counts = part.doc_ids, part.counts
+            at = ranges(filled[place], head.df)
+            doc_ids[at] = ids + offset
+            counts[at] = part_counts
+            filled[place] += head.df
+            offset += len(head)
+            del ids, part_counts, at
+        lengths = np.concatenate([p.lengths for p in heads])
+        if into is None:
+            return Postings(vocabulary, indptr, doc_ids, counts, lengths)
+        for name, array in (("doc_ids", doc_ids), ("counts", counts)):
+            if isinstance(array, np.memmap):
+                array.flush()
+            else:
+                np.save(into / f"lexical.{name}.npy", array)
+        del doc_ids, counts
+        np.save(into / "lexical.vocabulary.npy", vocabulary)
+        np.save(into / "lexical.indptr.npy", indptr)
+        np.save(into / "lexical.lengths.npy", lengths)
+        return Postings.load(into)
 
     def save(self, folder: Path) -> None:
-        """Write the arrays into ``folder``."""
-        for name in ("vocabulary", "indptr", "doc_ids", "counts", "lengths"):
-            np.save(folder / f"lexical.{name}.npy", getattr(self, name))
+        """Write the arrays into ``folder``; postings mapped whole from files are linked there."""
+        for name in _ARRAYS:
+            file = folder / f"lexical.{name}.npy"
+            if self.stored is None:
+                np.save(file, getattr(self, name))
+                continue
+            try:
+                os.link(self.stored / file.name, file)
+            except OSError:  # another file system, or one without hard links
+                shutil.copyfile(self.stored / file.name, file)
 
     @classmethod
     def load(cls, folder: Path) -> Postings:
         """Map the arrays written by :meth:`save`."""
-        arrays = [
-            np.load(folder / f"lexical.{name}.npy", mmap_mode="r")
-            for name in ("vocabulary", "indptr", "doc_ids", "counts", "lengths")
-        ]
-        return cls(*arrays)
+        vocabulary, indptr, doc_ids, counts, lengths = (
+            np.load(folder / f"lexical.{name}.npy", mmap_mode="r") for name in _ARRAYS
+        )
+        return cls(vocabulary, indptr, doc_ids, counts, lengths, stored=folder)
+
+
+_ARRAYS = ("vocabulary", "indptr", "doc_ids", "counts", "lengths")
+"""What :meth:`Postings.save` writes, one file each."""
+
+
+def _output(into: Path | None, name: str, dtype: type, size: int) -> npt.NDArray[Any]:
+    """An array of ``size`` to fill: in memory, or mapped on a new file of ``into``."""
+    if into is None or not size:  # an empty file cannot be mapped
+        return np.empty(size, dtype=dtype)
+    return np.lib.format.open_memmap(into / f"lexical.{name}.npy", "w+", dtype, (size,))
 
 
 def idf(n_docs: int, df: I64) -> F32:

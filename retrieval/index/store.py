@@ -30,6 +30,7 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -81,6 +82,7 @@ __all__ = [
     "open_index",
     "read_index",
     "read_manifest",
+    "scratch",
     "segments_of",
     "verify",
     "write_index",
@@ -392,6 +394,18 @@ def _write_paragraphs(folder: Path, paragraphs: Iterable[Paragraph]) -> None:
     np.save(folder / "paragraphs.ids.npy", np.asarray(ids, dtype="S16"))
     np.save(folder / SOURCES_FILES[0], np.asarray(indptr, dtype=np.int64))
     np.save(folder / SOURCES_FILES[1], path_hashes(paths))
+
+
+@contextmanager
+def scratch(root: Path) -> Iterator[Path]:
+    """A new folder in ``root`` for a build's temporary files: removed after, or by
+    :func:`prune` once the build's version is written (a crash may leave it)."""
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".scratch-", suffix=".partial", dir=root))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def prune(root: Path, keep: int = KEEP_VERSIONS) -> None:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,7 @@ from ..index.store import (
     new_version_name,
     open_index,
     read_manifest,
+    scratch,
     verify,
     write_index,
     write_version,
@@ -282,7 +283,7 @@ class _Build:
         model: str | None,
         encoder: Encoder | None,
     ) -> BuildReport:
-        say, meter, root = self.say, self.meter, self.root
+        root = self.root
         record = BuildRecord.now(model, encoder, FORMAT)
         previous = None
         if old is not None and whole and not self.full:
@@ -292,6 +293,21 @@ class _Build:
             report = self._update(paths, previous, record, encoder)
             if report is not None:
                 return report
+        with scratch(root) as spill:
+            return self._whole(paths, old, previous, model, encoder, record, spill)
+
+    def _whole(
+        self,
+        paths: Sequence[Path],
+        old: Manifest | None,
+        previous: StoredIndex | None,
+        model: str | None,
+        encoder: Encoder | None,
+        record: BuildRecord,
+        spill: Path,
+    ) -> BuildReport:
+        """Read every seed file and write a version of one segment; ``spill``: scratch space."""
+        say, meter, root = self.say, self.meter, self.root
         entries, documents = _read(self.seeds, paths, meter)
         notes: list[str] = []
         if self.full:
@@ -326,7 +342,7 @@ class _Build:
         )
         same_terms = previous is not None and reuse(previous.manifest.built_with, record).terms
         postings, terms_reused = _postings(
-            paragraphs, old_rows, previous if same_terms else None, say, meter
+            paragraphs, old_rows, previous if same_terms else None, say, meter, spill
         )
         lexical = LexicalIndex(postings)
 
@@ -522,9 +538,11 @@ def _postings(
     previous: StoredIndex | None,
     say: Callable[[str], None],
     meter: Meter,
+    spill: Path | None = None,
 ) -> tuple[Postings, int]:
     """The postings of every paragraph (the previous version's, for unchanged ones), and how
-    many were reused. ``old_rows``: each paragraph's row in ``previous`` (-1 for a new one)."""
+    many were reused. ``old_rows``: each paragraph's row in ``previous`` (-1 for a new one);
+    ``spill``: a scratch folder for the postings of a large build (see :func:`postings_of`)."""
     if previous is None:
         old_rows = np.full(len(paragraphs), -1, np.int64)
     kept = np.flatnonzero(old_rows >= 0)
@@ -532,13 +550,33 @@ def _postings(
     if len(fresh):
         say(f"analysing {len(fresh)} of {len(paragraphs)} paragraphs")
     meter.start("analysing", len(fresh))
-    new = postings_of([matching_text(paragraphs[row]) for row in fresh.tolist()], meter.advance)
+    new = postings_of(_MatchingTexts(paragraphs, fresh), meter.advance, spill=spill)
     meter.stop()
     if previous is None or not len(kept):
         return new, 0
     # Kept documents first, then the new ones; then each takes its row in the new version.
     merged = Postings.concat([gather_postings(previous.parts, old_rows[kept]), new])
     return merged.relabel(np.concatenate([kept, fresh])), len(kept)
+
+
+class _MatchingTexts(Sequence[str]):
+    """The matching texts of ``paragraphs[rows]``, each made when asked for: a build's texts are
+    not all held at once."""
+
+    def __init__(self, paragraphs: Sequence[Paragraph], rows: I64) -> None:
+        self.paragraphs, self.rows = paragraphs, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, at: int) -> str: ...
+    @overload
+    def __getitem__(self, at: slice) -> list[str]: ...
+    def __getitem__(self, at: int | slice) -> str | list[str]:
+        if isinstance(at, slice):
+            return [matching_text(self.paragraphs[row]) for row in self.rows[at].tolist()]
+        return matching_text(self.paragraphs[int(self.rows[at])])
 
 
 def _skipped_list(skipped: Sequence[SeedFile]) -> str:

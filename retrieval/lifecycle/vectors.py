@@ -11,8 +11,9 @@ version is written, the vectors it dropped go into the cache.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -22,19 +23,23 @@ from ..index.arrays import lookup, ranges
 from ..index.dense import EXACT_UP_TO, DenseIndex
 from ..index.lexical import hash64
 from ..index.record import BuildRecord, reuse
+from ..index.segments import SegmentedDense
 from ..index.store import StoredIndex
 from ..index.windows import window_spans
 from ..ingest.paragraphs import Paragraph, headings
 from ..progress import Meter
 from .cache import Cached, read_cache, retire
 
-__all__ = ["CHUNK", "HEADER_SHARE", "Vectors"]
+__all__ = ["BLOCK", "CHUNK", "HEADER_SHARE", "Vectors", "WindowTexts"]
 
 HEADER_SHARE = 4
 """A window's heading line may fill 1/HEADER_SHARE of the model's window, else it is dropped."""
 CHUNK = 256
 """Windows embedded (or paragraphs analysed) between two progress updates: small enough to keep
 memory flat on a 50 MB file, large enough for the model's batches."""
+BLOCK = 1 << 16
+"""Windows made at a time (looked up or embedded, shortest first within the block), then added
+to the index: a build never holds all its new vectors outside FAISS's copy."""
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -101,93 +106,119 @@ class Vectors:
         texts, owners_of_fresh, fresh_spans = self.windows([paragraphs[i] for i in fresh.tolist()])
         counts[fresh] = np.bincount(owners_of_fresh, minlength=len(fresh))
         fresh_keys = hash64(texts)
-        fresh_vectors = np.zeros((len(texts), self.encoder.dimension), np.float32)
-        missing = np.arange(len(texts))
-        if old is not None and old_keys is not None:
-            found = lookup(old_keys, fresh_keys)
-            fresh_vectors[found >= 0] = old.vectors[found[found >= 0]]
-            missing = np.flatnonzero(found < 0)
+        in_old = lookup(old_keys, fresh_keys) if old is not None and old_keys is not None else None
+        in_cache = np.full(len(texts), -1, np.int64)
+        unfound = np.flatnonzero(in_old < 0) if in_old is not None else np.arange(len(texts))
+        if len(unfound):
+            in_cache[unfound] = lookup(self.cached().keys, fresh_keys[unfound])
+        self.windows_cached = int(np.count_nonzero(in_cache >= 0))
+        missing = unfound[in_cache[unfound] < 0]
+        embedded = len(np.unique(owners_of_fresh[missing]))
+        self.windows_embedded = len(missing)
         if len(missing):
-            found = lookup(self.cached().keys, fresh_keys[missing])
-            hit = found >= 0
-            fresh_vectors[missing[hit]] = self.cached().vectors[found[hit]]
-            self.windows_cached = int(hit.sum())
-            missing = missing[~hit]
-        self.embed(texts, missing, fresh_vectors)
+            self.say(f"embedding {len(missing)} of {len(texts)} new windows")
+        self.meter.start("embedding", len(missing))
+        made = self._made(texts, old, in_old, in_cache)
+        dimension = self.encoder.dimension
 
         if old is None or old_keys is None or old_spans is None or not len(kept):
-            # Every paragraph is new: its windows are already in order (no second copy).
-            vectors, window_keys, spans = fresh_vectors, fresh_keys, fresh_spans
-        else:
-            offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-            vectors = np.empty((int(offsets[-1]), self.encoder.dimension), np.float32)
-            window_keys = np.empty(int(offsets[-1]), np.uint64)
-            spans = np.empty((int(offsets[-1]), 2), np.int32)
-            at, source = ranges(offsets[kept], counts[kept]), ranges(starts, counts[kept])
-            vectors[at] = old.vectors[source]
-            window_keys[at] = old_keys[source]
-            spans[at] = old_spans[source]
-            if len(fresh):
-                at = ranges(offsets[fresh], counts[fresh])
-                vectors[at] = fresh_vectors
-                window_keys[at] = fresh_keys
-                spans[at] = fresh_spans
+            # Every paragraph is new: its windows are in order, each block added to the index as
+            # it is made (no second copy of the vectors).
+            owners = owners_of_fresh.astype(np.int32)
+            dense = DenseIndex.grown(made, owners, dimension, self.exact_up_to)
+            self.meter.stop()
+            return dense, fresh_keys, fresh_spans, embedded
+        fresh_vectors = np.empty((len(texts), dimension), np.float32)
+        for first, block in zip(range(0, len(texts), BLOCK), made, strict=True):
+            fresh_vectors[first : first + len(block)] = block
+        self.meter.stop()
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        vectors = np.empty((int(offsets[-1]), dimension), np.float32)
+        window_keys = np.empty(int(offsets[-1]), np.uint64)
+        spans = np.empty((int(offsets[-1]), 2), np.int32)
+        at, source = ranges(offsets[kept], counts[kept]), ranges(starts, counts[kept])
+        vectors[at] = old.vectors[source]
+        window_keys[at] = old_keys[source]
+        spans[at] = old_spans[source]
+        if len(fresh):
+            at = ranges(offsets[fresh], counts[fresh])
+            vectors[at] = fresh_vectors
+            window_keys[at] = fresh_keys
+            spans[at] = fresh_spans
+        del fresh_vectors
         owners = np.repeat(np.arange(n, dtype=np.int32), counts)
-        embedded = len(np.unique(owners_of_fresh[missing]))
-        if (
-            isinstance(old, DenseIndex)
-            and old_keys is not None
-            and _begins_with(window_keys, old_keys)
-        ):
+        if isinstance(old, DenseIndex) and _begins_with(window_keys, old_keys):
             return old.extended(vectors, owners, self.exact_up_to), window_keys, spans, embedded
         return DenseIndex.build(vectors, owners, self.exact_up_to), window_keys, spans, embedded
 
-    def windows(self, paragraphs: Sequence[Paragraph]) -> tuple[list[str], I64, I32]:
+    def _made(
+        self,
+        texts: Sequence[str],
+        old: DenseIndex | SegmentedDense | None,
+        in_old: I64 | None,
+        in_cache: I64,
+    ) -> Iterator[F32]:
+        """The vectors of ``texts``, ``BLOCK`` at a time in order: each the version before's
+        (its row ``in_old``), the cache's (``in_cache``), or embedded."""
+        cached = self.cached() if bool((in_cache >= 0).any()) else None
+        for first in range(0, len(texts), BLOCK):
+            stop = min(first + BLOCK, len(texts))
+            block = np.zeros((stop - first, self.encoder.dimension), np.float32)
+            unfound = np.ones(stop - first, bool)
+            if old is not None and in_old is not None:
+                rows = in_old[first:stop]
+                block[rows >= 0] = old.vectors[rows[rows >= 0]]
+                unfound = rows < 0
+            if cached is not None:
+                rows = in_cache[first:stop]
+                block[rows >= 0] = cached.vectors[rows[rows >= 0]]
+                unfound &= rows < 0
+            self.embed(texts[first:stop], np.flatnonzero(unfound), block)
+            yield block
+
+    def windows(self, paragraphs: Sequence[Paragraph]) -> tuple[Sequence[str], I64, I32]:
         """The texts of the windows of ``paragraphs``, the paragraph (position) of each, and
         where in that paragraph's text each lies (start, end).
 
         Each window is headed by the paragraph's headings when they take at most 1/HEADER_SHARE
-        of the model's window. Paragraphs are cut a chunk at a time, to keep token lists small.
+        of the model's window. Paragraphs are cut a chunk at a time, to keep token lists small;
+        the texts are made when asked for (:class:`WindowTexts`).
         """
-        texts: list[str] = []
+        prefixes: list[str] = []
         owners: list[int] = []
         where: list[tuple[int, int]] = []
         budget = self.encoder.max_tokens
         count = self.encoder.count_tokens
+        shared: dict[str, str] = {}  # one string for the paragraphs of an article
         for first in range(0, len(paragraphs), CHUNK * 4):
             chunk = paragraphs[first : first + CHUNK * 4]
             headers = [" · ".join(headings(p)) for p in chunk]
             costs = count([h + "\n" for h in headers]) if budget else [0] * len(chunk)
             budgets: list[int | None] = []
-            prefixes: list[str] = []
             for header, cost in zip(headers, costs, strict=True):
                 keep = bool(header) and (budget is None or cost * HEADER_SHARE <= budget)
-                prefixes.append(header + "\n" if keep else "")
+                prefix = header + "\n" if keep else ""
+                prefixes.append(shared.setdefault(prefix, prefix))
                 budgets.append(None if budget is None else budget - (cost if keep else 0))
             spans = window_spans([p.text for p in chunk], budgets, count)
-            for row, (paragraph, prefix, parts) in enumerate(
-                zip(chunk, prefixes, spans, strict=True), start=first
-            ):
+            for row, parts in enumerate(spans, start=first):
                 for start, end in parts:
-                    texts.append(prefix + paragraph.text[start:end])
                     owners.append(row)
                     where.append((start, end))
         located = np.asarray(where, dtype=np.int32).reshape(len(where), 2)
-        return texts, np.asarray(owners, dtype=np.int64), located
+        owned = np.asarray(owners, dtype=np.int64)
+        return WindowTexts(paragraphs, prefixes, owned, located), owned, located
 
     def embed(self, texts: Sequence[str], rows: I64, vectors: F32) -> None:
-        """Embed ``texts[rows]`` into ``vectors[rows]``, a chunk at a time, shortest first."""
-        self.windows_embedded = len(rows)
+        """Embed ``texts[rows]`` into ``vectors[rows]``, a chunk at a time, shortest first; the
+        meter hears each chunk."""
         if not len(rows):
             return
-        self.say(f"embedding {len(rows)} of {len(texts)} new windows")
         order = rows[np.argsort([len(texts[i]) for i in rows.tolist()], kind="stable")]
-        self.meter.start("embedding", len(order))
         for first in range(0, len(order), CHUNK):
             chunk = order[first : first + CHUNK]
             vectors[chunk] = self.encoder.encode_passages([texts[i] for i in chunk.tolist()])
             self.meter.advance(len(chunk))
-        self.meter.stop()
 
     def keep_dropped(self, previous: StoredIndex | None, held: U64) -> None:
         """Put the vectors the new version dropped into the cache; take out those it holds again."""
@@ -226,6 +257,32 @@ class Vectors:
         held = np.concatenate([keys[still], added if added is not None else keys[:0]])
         dropped = Cached(keys[gone], np.asarray(old.vectors[np.flatnonzero(gone)]))
         retire(self.root, self.model, self.cached(), dropped, held)
+
+
+class WindowTexts(Sequence[str]):
+    """The texts of windows, each made when asked for: a paragraph's heading line (``prefixes``)
+    then the span of its text that the window covers."""
+
+    def __init__(
+        self, paragraphs: Sequence[Paragraph], prefixes: Sequence[str], owners: I64, spans: I32
+    ) -> None:
+        self.paragraphs, self.prefixes, self.owners, self.spans = (
+            paragraphs, prefixes, owners, spans
+        )  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+    @overload
+    def __getitem__(self, at: int) -> str: ...
+    @overload
+    def __getitem__(self, at: slice) -> list[str]: ...
+    def __getitem__(self, at: int | slice) -> str | list[str]:
+        if isinstance(at, slice):
+            return [self[i] for i in range(*at.indices(len(self)))]
+        owner = int(self.owners[at])
+        start, end = self.spans[at].tolist()
+        return self.prefixes[owner] + self.paragraphs[owner].text[start:end]
 
 
 def drop_vectors(root: Path, previous: StoredIndex | None) -> None:
