@@ -1,6 +1,7 @@
 """Scale: seedqa on synthetic corpora of 10,000 to 1,000,000 paragraphs.
 
     .venv-bench/bin/python -m bench.scale [--sizes 10000,100000,1000000] [--work DIR]
+        [--before REF [--before-up-to N]]
 
 For each size it writes a corpus of recombined CMRC sentences (``synthetic``), then, each step in
 a process of its own so that its peak memory is its own:
@@ -15,6 +16,9 @@ a process of its own so that its peak memory is its own:
 
 ``--crossover N`` instead times exact (flat) search against the HNSW graph on the first windows
 of the N-paragraph index, at several sizes and search depths: where the graph is worth it.
+
+With ``--before REF`` the code of that commit (exported from git) runs each step too, right after
+this code's, in a work folder of its own sharing the corpus, at sizes up to ``--before-up-to``.
 
 Figures go to ``docs/scale.json`` and the plot to ``docs/scale.png``; the markdown tables are
 printed. A real model's time for the same windows is projected from all-MiniLM-L6-v2 timed on a
@@ -32,6 +36,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -228,16 +233,38 @@ def _median_ms(index, queries) -> float:
 # --- the driver -----------------------------------------------------------------------------
 
 
-def run_step(*arguments: str) -> object:
-    """Run one step in a fresh interpreter; its last line of output is its JSON result."""
+def run_step(step: str, size: str, work: Path, code: Path = HERE.parent) -> object:
+    """Run one step in a fresh interpreter of ``code`` (this code, or another commit's tree); its
+    last line of output is its JSON result."""
     result = subprocess.run(
-        [sys.executable, "-m", "bench.scale", "--step", *arguments],
+        [sys.executable, "-m", "bench.scale", "--work", str(work), "--step", step, size],
         check=True,
-        cwd=HERE.parent,
+        cwd=code,
+        env={**os.environ, "PYTHONPATH": str(code)},
         stdout=subprocess.PIPE,
         text=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def export(ref: str, into: Path) -> Path:
+    """The tree of commit ``ref``, written into ``into`` (afresh)."""
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(HERE.parent), "archive", ref], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def share(work: Path, other: Path, size: int) -> None:
+    """Give the work folder ``other`` (another code's) this one's corpus and sentence vectors."""
+    other.mkdir(parents=True, exist_ok=True)
+    for name in ("sentence-vectors.npz", f"seeds-{size}"):
+        link = other / name
+        if not link.exists():
+            link.symlink_to(work / name)
 
 
 def model_ms_per_window(work: Path, sample: int = 256) -> float:
@@ -270,6 +297,16 @@ def main() -> None:
         action="store_true",
         help="run the query step again on the indexes of the last run (docs/scale.json)",
     )
+    parser.add_argument(
+        "--before", metavar="REF", help="also run the code of git commit REF, step by step"
+    )
+    parser.add_argument(
+        "--before-up-to",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="run --before's code at sizes up to N only (default 100000)",
+    )
     parser.add_argument("--step", nargs=2, metavar=("STEP", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     work: Path = args.work
@@ -288,30 +325,41 @@ def main() -> None:
     if args.crossover:
         synthetic.write_corpus(paths(work, args.crossover)[0], args.crossover, *sentence_pool(work))
         if not (paths(work, args.crossover)[1] / "CURRENT").exists():
-            run_step("build", str(args.crossover))
-        rows = run_step("crossover", str(args.crossover))
+            run_step("build", str(args.crossover), work)
+        rows = run_step("crossover", str(args.crossover), work)
         (DOCS / "scale-crossover.json").write_text(json.dumps(rows, indent=1) + "\n")
         return
     if args.only_query:
         output = json.loads((DOCS / "scale.json").read_text())
         for row in output["sizes"]:
-            row.update(run_step("query", str(row["size"])))
+            row.update(run_step("query", str(row["size"]), work))
         finish(output)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     pool, neighbours = sentence_pool(work)
     synthetic.write_corpus(paths(work, 10_000)[0], 10_000, pool, neighbours)
     per_window = model_ms_per_window(work)
+    before = export(args.before, work / "code-before") if args.before else None
     results = []
     for size in sizes:
         synthetic.write_corpus(paths(work, size)[0], size, pool, neighbours)
         row: dict[str, object] = {"size": size, "cpus": os.cpu_count()}
-        for step in ("build", "query", "update"):
-            row.update(run_step(step, str(size)))  # type: ignore[arg-type]
+        old: dict[str, object] = {"size": size, "code": args.before}
+        also = before is not None and size <= args.before_up_to
+        if also:
+            share(work, work / "before", size)
+        for step in ("build", "query", "update"):  # the two codes take turns, step by step
+            row.update(run_step(step, str(size), work))  # type: ignore[arg-type]
             print(json.dumps(row), file=sys.stderr, flush=True)
-        row["model_s_projected"] = int(row["windows"]) * per_window / 1000  # type: ignore[call-overload]
+            if also and before is not None:
+                old.update(run_step(step, str(size), work / "before", before))  # type: ignore[arg-type]
+                print(json.dumps(old), file=sys.stderr, flush=True)
+        for figures in (row, old) if also else (row,):
+            figures["model_s_projected"] = int(figures["windows"]) * per_window / 1000  # type: ignore[call-overload]
+        if also:
+            row["before"] = old
         results.append(row)
-    finish({"model_ms_per_window": per_window, "sizes": results})
+    finish({"model_ms_per_window": per_window, "before": args.before, "sizes": results})
 
 
 def finish(output: dict[str, object]) -> None:
@@ -324,6 +372,14 @@ def finish(output: dict[str, object]) -> None:
 def tables(output: dict[str, object]) -> str:
     rows = output["sizes"]
     assert isinstance(rows, list)
+    before = [r["before"] for r in rows if "before" in r]
+    text = _tables(rows)
+    if before:
+        text += f"\n\nThe code of {output['before']}, in the same run:\n\n" + _tables(before)
+    return text
+
+
+def _tables(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| paragraphs | windows | dense index | build (s) | encoder (s) | overhead (s) | "
         "overhead / model | index (MiB) | build peak (MiB) | update (s) |",
@@ -354,7 +410,7 @@ def tables(output: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: list[dict[str, object]], target: Path) -> None:
+def plot(rows: list[dict[str, Any]], target: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -369,6 +425,16 @@ def plot(rows: list[dict[str, object]], target: Path) -> None:
         ("answer", "whole answer"),
     ):
         latency.plot(sizes, [r[f"{leg}_ms"]["median"] for r in rows], marker="o", label=label)
+    before = [r["before"] for r in rows if "before" in r]
+    if before:
+        latency.plot(
+            [r["paragraphs"] for r in before],
+            [r["hybrid_ms"]["median"] for r in before],
+            marker="x",
+            linestyle=":",
+            color="grey",
+            label="hybrid, before",
+        )
     latency.set(
         xscale="log",
         yscale="log",
@@ -379,6 +445,15 @@ def plot(rows: list[dict[str, object]], target: Path) -> None:
     latency.legend()
     for key, label in (("build_peak_mib", "build"), ("query_peak_mib", "query (index loaded)")):
         memory.plot(sizes, [r[key] for r in rows], marker="o", label=label)
+    if before:
+        memory.plot(
+            [r["paragraphs"] for r in before],
+            [r["build_peak_mib"] for r in before],
+            marker="x",
+            linestyle=":",
+            color="grey",
+            label="build, before",
+        )
     bound = [2 * (r["vectors_mib"] + r["text_mib"]) for r in rows]  # type: ignore[operator]
     memory.plot(sizes, bound, linestyle="--", color="grey", label="target: twice vectors + text")
     memory.set(
