@@ -255,6 +255,9 @@ def export(ref: str, into: Path) -> Path:
         ["git", "-C", str(HERE.parent), "archive", ref], check=True, capture_output=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    shared, beside = HERE.parent.parent / "shared", into.parent / "shared"
+    if shared.exists() and not beside.exists():  # where that code finds the CMRC set
+        beside.symlink_to(shared.resolve())
     return into
 
 
