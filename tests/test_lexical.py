@@ -158,3 +158,36 @@ def test_saving_mapped_postings_links_their_files(tmp_path: Path) -> None:
     for file in first.iterdir():
         assert (second / file.name).stat().st_ino == file.stat().st_ino
     same(Postings.load(second), invert(DOCS))
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_postings_read_a_slice_at_a_time_are_the_postings(tmp_path: Path, mapped: bool) -> None:
+    postings = invert(DOCS * 5)
+    if mapped:
+        postings.save(tmp_path)
+        postings = Postings.load(tmp_path)
+    for name in ("doc_ids", "counts"):
+        slices = list(postings.slices(name, size=7))
+        assert [first for first, _ in slices] == list(range(0, len(getattr(postings, name)), 7))
+        assert np.array_equal(np.concatenate([s for _, s in slices]), getattr(postings, name))
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_the_terms_of_deleted_documents_are_counted_per_term(tmp_path: Path, mapped: bool) -> None:
+    from retrieval.index.segments import deleted_df
+
+    texts = DOCS * 3
+    postings = invert(texts)
+    if mapped:
+        postings.save(tmp_path)
+        postings = Postings.load(tmp_path)
+    deleted = np.array([1, 4, 5], np.int32)
+    rows, counts = deleted_df(postings, deleted)
+    expected: dict[int, int] = {}
+    for doc in deleted.tolist():
+        for term in set(terms(texts[doc])):
+            row = int(
+                np.searchsorted(postings.vocabulary, Postings.from_terms([[term]]).vocabulary[0])
+            )
+            expected[row] = expected.get(row, 0) + 1
+    assert dict(zip(rows.tolist(), counts.tolist(), strict=True)) == expected

@@ -14,7 +14,7 @@ import hashlib
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -138,26 +138,33 @@ class Postings:
         return np.diff(self.indptr)
 
     def select(self, rows: I64) -> Postings:
-        """The documents at ``rows`` (document i of the result is document ``rows[i]``)."""
+        """The documents at ``rows`` (document i of the result is document ``rows[i]``).
+
+        The postings are read a slice at a time (see :meth:`slices`): a few documents taken from
+        a large mapped segment cost a pass over its files, not their pages held in memory.
+        """
         new_id = np.full(len(self), -1, dtype=np.int32)
         new_id[rows] = np.arange(len(rows), dtype=np.int32)
-        mapped = new_id[self.doc_ids]
-        keep = mapped >= 0
-        if not len(keep):
-            return Postings(
-                self.vocabulary[:0],
-                np.zeros(1, np.int64),
-                mapped,
-                self.counts[:0],
-                self.lengths[rows],
-            )
-        df = np.add.reduceat(keep, self.indptr[:-1], dtype=np.int64)  # every term has a posting
+        indptr = np.asarray(self.indptr)
+        df = np.zeros(len(self.vocabulary), np.int64)
+        doc_ids: list[I32] = [np.zeros(0, np.int32)]
+        counts: list[npt.NDArray[np.uint16]] = [np.zeros(0, np.uint16)]
+        for (first, ids), (_, held) in zip(
+            self.slices("doc_ids"), self.slices("counts"), strict=True
+        ):
+            mapped = new_id[ids]
+            keep = np.flatnonzero(mapped >= 0)
+            if len(keep):
+                term = np.searchsorted(indptr, keep + first, "right") - 1
+                df += np.bincount(term, minlength=len(df))
+                doc_ids.append(mapped[keep])
+                counts.append(held[keep])
         used = df > 0
         return Postings(
             self.vocabulary[used],
             np.concatenate([[0], np.cumsum(df[used])]).astype(np.int64),
-            mapped[keep].astype(np.int32),
-            self.counts[keep],
+            np.concatenate(doc_ids).astype(np.int32),
+            np.concatenate(counts).astype(np.uint16),
             self.lengths[rows],
         )
 
@@ -218,6 +225,25 @@ class Postings:
         np.save(into / "lexical.indptr.npy", indptr)
         np.save(into / "lexical.lengths.npy", lengths)
         return Postings.load(into)
+
+    def slices(self, name: str, size: int = 1 << 24) -> Iterator[tuple[int, npt.NDArray[Any]]]:
+        """The array ``name`` (``doc_ids`` or ``counts``), ``size`` postings at a time, each with
+        where it starts. Postings mapped from files are read from them, not through the map: a
+        pass over all of them leaves no pages resident in the process."""
+        array = getattr(self, name)
+        if self.stored is None:
+            for first in range(0, len(array), size):
+                yield first, np.asarray(array[first : first + size])
+            return
+        with open(self.stored / f"lexical.{name}.npy", "rb") as file:
+            header = (
+                np.lib.format.read_array_header_1_0
+                if np.lib.format.read_magic(file) == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = header(file)
+            for first in range(0, shape[0], size):
+                yield first, np.fromfile(file, dtype, min(size, shape[0] - first))
 
     def save(self, folder: Path) -> None:
         """Write the arrays into ``folder``; postings mapped whole from files are linked there."""

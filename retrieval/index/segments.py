@@ -17,7 +17,7 @@ A version of format 4 or earlier is one segment: its folder itself, with nothing
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -94,18 +94,18 @@ class Part:
     deleted_terms: I64
     """Terms (rows of the segment's vocabulary) the deleted rows hold, and how many of them."""
     deleted_df: I64
+    live: Mask | None = field(init=False, compare=False)
+    """Which rows are not deleted (None: all); made once, from ``deleted``."""
+
+    def __post_init__(self) -> None:
+        live = None
+        if len(self.deleted):
+            live = np.ones(len(self), bool)
+            live[self.deleted] = False
+        object.__setattr__(self, "live", live)  # frozen: set once, here
 
     def __len__(self) -> int:
         return len(self.paragraph_keys)
-
-    @property
-    def live(self) -> Mask | None:
-        """Which rows are not deleted (None: all)."""
-        if not len(self.deleted):
-            return None
-        live = np.ones(len(self), bool)
-        live[self.deleted] = False
-        return live
 
     @classmethod
     def in_memory(
@@ -430,13 +430,11 @@ def deleted_df(postings: Postings, deleted: I32) -> tuple[I64, I64]:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     gone = np.zeros(len(postings), bool)
     gone[deleted] = True
-    doc_ids = np.asarray(postings.doc_ids)
-    indptr = np.asarray(postings.indptr)
-    if not len(doc_ids):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    counts = np.add.reduceat(gone[doc_ids], indptr[:-1], dtype=np.int64)  # no list is empty
-    terms = np.flatnonzero(counts)
-    return terms.astype(np.int64), counts[terms]
+    held = [np.flatnonzero(gone[ids]) + first for first, ids in postings.slices("doc_ids")]
+    where = np.concatenate([np.zeros(0, np.int64), *held])
+    rows = np.searchsorted(np.asarray(postings.indptr), where, "right") - 1
+    terms, counts = np.unique(rows, return_counts=True)
+    return terms.astype(np.int64), counts.astype(np.int64)
 
 
 def postings_check(checks: Checks | None, postings: Postings) -> PostingsCheck | None:

@@ -67,7 +67,7 @@ from ..progress import SILENT, Meter
 from ..search.calibration import calibrate
 from ..text.terms import terms
 from .cache import drop_cache
-from .changes import compare, seed_changes
+from .changes import SeedChanges, compare, seed_changes
 from .merging import merge_segments, planned
 from .postings import postings_of
 from .update import (
@@ -380,25 +380,8 @@ class _Build:
             vectors.keep_dropped(previous, dense_keys)
         else:
             drop_vectors(root, previous)
-        return BuildReport(
-            version=manifest.version,
-            mode="hybrid" if manifest.dense_used else "lexical",
-            files=len(indexed),
-            paragraphs=len(paragraphs),
-            windows=manifest.windows,
-            page_breaks=sum(len(d.page_breaks) for d in documents),
-            seconds=time.perf_counter() - self.started,
-            files_added=changes.added,
-            files_changed=changes.changed,
-            files_removed=changes.removed,
-            files_unchanged=changes.unchanged,
-            paragraphs_embedded=embedded,
-            paragraphs_reused=reused,
-            windows_embedded=vectors.windows_embedded if vectors is not None else 0,
-            windows_cached=vectors.windows_cached if vectors is not None else 0,
-            skipped=manifest.skipped,
-            full=previous is None,
-            notes=tuple(notes),
+        return self._written(
+            manifest, changes, documents, vectors, embedded, reused, previous is None, notes
         )
 
     def _update(
@@ -467,25 +450,42 @@ class _Build:
             vectors = vectors or Vectors(self.root, record, encoder, say, meter)
             vectors.keep_deleted(previous, doomed, dense_keys)
         merged = self._merge()
-        changes = read.changes
+        reused = live - (embedded if encoder else len(paragraphs) - terms_reused)
+        return self._written(
+            manifest, read.changes, read.documents, vectors, embedded, reused, False, merged
+        )
+
+    def _written(
+        self,
+        manifest: Manifest,
+        changes: SeedChanges,
+        documents: Sequence[Document],
+        vectors: Vectors | None,
+        embedded: int,
+        reused: int,
+        full: bool,
+        notes: Sequence[str],
+    ) -> BuildReport:
+        """The report of a build that wrote ``manifest``'s version from the ``documents`` read."""
         return BuildReport(
             version=manifest.version,
             mode="hybrid" if manifest.dense_used else "lexical",
-            files=len(indexed),
-            paragraphs=live,
-            windows=windows,
-            page_breaks=sum(len(d.page_breaks) for d in read.documents),
+            files=len(manifest.files),
+            paragraphs=manifest.paragraphs,
+            windows=manifest.windows,
+            page_breaks=sum(len(d.page_breaks) for d in documents),
             seconds=time.perf_counter() - self.started,
             files_added=changes.added,
             files_changed=changes.changed,
             files_removed=changes.removed,
             files_unchanged=changes.unchanged,
             paragraphs_embedded=embedded,
-            paragraphs_reused=live - (embedded if encoder else len(paragraphs) - terms_reused),
+            paragraphs_reused=reused,
             windows_embedded=vectors.windows_embedded if vectors is not None else 0,
             windows_cached=vectors.windows_cached if vectors is not None else 0,
             skipped=manifest.skipped,
-            notes=tuple(merged),
+            full=full,
+            notes=tuple(notes),
         )
 
     def _merge(self) -> list[str]:
