@@ -153,3 +153,71 @@ def test_pruned_search_checks_every_list_it_may_read_first() -> None:
     index.search(terms, 5)
     rows = np.searchsorted(postings.vocabulary, np.unique(hash64(terms[:-1])))
     assert seen == [(postings.indptr[rows].tolist(), postings.indptr[rows + 1].tolist())]
+
+
+class _Stats:
+    """A whole index's statistics, as a segment sees them: another average length."""
+
+    def __init__(self, index: LexicalIndex, avg_len: float) -> None:
+        self.n_docs, self.avg_len, self._index = index.n_docs, avg_len, index
+
+    def idf(self, hashes: np.ndarray) -> np.ndarray:
+        return self._index._lookup(hashes)[1]
+
+
+@pytest.mark.parametrize("average", [None, 0.6, 1.7])  # the segment's own, smaller, larger
+@pytest.mark.parametrize(("seed", "n_docs"), [(2, 300), (4, 800)])
+def test_bounds_stored_with_the_index_prune_to_the_same_results(
+    tmp_path, monkeypatch, average: float | None, seed: int, n_docs: int
+) -> None:
+    from retrieval.index import lexical
+
+    monkeypatch.setattr(lexical, "BOUNDED_FROM", 1)  # every list's bound stored
+    postings = Postings.from_terms(corpus(seed, n_docs))
+    postings.save(tmp_path)
+    own = LexicalIndex(postings)
+    stats = None if average is None else _Stats(own, own.avg_len * average)
+    whole = LexicalIndex(postings, corpus=stats, scored_whole_up_to=1 << 40)
+    pruned = LexicalIndex(
+        Postings.load(tmp_path), corpus=stats, scored_whole_up_to=0, threshold_postings=0
+    )
+    learnt: list[bool] = []
+    scored_whole = pruned._whole
+
+    def recorded(query: Any, k: int, learn: bool = False) -> Any:
+        learnt.append(learn)
+        return scored_whole(query, k, learn=learn)
+
+    monkeypatch.setattr(pruned, "_whole", recorded)
+    for terms, counted in queries(seed):
+        query = pruned._query(terms, counted)
+        if len(query.rows):  # each bound at least the term's largest contribution here
+            bounds = pruned._bounds(query)
+            for term in range(len(query.rows)):
+                _, weights, _ = whole._read(query, np.array([term]), deleted_too=True)
+                assert bounds[term] >= weights.max(), (terms, term)
+        for k in (1, 10, 50):
+            expected, found = whole.search(terms, k, counted), pruned.search(terms, k, counted)
+            assert found.ids.tolist() == expected.ids.tolist(), (terms, k)
+            np.testing.assert_allclose(found.scores, expected.scores, rtol=1e-6)
+    assert not any(learnt)  # every bound came from the index, none was learnt
+
+
+def test_a_stored_bound_is_each_long_lists_largest_contribution(tmp_path, monkeypatch) -> None:
+    from retrieval.index import lexical
+
+    monkeypatch.setattr(lexical, "BOUNDED_FROM", 50)
+    postings = Postings.from_terms(corpus(4, 800))
+    postings.save(tmp_path)
+    stored = Postings.load(tmp_path).bounds()
+    assert stored is not None
+    rows, largest, average = stored
+    index = LexicalIndex(postings)
+    assert average == index.avg_len
+    long = np.flatnonzero(np.diff(postings.indptr) >= 50)
+    assert rows.tolist() == long.tolist() and 0 < len(long) < len(postings.vocabulary)
+    for row, bound in zip(rows.tolist(), largest.tolist(), strict=True):
+        start, stop = postings.indptr[row], postings.indptr[row + 1]
+        tf = postings.counts[start:stop].astype(np.float32)
+        norm = index._norm[postings.doc_ids[start:stop]]
+        assert bound == pytest.approx(float((tf * (index.k1 + 1) / (tf + norm)).max()))

@@ -65,6 +65,9 @@ FOUND_UP_TO = 1 << 16
 """Terms whose lookup is kept (then forgotten all at once): far more than a day's questions."""
 BATCHED_PAIRS = 1 << 12
 """(term, document) pairs the exact scoring looks up together at most."""
+BOUNDED_FROM = 1 << 12
+"""Postings from which a term's largest contribution is stored with the index (see
+:meth:`Postings.save`), so that pruning knows it from the first question."""
 SUM_MARGIN = 1e-9
 """The threshold lowered by this share: sums in another order round differently."""
 
@@ -215,6 +218,7 @@ class Postings:
         lengths = np.concatenate([p.lengths for p in heads])
         if into is None:
             return Postings(vocabulary, indptr, doc_ids, counts, lengths)
+        _save_bounds(into, Postings(vocabulary, indptr, doc_ids, counts, lengths))
         for name, array in (("doc_ids", doc_ids), ("counts", counts)):
             if isinstance(array, np.memmap):
                 array.flush()
@@ -252,10 +256,21 @@ class Postings:
             if self.stored is None:
                 np.save(file, getattr(self, name))
                 continue
-            try:
-                os.link(self.stored / file.name, file)
-            except OSError:  # another file system, or one without hard links
-                shutil.copyfile(self.stored / file.name, file)
+            _link(self.stored / file.name, file)
+        if self.stored is not None and (self.stored / _BOUNDS[0]).exists():
+            for name in _BOUNDS:
+                _link(self.stored / name, folder / name)
+        else:
+            _save_bounds(folder, self)
+
+    def bounds(self) -> tuple[I64, F64, float] | None:
+        """The long lists' largest contributions stored beside mapped postings (by
+        :meth:`save`): the terms' rows, each one's most a posting adds before its IDF, and the
+        average document length they were computed with; None if none are stored."""
+        if self.stored is None or not (self.stored / _BOUNDS[0]).exists():
+            return None
+        rows, largest = (np.load(self.stored / name) for name in _BOUNDS)
+        return rows, largest, _average_length(self.lengths)
 
     @classmethod
     def load(cls, folder: Path) -> Postings:
@@ -268,6 +283,37 @@ class Postings:
 
 _ARRAYS = ("vocabulary", "indptr", "doc_ids", "counts", "lengths")
 """What :meth:`Postings.save` writes, one file each."""
+_BOUNDS = ("lexical.bounded.npy", "lexical.bounds.npy")
+"""The rows of the terms of long lists, and each one's largest contribution before its IDF."""
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copyfile(source, target)
+
+
+def _average_length(lengths: npt.NDArray[np.uint32]) -> float:
+    """The average document length BM25 normalises by (1 for no documents, or empty ones)."""
+    total = float(np.sum(lengths, dtype=np.float64))
+    return total / len(lengths) if len(lengths) and total else 1.0
+
+
+def _save_bounds(folder: Path, postings: Postings) -> None:
+    """Store, for each term of ``BOUNDED_FROM`` postings or more, the most one of its postings
+    adds to a score before the term's IDF, at BM25's defaults and these postings' average
+    length (a search elsewhere scales it, see :class:`LexicalIndex`)."""
+    indptr = np.asarray(postings.indptr)
+    rows = np.flatnonzero(np.diff(indptr) >= BOUNDED_FROM).astype(np.int64)
+    norm = K1 * (1 - B + B * np.asarray(postings.lengths) / _average_length(postings.lengths))
+    largest = np.empty(len(rows), np.float64)
+    for at, row in enumerate(rows.tolist()):
+        start, stop = int(indptr[row]), int(indptr[row + 1])
+        tf = np.asarray(postings.counts[start:stop], np.float32)
+        largest[at] = (tf * (K1 + 1) / (tf + norm[postings.doc_ids[start:stop]])).max()
+    np.save(folder / _BOUNDS[0], rows)
+    np.save(folder / _BOUNDS[1], largest)
 
 
 def _output(into: Path | None, name: str, dtype: type, size: int) -> npt.NDArray[Any]:
@@ -348,9 +394,12 @@ class LexicalIndex:
         live: npt.NDArray[np.bool_] | None = None,
         scored_whole_up_to: int = SCORED_WHOLE_UP_TO,
         threshold_postings: int = THRESHOLD_POSTINGS,
+        stored_bounds: bool = True,
     ) -> None:
         """``corpus``: the statistics of the whole index when these postings are one segment of
-        it (its own by default); ``live``: which of its documents may be found (all by default)."""
+        it (its own by default); ``live``: which of its documents may be found (all by default);
+        ``stored_bounds``: whether pruning starts from the bounds stored with the postings (else
+        it learns them all, as it did before they were stored)."""
         self.postings = postings
         self._check = check
         self._corpus = corpus
@@ -367,8 +416,7 @@ class LexicalIndex:
             self.n_docs = self._rows
             df = postings.df
             self.idf = idf(self.n_docs, df)
-            total = float(np.sum(postings.lengths, dtype=np.float64))
-            self.avg_len = total / self.n_docs if self.n_docs and total else 1.0
+            self.avg_len = _average_length(postings.lengths)
         else:
             self.n_docs, self.avg_len = corpus.n_docs, corpus.avg_len
         # Plain views of the maps: slicing an np.memmap costs ten times a plain array's.
@@ -379,6 +427,16 @@ class LexicalIndex:
         # Each document's BM25 length term, once: the same arithmetic as per posting, so the
         # same floats.
         self._norm = self.k1 * (1 - self.b + self.b * np.asarray(postings.lengths) / self.avg_len)
+        self._stored: dict[int, float] = {}
+        """The largest contributions before IDF stored with the index, by row (long lists)."""
+        stored = postings.bounds() if stored_bounds and (k1, b) == (K1, B) else None
+        if stored is not None:
+            rows, largest, own = stored
+            # A length term shrinks by at most own / avg_len when the average grows from
+            # ``own`` to ``avg_len`` (a segment of a larger index), so contributions grow by at
+            # most its inverse; when the average shrinks, they only shrink.
+            scale = max(1.0, self.avg_len / own)
+            self._stored = dict(zip(rows.tolist(), (largest * scale).tolist(), strict=True))
 
     @property
     def missing_idf(self) -> float:
@@ -415,8 +473,9 @@ class LexicalIndex:
         into (binary search) for the documents the other terms found, which are dropped as soon
         as what is left to add cannot lift them to the threshold. The documents kept are then
         scored exactly as whole scoring would, term by term in the same order, to the same
-        floats. A term's largest contribution is learnt the first time a long query holds it
-        (the query is then scored whole if most of its postings are of such terms).
+        floats. A long list's largest contribution is stored with the index (from
+        ``BOUNDED_FROM`` postings); another term's is learnt the first time a long query holds
+        it (the query is then scored whole if most of its postings are of such terms).
         """
         query = self._query(terms, counted)
         if self._check is not None:  # the postings about to be read: checked first (integrity)
@@ -573,14 +632,20 @@ class LexicalIndex:
         return kept
 
     def _bounds(self, query: _Query) -> F64:
-        """The most each term adds to a document's score: its largest contribution, found by
-        scoring its list the first time the term is met in a long query, then kept."""
+        """The most each term adds to a document's score: its largest contribution, stored with
+        the index for long lists, else found by scoring its list the first time the term is met
+        in a long query; then kept."""
         bounds = np.empty(len(query.rows))
         for term, row in enumerate(query.rows.tolist()):
             bound = self._largest.get(row)
             if bound is None:
-                _, weights, _ = self._read(query, np.array([term]), deleted_too=True)
-                bound = self._largest[row] = float(weights.max()) * BOUND_MARGIN
+                stored = self._stored.get(row)
+                if stored is not None:
+                    bound = float(query.idf[term]) * stored * BOUND_MARGIN
+                else:
+                    _, weights, _ = self._read(query, np.array([term]), deleted_too=True)
+                    bound = float(weights.max()) * BOUND_MARGIN
+                self._largest[row] = bound
             bounds[term] = bound
         return bounds
 
@@ -588,7 +653,12 @@ class LexicalIndex:
         """Postings of the query's terms whose largest contribution is not known yet."""
         lengths = (query.stops - query.starts).tolist()
         rows = query.rows.tolist()
-        return sum(n for row, n in zip(rows, lengths, strict=True) if row not in self._largest)
+        largest, stored = self._largest, self._stored
+        return sum(
+            n
+            for row, n in zip(rows, lengths, strict=True)
+            if row not in largest and row not in stored
+        )
 
     def _sums(self, query: _Query, terms: I64) -> tuple[I32, F64]:
         """The documents holding any of ``terms``, in order, and the sum of what those add."""
