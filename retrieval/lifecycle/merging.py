@@ -38,7 +38,9 @@ __all__ = ["EXPUNGE_SHARE", "MERGE_FACTOR", "merge_segments", "planned"]
 MERGE_FACTOR = 8
 """Segments of one level merged together."""
 EXPUNGE_SHARE = 0.25
-"""Share of deleted rows at which a segment is rewritten without them."""
+"""Share of deleted rows at which a segment is rewritten without them: measured by
+``bench.expunge`` (at 100,000 paragraphs, a quarter deleted searches in 1.2 times the time of the
+segment without them; past half, the dense leg's searches fetch again and take twice as long)."""
 
 
 def _level(live: int) -> int:
