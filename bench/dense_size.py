@@ -17,12 +17,23 @@ import time
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from retrieval.index.dense import VECTORS_FILE, DenseIndex
 
 
 def mib(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+
+
+def clustered(
+    rng: np.random.Generator, clusters: int, count: int, dimension: int
+) -> npt.NDArray[np.float32]:
+    """``count`` unit vectors scattered about ``clusters`` random centres."""
+    centres = rng.standard_normal((clusters, dimension))
+    points = centres[rng.integers(0, clusters, count)]
+    points += 0.5 * rng.standard_normal(points.shape)
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
 
 
 def main() -> None:
@@ -33,10 +44,7 @@ def main() -> None:
     parser.add_argument("--dimension", type=int, default=384)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    centres = rng.standard_normal((max(1, args.windows // 100), args.dimension))
-    points = centres[rng.integers(0, len(centres), args.windows)]
-    points += 0.5 * rng.standard_normal(points.shape)
-    vectors = (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+    vectors = clustered(rng, max(1, args.windows // 100), args.windows, args.dimension)
     owners = np.arange(args.windows, dtype=np.int32)
     started = time.perf_counter()
     graph = DenseIndex.build(vectors, owners, exact_up_to=0)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import cmrc
+from bench.dense_size import clustered
 from bench.lexical_speed import median_p95, synthetic_index
 from retrieval.index.dense import DenseIndex
 from retrieval.index.lexical import LexicalIndex
@@ -50,15 +51,6 @@ class LiveStatistics:
 
     def idf(self, hashes: np.ndarray) -> np.ndarray:
         return self._index._lookup(hashes)[1]
-
-
-def clustered(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` unit vectors in clusters of about 100, and ``QUESTIONS`` queries near them."""
-    centres = rng.standard_normal((max(1, n // 100), DIMENSION))
-    points = centres[rng.integers(0, len(centres), n + QUESTIONS)]
-    points += 0.5 * rng.standard_normal(points.shape)
-    unit = (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
-    return unit[:n], unit[n:]
 
 
 def dense_row(
@@ -124,7 +116,8 @@ def main() -> None:
     args = parser.parse_args()
     shares = [float(s) for s in args.shares.split(",")]
     rng = np.random.default_rng(0)
-    vectors, queries = clustered(args.paragraphs, rng)
+    points = clustered(rng, max(1, args.paragraphs // 100), args.paragraphs + QUESTIONS, DIMENSION)
+    vectors, queries = points[: args.paragraphs], points[args.paragraphs :]
     started = time.perf_counter()
     graph = DenseIndex.build(vectors, np.arange(args.paragraphs, dtype=np.int32), exact_up_to=0)
     print(f"graph over {args.paragraphs:,} vectors built in {time.perf_counter() - started:.1f} s")
