@@ -72,7 +72,7 @@ def exhaustive(
         counted = [term for term in terms if counts_as_evidence(term)]
     counted_hashes = np.unique(hash64(counted))
     _, counted_idf = lookup(counted_hashes)
-    total_idf = float(counted_idf.sum())
+    total_idf = sum(counted_idf.tolist())  # in hash order, as the index adds it
     evidence = np.isin(distinct, counted_hashes)
     known = rows >= 0
     rows, idf, evidence = rows[known], idf[known], evidence[known]
@@ -89,7 +89,8 @@ def exhaustive(
     tf = postings.counts[take].astype(np.float32)
     weight = np.repeat(idf, lengths)
     norm = index.k1 * (1 - index.b + index.b * postings.lengths[docs] / index.avg_len)
-    scores = np.bincount(docs, weight * tf * (index.k1 + 1) / (tf + norm), index.n_docs)
+    # Grouped as the index groups it (IDF times the rest), so to the same floats.
+    scores = np.bincount(docs, weight * (tf * (index.k1 + 1) / (tf + norm)), index.n_docs)
     hits = np.flatnonzero(scores)
     if len(hits) > k:
         hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]

@@ -152,7 +152,34 @@ def test_pruned_search_checks_every_list_it_may_read_first() -> None:
     terms = ["w0", "w1", "w7", "w7", "w40", "never-seen"]
     index.search(terms, 5)
     rows = np.searchsorted(postings.vocabulary, np.unique(hash64(terms[:-1])))
-    assert seen == [(postings.indptr[rows].tolist(), postings.indptr[rows + 1].tolist())]
+    spans = (postings.indptr[rows].tolist(), postings.indptr[rows + 1].tolist())
+    # Then every posting, before what each adds is worked out for all of them (IMPACTS_UP_TO).
+    assert seen == [spans, ([0], [len(postings.doc_ids)])]
+    index.search(terms, 5)
+    assert seen[2:] == [spans]
+
+
+@pytest.mark.parametrize("settings", PRUNED)
+@pytest.mark.parametrize("deleted", [False, True])
+def test_contributions_worked_out_once_are_the_same_floats(
+    monkeypatch, settings: dict[str, Any], deleted: bool
+) -> None:
+    """A small index works out what every posting adds once (``IMPACTS_UP_TO``), a large one
+    per search: the same arithmetic, so segments of either kind score alike to the last bit."""
+    from retrieval.index import lexical
+
+    postings = Postings.from_terms(corpus(4, 800))
+    live = np.random.default_rng(4).random(len(postings)) > 0.3 if deleted else None
+    table = LexicalIndex(postings, live=live, **settings)
+    table.search(["w0"], 1)  # the table is worked out at the first search
+    monkeypatch.setattr(lexical, "IMPACTS_UP_TO", 0)
+    each_time = LexicalIndex(postings, live=live, **settings)
+    for terms, counted in queries(4):
+        for k in (1, 10, 50):
+            a, b = table.search(terms, k, counted), each_time.search(terms, k, counted)
+            assert a.ids.tolist() == b.ids.tolist(), (terms, k)
+            assert np.array_equal(a.scores, b.scores) and np.array_equal(a.coverage, b.coverage)
+    assert table._impacts is not None and each_time._impacts is None
 
 
 class _Stats:

@@ -73,6 +73,11 @@ SORTED_WHOLE_UP_TO = 1 << 8
 about 400 (measured against ``np.partition`` for k = 50)."""
 SUM_MARGIN = 1e-9
 """The threshold lowered by this share: sums in another order round differently."""
+IMPACTS_UP_TO = 1 << 19
+"""Postings up to which what each adds before its term's IDF is worked out once for all of them
+(4 MiB at most), so that a search gathers it instead: a small index's searches are mostly the
+fixed cost of their steps, and this removes four of them. Postings this few are in files that a
+load checks whole anyway (``integrity.EAGER_UP_TO``), so reading them all costs no check more."""
 
 _Entry = tuple[int, int, float, int, int]
 """A term's hash, row (-1 if no document holds it), IDF, and where its postings start and stop."""
@@ -314,9 +319,16 @@ def _save_bounds(folder: Path, postings: Postings) -> None:
     for at, row in enumerate(rows.tolist()):
         start, stop = int(indptr[row]), int(indptr[row + 1])
         tf = np.asarray(postings.counts[start:stop], np.float32)
-        largest[at] = (tf * (K1 + 1) / (tf + norm[postings.doc_ids[start:stop]])).max()
+        largest[at] = _impacts(tf, norm[postings.doc_ids[start:stop]], K1).max()
     np.save(folder / _BOUNDS[0], rows)
     np.save(folder / _BOUNDS[1], largest)
+
+
+def _impacts(tf: F32, norm: npt.NDArray[np.floating[Any]], k1: float) -> F64:
+    """What postings of these counts add to their documents' scores before the term's IDF (BM25's
+    saturated term frequency; ``norm``: each one's document length term)."""
+    impacts: F64 = tf * (k1 + 1) / (tf + norm)
+    return impacts
 
 
 def _output(into: Path | None, name: str, dtype: type, size: int) -> npt.NDArray[Any]:
@@ -432,6 +444,9 @@ class LexicalIndex:
         # Each document's BM25 length term, once: the same arithmetic as per posting, so the
         # same floats.
         self._norm = self.k1 * (1 - self.b + self.b * np.asarray(postings.lengths) / self.avg_len)
+        self._impacts: F64 | None = None
+        """Every posting's contribution before IDF, up to ``IMPACTS_UP_TO`` postings (see
+        :meth:`_impact_table`)."""
         self._stored: dict[int, float] = {}
         """The largest contributions before IDF stored with the index, by row (long lists)."""
         stored = postings.bounds() if stored_bounds and (k1, b) == (K1, B) else None
@@ -502,11 +517,12 @@ class LexicalIndex:
         if counted is None:
             counted = [term for term in terms if counts_as_evidence(term)]
         found = self._entries([*terms, *counted])
-        asked = {found[term][0]: found[term] for term in terms}
-        evidence = {found[term][0]: found[term] for term in counted}
-        # The IDF mass as a float32 sum in hash order, unknown terms included: as it always was.
-        total_idf = float(np.array([evidence[h][2] for h in sorted(evidence)], np.float32).sum())
-        kept = [asked[h] for h in sorted(asked) if asked[h][1] >= 0]
+        evidence = {found[term][0]: found[term][2] for term in counted}
+        # The IDF mass, unknown terms included, added in hash order: the order a document's
+        # matched IDF is added in (so a document holding every term covers exactly 1).
+        total_idf = sum(evidence[h] for h in sorted(evidence))
+        # In hash order (an entry starts with its hash), each distinct known term once.
+        kept = sorted({entry for term in terms if (entry := found[term])[1] >= 0})
         hashes, rows, idf, starts, stops = zip(*kept, strict=True) if kept else ((),) * 5
         begin, end = np.array(starts, np.int64), np.array(stops, np.int64)
         lengths = end - begin
@@ -558,9 +574,26 @@ class LexicalIndex:
         self._found.update(found)
         return found
 
-    def _contributions(self, idf: F32 | np.float32, tf: F32, docs: I32) -> F64:
-        """What each posting adds to its document's score (float32 weight, float64 result)."""
-        return idf * tf * (self.k1 + 1) / (tf + self._norm[docs])
+    def _impact_table(self) -> F64 | None:
+        """What every posting adds before its term's IDF, for postings few enough to keep it
+        (else None): worked out at the first search, once the postings are checked."""
+        if self._impacts is None and len(self._doc_ids) <= IMPACTS_UP_TO:
+            if self._check is not None:
+                self._check(np.zeros(1, np.int64), np.array([len(self._doc_ids)], np.int64))
+            tf = self._counts.astype(np.float32)
+            self._impacts = _impacts(tf, self._norm[self._doc_ids], self.k1)
+        return self._impacts
+
+    def _contributions(self, idf: F32 | np.float32, at: I64, docs: I32) -> F64:
+        """What the postings at ``at`` (of documents ``docs``) add to their documents' scores
+        (float32 weight, float64 result)."""
+        impacts = self._impact_table()
+        if impacts is None:
+            impacts = _impacts(self._counts[at].astype(np.float32), self._norm[docs], self.k1)
+        else:
+            impacts = impacts[at]
+        contributions: F64 = idf * impacts
+        return contributions
 
     def _read(
         self, query: _Query, terms: I64 | None = None, deleted_too: bool = False
@@ -574,16 +607,22 @@ class LexicalIndex:
             starts, stops, idf = query.starts[terms], query.stops[terms], query.idf[terms]
             lengths = stops - starts
         spans = list(zip(starts.tolist(), stops.tolist(), strict=True))
-        doc_ids, counts = self._doc_ids, self._counts
+        doc_ids, table = self._doc_ids, self._impact_table()
         # Slices copied whole: several times faster than gathering the same items by position.
         docs = np.concatenate([doc_ids[start:stop] for start, stop in spans])
-        tf = np.concatenate([counts[start:stop] for start, stop in spans], dtype=np.float32)
+        if table is not None:
+            impacts = np.concatenate([table[start:stop] for start, stop in spans])
+        else:
+            counts = self._counts
+            tf = np.concatenate([counts[start:stop] for start, stop in spans], dtype=np.float32)
+            impacts = _impacts(tf, self._norm[docs], self.k1)
         weights = np.repeat(idf, lengths)
         kept = None
         if self._live is not None and not deleted_too:
             kept = self._live[docs]
-            docs, tf, weights = docs[kept], tf[kept], weights[kept]
-        return docs, self._contributions(weights, tf, docs), kept
+            docs, impacts, weights = docs[kept], impacts[kept], weights[kept]
+        contributions: F64 = weights * impacts
+        return docs, contributions, kept
 
     def _whole(self, query: _Query, k: int, learn: bool = False) -> LexicalMatches:
         """Every posting scored: the faster way when the lists are short; with ``learn``, each
@@ -602,7 +641,7 @@ class LexicalIndex:
             held = held[kept]
         if self._rows <= DENSE_SUMS_UP_TO * len(docs):
             scores = _sum_by(docs, weights, self._rows)
-            hits = np.flatnonzero(scores)
+            hits = (scores > 0).nonzero()[0]  # every posting adds more than 0
             scores = scores[hits]
             matched = _sum_by(docs, held, self._rows)[hits]
         else:  # a few postings among many documents: sums over the documents they hold only
@@ -680,7 +719,7 @@ class LexicalIndex:
             return docs, weights
         if self._rows <= DENSE_SUMS_UP_TO * len(docs):
             sums = _sum_by(docs, weights, self._rows)
-            held = np.flatnonzero(sums)
+            held = (sums > 0).nonzero()[0]
             return held.astype(np.int32), sums[held]
         unique, inverse = np.unique(docs, return_inverse=True)
         return unique, _sum_by(inverse, weights, len(unique))
@@ -693,8 +732,7 @@ class LexicalIndex:
         at = np.minimum(np.searchsorted(posting, docs), len(posting) - 1)
         held = posting[at] == docs
         added = np.zeros(len(docs))
-        tf = self._counts[start:stop][at[held]].astype(np.float32)
-        added[held] = self._contributions(query.idf[term], tf, docs[held])
+        added[held] = self._contributions(query.idf[term], start + at[held], docs[held])
         return added
 
     def _scores(self, query: _Query, docs: I32) -> tuple[F64, F64]:
@@ -723,8 +761,7 @@ class LexicalIndex:
         held = low < stops
         held[held] = self._doc_ids[low[held]] == wanted[held]
         added = np.zeros(terms * n)
-        tf = self._counts[low[held]].astype(np.float32)
-        added[held] = self._contributions(np.repeat(query.idf, n)[held], tf, wanted[held])
+        added[held] = self._contributions(np.repeat(query.idf, n)[held], low[held], wanted[held])
         evidence = np.repeat((query.idf * query.evidence).astype(np.float64), n)
         # cumsum adds one term's row after another: the order whole scoring adds them in.
         scores = np.cumsum(added.reshape(terms, n), axis=0)[-1]
