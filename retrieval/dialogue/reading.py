@@ -16,7 +16,6 @@ from functools import cache
 from typing import Literal
 
 import jieba
-import jieba.posseg
 
 from ..text.normalize import is_cjk, normalize
 
@@ -179,6 +178,15 @@ def _dictionary() -> jieba.Tokenizer:
     return jieba.dt
 
 
+def _tagged(text: str) -> list[tuple[str, str]]:
+    """jieba's words of ``text`` with their parts of speech. ``jieba.posseg`` is imported at the
+    first follow-up it reads: loading its tables takes a quarter of a second of every start, and
+    a question asked on its own never needs them."""
+    import jieba.posseg
+
+    return [(word.word, word.flag) for word in jieba.posseg.cut(text)]
+
+
 def _strip_opening(text: str) -> tuple[str, bool]:
     """The text without its opening cue word, unless that word begins a name (那曲)."""
     english = _ENGLISH_OPENING.match(text)
@@ -207,7 +215,7 @@ def read_turn(text: str) -> Reading:
     subject_end: int | None = None
     previous_start = 0
     position = 0
-    pairs = [(word.word, word.flag) for word in jieba.posseg.cut(core)]
+    pairs = _tagged(core)
     index = 0
     while index < len(pairs):
         word, flag = pairs[index]
@@ -436,7 +444,7 @@ def swap_asked(previous: Reading, noun: str) -> str | None:
         return None
     rest = previous.core[match.end() :]
     length = 0
-    for word, flag in jieba.posseg.cut(rest):
+    for word, flag in _tagged(rest):
         quote = flag == "x" and word in "“”《》\"'"
         if not (quote or flag.startswith("n") or flag in ("j", "vn", "l", "i")):
             break

@@ -14,15 +14,16 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Literal
-
-import httpx
+from typing import TYPE_CHECKING, Literal
 
 from ..search.searcher import Answer
 from ..text.normalize import is_cjk
 from .check import CheckedSentence, SentenceStream, is_no_answer
 from .client import ChatClient, LLMSettings, ServerFailure
 from .prompt import build_prompt
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["GeneratedAnswer", "Generator", "Outcome"]
 
