@@ -42,6 +42,10 @@ _SENTENCE_END = re.compile(
     r"""|\n"""
 )
 _CLAUSE_END = re.compile(r"[，,、：:]+")
+_BRACKET = re.compile("[\n" + re.escape("".join(_PAIRS) + "".join(_PAIRS.values())) + "]")
+"""What :func:`_protected` looks at: brackets, quotes and line breaks (the rest is skipped)."""
+_ALPHANUMERIC = re.compile(r"[^\W_]")
+"""A character for which ``str.isalnum`` holds (``\\w`` matches those and ``_``)."""
 
 
 def sentences(text: str) -> list[Span]:
@@ -62,7 +66,8 @@ def _protected(text: str) -> list[Span]:
     closers = set(_PAIRS.values())
     stack: list[tuple[str, int]] = []
     inside: list[Span] = []
-    for i, ch in enumerate(text):
+    for match in _BRACKET.finditer(text):
+        i, ch = match.start(), match.group()
         if ch == "\n":
             stack.clear()  # a line break ends everything open
         elif ch in closers and stack and _PAIRS[stack[-1][0]] == ch:
@@ -97,7 +102,7 @@ def _append(spans: list[Span], text: str, start: int, end: int) -> None:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if start < end and any(c.isalnum() for c in text[start:end]):
+    if start < end and _ALPHANUMERIC.search(text, start, end):
         spans.append((start, end))
     elif start < end and spans:  # stray punctuation joins the sentence before it
         spans[-1] = (spans[-1][0], end)
