@@ -1,6 +1,7 @@
 """The lexical leg's ranking time: pruned (MaxScore) against exhaustive scoring, side by side.
 
     python -m bench.lexical_speed [--sizes cmrc,100000,1000000] [--work DIR] [--depth 50]
+                                  [--rank-index DIR]
 
 For each size it loads one set of postings, warms the page cache with 20 other questions, then
 asks 300 CMRC questions (every tenth) of ``LexicalIndex.search`` and of a copy of the exhaustive
@@ -15,6 +16,8 @@ first pass with them, then with every bound known. The question's analysis
 not depend on the corpus. On CMRC, ``Searcher.rank`` (analysis and ranking: what
 ``bench.peers`` times) is timed with either search too; and with bm25s installed, bm25s over
 jieba words (as ``bench.peers`` builds it), its question tokenising and its ranking apart.
+``--rank-index DIR`` times ``Searcher.rank`` on an index ``seedqa index`` built (at a million
+paragraphs, say): freshly read, every question once, then every question again.
 
 - **cmrc**: the 848 CMRC paragraphs indexed by ``build_index`` (no model) and read back with
   ``read_index``, so that the postings are memory-mapped and checked as in ``seedqa ask``.
@@ -266,6 +269,24 @@ def rank_cmrc(root: Path, questions: list[str]) -> dict[str, float]:
     return out
 
 
+def rank_passes(root: Path, questions: list[str]) -> dict[str, float]:
+    """``Searcher.rank`` on the index at ``root``, freshly read: every question once (the first
+    pass, as a new process meets them), then again."""
+    from retrieval import Searcher, read_index
+
+    searcher = Searcher(read_index(root))
+    times: dict[str, list[float]] = {"first pass": [], "second pass": []}
+    for seconds in times.values():
+        for question in questions:
+            started = time.perf_counter()
+            searcher.rank(question)
+            seconds.append(time.perf_counter() - started)
+    out = {}
+    for name, seconds in times.items():
+        out[f"{name} median"], out[f"{name} p95"] = median_p95(seconds)
+    return out
+
+
 def bm25s_cmrc(seeds: Path, questions: list[str], depth: int) -> dict[str, float] | None:
     """bm25s over jieba words as ``bench.peers`` builds it: its question tokenising and its
     ranking timed apart (None when bm25s is not installed)."""
@@ -304,6 +325,12 @@ def main() -> None:
     parser.add_argument("--cmrc", type=Path, default=cmrc.DEFAULT, help="the CMRC benchmark")
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--depth", type=int, default=50, help="k asked of the lexical leg")
+    parser.add_argument(
+        "--rank-index",
+        type=Path,
+        metavar="DIR",
+        help="also time Searcher.rank on the index in DIR (a lexical one of seedqa index)",
+    )
     args = parser.parse_args()
     benchmark = cmrc.load(args.cmrc)
     asked = [str(q["text"]) for q in benchmark.queries[::10]][: args.questions]
@@ -346,6 +373,15 @@ def main() -> None:
             + ", ".join(
                 f"{name} {ranked[f'{name} median']:.3f} / {ranked[f'{name} p95']:.3f} ms"
                 for name in ("exhaustive", "pruned")
+            )
+        )
+    if args.rank_index is not None:
+        passes = rank_passes(args.rank_index, asked)
+        print(
+            f"\nSearcher.rank on {args.rank_index} (analysis included): "
+            + ", ".join(
+                f"{name} {passes[f'{name} median']:.3f} / {passes[f'{name} p95']:.3f} ms"
+                for name in ("first pass", "second pass")
             )
         )
     if peer is not None:
