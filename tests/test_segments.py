@@ -141,6 +141,39 @@ def test_segments_stay_within_the_merge_policys_bound(seeds: Path, tmp_path: Pat
     assert Searcher(read_index(root)).ask(question).hits[0].paragraph.text == texts[-5]
 
 
+def test_a_term_is_counted_once_in_each_segment_not_once_per_segment_searched(
+    seeds: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Every segment's search needs the version's document frequency of the query's terms: it
+    is counted over the segments once and kept, not again for each segment (29 segments made
+    that 29 × 29 vocabulary lookups a new term, docs/benchmarks.md)."""
+    from retrieval.index import segments as segments_module
+
+    root = tmp_path / "index"
+    build_index(seeds, root, None, None)
+    texts = paragraphs(4)
+    for round_, text in enumerate(texts):
+        note(seeds, f"n{round_}.md", f"# 第{round_}份\n\n{text}\n")
+        build_index(seeds, root, None, None)
+    index = read_index(root)
+    assert len(index.parts) == 5
+    looked_up: list[int] = []
+    counting = segments_module.term_rows
+
+    def counted(vocabulary: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        looked_up.append(len(hashes))
+        return counting(vocabulary, hashes)
+
+    monkeypatch.setattr(segments_module, "term_rows", counted)
+    searcher = Searcher(index)
+    first = searcher.ask(texts[2][:12])
+    assert first.hits[0].paragraph.text == texts[2]
+    assert len(looked_up) == 5  # each segment's vocabulary once, for all the query's terms
+    looked_up.clear()
+    assert searcher.ask(texts[2][:12]).hits[0].paragraph.text == texts[2]
+    assert looked_up == []
+
+
 def test_a_segment_mostly_deleted_is_rewritten_without_its_dead_rows(
     seeds: Path, tmp_path: Path
 ) -> None:

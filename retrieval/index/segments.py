@@ -28,6 +28,7 @@ from ..ingest.paragraphs import Paragraph
 from .dense import DenseIndex, DenseMatches
 from .integrity import Checks
 from .lexical import (
+    FOUND_UP_TO,
     LexicalIndex,
     LexicalMatches,
     Postings,
@@ -248,14 +249,35 @@ class Corpus:
             self.n_docs += len(part) - len(part.deleted)
         self.avg_len = lengths / self.n_docs if self.n_docs and lengths else 1.0
         self.missing_idf = float(np.log1p((self.n_docs + 0.5) / 0.5))
+        # Plain views of the maps: slicing an np.memmap costs ten times a plain array's.
+        self._vocabularies = [np.asarray(p.postings.vocabulary) for p in parts]
+        self._indptrs = [np.asarray(p.postings.indptr) for p in parts]
+        self._df: dict[int, int] = {}
+        """Each term's document frequency by hash, once counted: every segment asks for the
+        terms of each query, and a version's statistics never change."""
 
     def df(self, hashes: U64) -> I64:
         """How many live documents hold each term."""
+        keys = hashes.tolist()
+        values = [self._df.get(key) for key in keys]
+        if None in values:
+            missing = list(dict.fromkeys(k for k, v in zip(keys, values, strict=True) if v is None))
+            found = self._count(np.array(missing, np.uint64)).tolist()
+            counted = dict(zip(missing, found, strict=True))
+            if len(self._df) + len(counted) > FOUND_UP_TO:
+                self._df.clear()
+            self._df.update(counted)
+            values = [counted[k] if v is None else v for k, v in zip(keys, values, strict=True)]
+        return np.array(values, np.int64)
+
+    def _count(self, hashes: U64) -> I64:
+        """:meth:`df` looked up in every segment."""
         total = np.zeros(len(hashes), np.int64)
-        for part in self._parts:
-            rows = term_rows(np.asarray(part.postings.vocabulary), hashes)
+        for part, vocabulary, indptr in zip(
+            self._parts, self._vocabularies, self._indptrs, strict=True
+        ):
+            rows = term_rows(vocabulary, hashes)
             known = rows >= 0
-            indptr = part.postings.indptr
             total[known] += indptr[rows[known] + 1] - indptr[rows[known]]
             if len(part.deleted_terms):
                 at = np.minimum(
