@@ -47,7 +47,6 @@ import shutil
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -55,10 +54,9 @@ from typing import Any
 import numpy as np
 
 from bench import cmrc, synthetic
-from bench.sentencemean import SentenceMeanEncoder, prepare
+from bench.sentencemean import SentenceMeanEncoder, prepare, trusting
 from retrieval import Searcher, build_index, read_index
 from retrieval.index.dense import DenseIndex
-from retrieval.index.manifest import Calibration
 from retrieval.index.store import StoredIndex
 from retrieval.search.fusion import DEPTH
 
@@ -170,15 +168,6 @@ def sizes_of(index: StoredIndex) -> str:
         else:
             runs.append([count, 1])
     return " + ".join(f"{n} x {c:,}" if n > 1 else f"{c:,}" for c, n in runs)
-
-
-def trusting(index: StoredIndex, measured: Calibration | None = None) -> StoredIndex:
-    """``index`` with its calibration (or ``measured``) crediting the dense leg with the lexical
-    leg's ranks, so that it is not judged weak and fusion weighs it (see the module's doc)."""
-    calibration = measured or index.manifest.calibration
-    assert calibration is not None
-    trusted = replace(calibration, dense=calibration.lexical)
-    return replace(index, manifest=replace(index.manifest, calibration=trusted))
 
 
 def exact_rows(index: StoredIndex, vectors: np.ndarray, k: int) -> list[list[int]]:

@@ -19,10 +19,16 @@ import re
 import time
 import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from retrieval.index.manifest import Calibration
+    from retrieval.index.store import StoredIndex
 
 _PIECE = re.compile(r"[^。！？\n]+[。！？]?")
 
@@ -86,3 +92,18 @@ class SentenceMeanEncoder:
 
     def encode_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return self._encode(texts)
+
+
+def trusting(index: StoredIndex, measured: Calibration | None = None) -> StoredIndex:
+    """``index`` with its calibration (or ``measured``) crediting the dense leg with the lexical
+    leg's ranks, so that it is not judged weak and fusion weighs it.
+
+    A build measures its dense leg on pseudo-questions, stretches of half a sentence, which this
+    encoder cannot embed (they are in no table): every index built with it is judged weak, and a
+    ``Searcher`` given it answers by words alone. Benchmarks that time the fused path search
+    through this instead.
+    """
+    calibration = measured or index.manifest.calibration
+    assert calibration is not None
+    trusted = replace(calibration, dense=calibration.lexical)
+    return replace(index, manifest=replace(index.manifest, calibration=trusted))

@@ -146,7 +146,7 @@ def test_a_term_is_counted_once_in_each_segment_not_once_per_segment_searched(
 ) -> None:
     """Every segment's search needs the version's document frequency of the query's terms: it
     is counted over the segments once and kept, not again for each segment (29 segments made
-    that 29 × 29 vocabulary lookups a new term, docs/benchmarks.md)."""
+    that 29 times 29 vocabulary lookups a new term, docs/benchmarks.md)."""
     from retrieval.index import segments as segments_module
 
     root = tmp_path / "index"
