@@ -147,7 +147,7 @@ def test_a_term_is_counted_once_in_each_segment_not_once_per_segment_searched(
     """Every segment's search needs the version's document frequency of the query's terms: it
     is counted over the segments once and kept, not again for each segment (29 segments made
     that 29 times 29 vocabulary lookups a new term, docs/benchmarks.md)."""
-    from retrieval.index import segments as segments_module
+    from retrieval.index.lexical import term_rows
 
     root = tmp_path / "index"
     build_index(seeds, root, None, None)
@@ -158,13 +158,12 @@ def test_a_term_is_counted_once_in_each_segment_not_once_per_segment_searched(
     index = read_index(root)
     assert len(index.parts) == 5
     looked_up: list[int] = []
-    counting = segments_module.term_rows
 
     def counted(vocabulary: np.ndarray, hashes: np.ndarray) -> np.ndarray:
         looked_up.append(len(hashes))
-        return counting(vocabulary, hashes)
+        return term_rows(vocabulary, hashes)
 
-    monkeypatch.setattr(segments_module, "term_rows", counted)
+    monkeypatch.setattr("retrieval.index.segments.term_rows", counted)
     searcher = Searcher(index)
     first = searcher.ask(texts[2][:12])
     assert first.hits[0].paragraph.text == texts[2]
