@@ -160,7 +160,13 @@ def build(
     check_device_setting(settings, warn)
     models = _Models(settings, warn, loaded)
     report = build_index(
-        settings.seeds, settings.index, full=full, progress=say, meter=meter, models=models
+        settings.seeds,
+        settings.index,
+        full=full,
+        progress=say,
+        meter=meter,
+        models=models,
+        merge_in_background=True,  # a long merge must not hold up the command or the bot
     )
     return report, models.used
 

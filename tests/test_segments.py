@@ -4,19 +4,24 @@ answers exactly as an index built whole, and merges its segments within a bound.
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from retrieval import Searcher, build_index, read_index, read_manifest
+from retrieval.index import store
 from retrieval.ingest import seeds as seed_reading
 from retrieval.lifecycle import merging, update
 from retrieval.text.terms import terms
 from tests.corpus import paragraphs, segment, write_corpus
 from tests.encoders import CharEncoder
-from tests.seedqa import run, start
+from tests.seedqa import environment, run
 
 SHARED = "这一段话在两份文件里一字不差地出现，说的是边境小学新建了一座操场。"
 QUESTIONS = [
@@ -222,34 +227,132 @@ def test_a_damaged_deletion_list_is_reported(seeds: Path, tmp_path: Path) -> Non
     assert result.returncode != 0 and "deleted.rows.npy" in result.stderr
 
 
-def test_kill_9_while_segments_merge_keeps_the_update_answering(
-    seeds: Path, tmp_path: Path
-) -> None:
-    root = tmp_path / "index"
+def seven_more_segments(seeds: Path, root: Path) -> None:
+    """An index of one segment and seven more of one level: one more update, and they merge."""
     write_corpus(seeds, 300)
     build_index(seeds, root, None, None)
     texts = paragraphs(400, seed=7)
-    for round_ in range(merging.MERGE_FACTOR - 1):  # one more segment and they merge
+    for round_ in range(merging.MERGE_FACTOR - 1):
         chunk = texts[round_ * 40 : (round_ + 1) * 40]
         note(seeds, f"m{round_}.md", "# 追加\n\n" + "\n\n".join(chunk) + "\n")
         build_index(seeds, root, None, None)
-    assert len(read_manifest(root).segments) == merging.MERGE_FACTOR  # the first, and 7 new
+    assert len(read_manifest(root).segments) == merging.MERGE_FACTOR
+
+
+def merger_pid(root: Path) -> int | None:
+    try:
+        return int((root / store.MERGER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def merge_begun(root: Path) -> bool:
+    """Whether the background merge an update started has its marker written, or is over."""
+    return merger_pid(root) is not None or merging.planned(read_manifest(root).segments) is None
+
+
+def idle(root: Path) -> bool:
+    return not store.build_running(root)
+
+
+def wait_for(done: Callable[[], bool], seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def eighth(seeds: Path, marker: str) -> None:
+    """A file of 40 paragraphs, ``marker`` among them: the eighth segment of their level."""
+    note(seeds, "z.md", "# 追加\n\n" + "\n\n".join([marker, *paragraphs(39, seed=11)]) + "\n")
+
+
+def test_seedqa_index_merges_in_the_background(seeds: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    seven_more_segments(seeds, root)
+    marker = "第八次追加的报告说水库新修了九座。"
+    eighth(seeds, marker)
+    done = run("index", "--seeds", str(seeds), "--index", str(root), "--model", "none")
+    assert done.returncode == 0, done.stderr
+    assert "merging segments in the background" in done.stdout + done.stderr
+    # The update is in use at once; its merge follows in a process of its own.
+    hits = Searcher(read_index(root)).ask("第八次追加的报告说水库新修了几座？").hits
+    assert hits and hits[0].paragraph.text == marker
+    wait_for(lambda: len(read_manifest(root).segments) < merging.MERGE_FACTOR)
+    wait_for(lambda: merger_pid(root) is None and not store.build_running(root))
+    log = (root / merging.LOG).read_text(encoding="utf-8")
+    assert f"merged {merging.MERGE_FACTOR} of 9 segments into one" in log
+    assert len(live_paragraphs(root)) == read_manifest(root).paragraphs
+    hits = Searcher(read_index(root, check=True)).ask("第八次追加的报告说水库新修了几座？").hits
+    assert hits and hits[0].paragraph.text == marker
+
+
+_SLOW_MERGE = (
+    "import sys, time\n"
+    "import retrieval.lifecycle.merging as merging\n"
+    "merge = merging.merge_segments\n"
+    "def slow(*args, **options):\n"
+    "    time.sleep(120)\n"
+    "    merge(*args, **options)\n"
+    "merging.merge_segments = slow\n"
+    "sys.exit(merging.main(sys.argv[1:]))\n"
+)
+"""A background merge that takes two minutes to write its merge."""
+
+
+def test_a_build_stops_a_background_merge_and_goes_on(
+    seeds: Path, tmp_path: Path, monkeypatch
+) -> None:
+    root = tmp_path / "index"
+    seven_more_segments(seeds, root)
+    eighth(seeds, "第八次追加的报告说水库新修了九座。")
+    with monkeypatch.context() as patched:  # the merge is left to the slow one below
+        patched.setattr("retrieval.lifecycle.build.merge_in_background", lambda *_: None)
+        build_index(seeds, root, None, None, merge_in_background=True)
+    assert merging.planned(read_manifest(root).segments) is not None
+    merger = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_MERGE, str(root), "0"], env=environment()
+    )
+    try:
+        wait_for(lambda: merger_pid(root) == merger.pid and store.build_running(root))
+        version = read_manifest(root).version
+        note(seeds, "x.md", "# 最后\n\n最后一段话说水库新修了十一座。\n")
+        started = time.monotonic()
+        report = build_index(seeds, root, None, None)  # stops the merge, builds, merges
+        assert time.monotonic() - started < 60  # not after the slow merge's two minutes
+        assert merger.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        merger.kill()
+    assert report.version != version and merger_pid(root) is None
+    assert any("merged" in line for line in report.notes)
+    assert not list(root.glob(".*.partial"))
+    assert len(read_manifest(root).segments) < merging.MERGE_FACTOR
+    hits = Searcher(read_index(root, check=True)).ask("最后一段话说水库新修了几座？").hits
+    assert hits and hits[0].paragraph.text == "最后一段话说水库新修了十一座。"
+
+
+def test_kill_9_while_segments_merge_keeps_the_update_answering(
+    seeds: Path, tmp_path: Path
+) -> None:
+    template = tmp_path / "template"
+    seven_more_segments(seeds, template)
     caught = False
-    for attempt in range(8):
+    for attempt in range(8):  # each time from seven segments of a level, so that an 8th merges
+        root = tmp_path / f"index-{attempt}"
+        shutil.copytree(template, root)
         marker = f"第{attempt}次追加的报告说水库新修了{attempt + 3}座。"
-        note(seeds, f"z{attempt}.md", f"# 追加{attempt}\n\n{marker}\n")
-        current = (root / "CURRENT").read_text()
-        build = start("index", "--seeds", str(seeds), "--index", str(root), "--model", "none")
-        while build.poll() is None and not (
-            (root / "CURRENT").read_text() != current and any(root.glob(".*.partial"))
-        ):
+        eighth(seeds, marker)
+        done = run("index", "--seeds", str(seeds), "--index", str(root), "--model", "none")
+        assert done.returncode == 0, done.stderr
+        assert "merging segments in the background" in done.stdout + done.stderr
+        # The update is in use; the merge starts, takes the lock and writes its version.
+        wait_for(partial(merge_begun, root))
+        while (pid := merger_pid(root)) is not None and not any(root.glob(".*.partial")):
             time.sleep(0.0005)
-        if build.poll() is None:  # the update is in use and the merge is being written
-            os.kill(build.pid, signal.SIGKILL)
-            build.communicate()
+        if pid is not None:  # the merge is being written
+            os.kill(pid, signal.SIGKILL)
             caught = True
-        else:
-            build.communicate()
+        wait_for(partial(idle, root))
         index = read_index(root, check=True)  # whole, whatever moment the kill came at
         hits = Searcher(index).ask(f"第{attempt}次追加的报告说水库新修了几座？").hits
         assert hits and hits[0].paragraph.text == marker
@@ -258,6 +361,7 @@ def test_kill_9_while_segments_merge_keeps_the_update_answering(
     assert caught, "the merge was always over before it could be killed"
     report = build_index(seeds, root, None, None)  # the next build merges, and nothing is lost
     assert not list(root.glob(".*.partial")) and report.version is not None
+    assert merger_pid(root) is None  # the killed merge's marker, cleared
     segments = read_manifest(root).segments
     assert len(segments) < merging.MERGE_FACTOR
     assert len(live_paragraphs(root)) == read_manifest(root).paragraphs

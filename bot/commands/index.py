@@ -72,7 +72,9 @@ COMMAND = Command(
     name="index",
     help="build or update the index of the seeds folder",
     description="Build the index of the seeds folder, or update it: only new or changed "
-    "paragraphs are embedded. Prints what it did.",
+    "paragraphs are embedded. Prints what it did. Segments due to be merged are merged by a "
+    "process of its own after it returns (log: .merge.log in the index folder); a build "
+    "started meanwhile stops that merge and goes on.",
     run=run,
     arguments=_arguments,
 )

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -72,6 +74,7 @@ from .segments import (
 
 __all__ = [
     "FORMAT",
+    "MERGER",
     "KeptSegment",
     "NewSegment",
     "ParagraphTable",
@@ -88,6 +91,8 @@ __all__ = [
     "write_index",
     "write_version",
 ]
+
+logger = logging.getLogger(__name__)
 
 FORMAT = 5
 """Version of the on-disk layout; an index of a format not in ``READS`` must be rebuilt."""
@@ -198,9 +203,22 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+MERGER = ".merging"
+"""The process id of a background merge (``retrieval.lifecycle.merging``), written while it waits
+for or holds the build lock: a build that finds the lock taken stops that process and goes on. A
+merge is a version of its own, so stopping one loses only the merge, which a later build starts
+again."""
+MERGER_MODULE = "retrieval.lifecycle.merging"
+"""What a background merge's command line runs (checked before the process is stopped)."""
+STOPPED_WITHIN = 30.0
+"""Seconds a build waits for the lock once it has stopped a background merge."""
+
+
 @contextmanager
-def build_lock(root: Path) -> Iterator[None]:
-    """Hold the index folder's build lock; raises IndexLockedError if another build holds it."""
+def build_lock(root: Path, wait: float = 0.0, give_way: bool = False) -> Iterator[None]:
+    """Hold the index folder's build lock; raises IndexLockedError if another build holds it
+    after ``wait`` seconds. A background merge holding it is stopped (see :data:`MERGER`), unless
+    ``give_way``: the caller is one."""
     try:
         root.mkdir(parents=True, exist_ok=True)
         fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -209,16 +227,46 @@ def build_lock(root: Path) -> Iterator[None]:
             f"Cannot write the index in {root}: {error.strerror or error}."
         ) from error
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _locked(fd, wait) and (
+            give_way or not _stop_merger(root) or not _locked(fd, STOPPED_WITHIN)
+        ):
             raise IndexLockedError(
                 f"Another seedqa is building the index in {root} right now. "
                 "Wait for it to finish, then run the command again."
-            ) from None
+            )
+        if not give_way:  # no merge runs now: a marker left is a stopped one's
+            (root / MERGER).unlink(missing_ok=True)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _locked(fd: int, wait: float) -> bool:
+    """Take the lock on ``fd``, trying for ``wait`` seconds; whether it was taken."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+
+def _stop_merger(root: Path) -> bool:
+    """Stop the background merge of ``root``, if one is running; whether one was."""
+    try:
+        pid = int((root / MERGER).read_text(encoding="utf-8"))
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):  # none, or no /proc to tell what the process is
+        return False
+    if MERGER_MODULE.encode() not in command or str(root).encode() not in command.split(b"\0"):
+        return False  # the id is another process's now
+    with suppress(ProcessLookupError):  # just finished: the lock is free
+        os.kill(pid, signal.SIGTERM)
+    logger.info("Stopped the background merge (process %d) to build", pid)
+    return True
 
 
 def build_running(root: Path) -> bool:

@@ -68,7 +68,7 @@ from ..search.calibration import calibrate
 from ..text.terms import terms
 from .cache import drop_cache
 from .changes import SeedChanges, compare, seed_changes
-from .merging import merge_segments, planned
+from .merging import merge_in_background, merge_while_planned, planned
 from .postings import postings_of
 from .update import (
     counts_by_file,
@@ -184,6 +184,7 @@ def build_index(
     *,
     models: Models | None = None,
     exact_up_to: int = EXACT_UP_TO,
+    merge_in_background: bool = False,
 ) -> BuildReport:
     """Build the index of ``seeds`` into ``root``, or report that it is up to date.
 
@@ -192,13 +193,16 @@ def build_index(
     the model from how the index in use was built and loads it only if something is to be built.
     ``full`` reuses nothing from earlier builds. ``progress`` hears one line per step, ``meter``
     counts the units of the long ones; the dense leg searches exactly up to ``exact_up_to``
-    windows. Raises :class:`~retrieval.errors.SeedsNotFoundError` when there is nothing to index
-    and :class:`~retrieval.errors.IndexLockedError` while another build runs.
+    windows. Segments due to be merged are merged before it returns, or with
+    ``merge_in_background`` by a process of their own after it (see
+    :mod:`retrieval.lifecycle.merging`). Raises :class:`~retrieval.errors.SeedsNotFoundError`
+    when there is nothing to index and :class:`~retrieval.errors.IndexLockedError` while another
+    build runs.
     """
     with build_lock(root):
         build = _Build(
             seeds, root, models or _Given(encoder, model), full, progress or (lambda _: None),
-            meter, exact_up_to,
+            meter, exact_up_to, merge_in_background,
         )  # fmt: skip
         return build.run()
 
@@ -212,6 +216,8 @@ class _Build:
     say: Callable[[str], None]
     meter: Meter
     exact_up_to: int
+    background: bool
+    """Whether merges are left to a process of their own."""
     started: float = field(default_factory=time.perf_counter)
 
     def run(self) -> BuildReport:
@@ -261,7 +267,7 @@ class _Build:
         # A merge a crash cut short is done now: the content is as it was.
         merged = self._merge() if planned(old.segments) is not None else []
         return BuildReport(
-            version=read_manifest(self.root).version if merged else old.version,
+            version=read_manifest(self.root).version,
             mode="hybrid" if old.dense_used else "lexical",
             files=len(old.files),
             paragraphs=old.paragraphs,
@@ -271,7 +277,7 @@ class _Build:
             files_unchanged=tuple(p.relative_to(self.seeds).as_posix() for p in paths),
             paragraphs_reused=old.paragraphs,
             skipped=old.skipped,
-            up_to_date=not merged,
+            up_to_date=not merged or self.background,
             notes=tuple(merged),
         )
 
@@ -489,20 +495,15 @@ class _Build:
         )
 
     def _merge(self) -> list[str]:
-        """Merge segments while the policy asks (see :mod:`retrieval.lifecycle.merging`); what
-        was done, for the report."""
-        done: list[str] = []
-        while True:
-            manifest = read_manifest(self.root)
-            joined = planned(manifest.segments)
-            if joined is None:
-                return done
-            if len(joined) > 1:
-                done.append(f"merged {len(joined)} of {len(manifest.segments)} segments into one")
-            else:
-                done.append("rewrote 1 segment without its deleted rows")
-            self.say(done[-1])
-            merge_segments(open_index(self.root, manifest), joined, self.exact_up_to)
+        """Merge segments while the policy asks (see :mod:`retrieval.lifecycle.merging`), or
+        start a process that does; what was done, for the report."""
+        if planned(read_manifest(self.root).segments) is None:
+            return []
+        if self.background:
+            merge_in_background(self.root, self.exact_up_to)
+            self.say("merging segments in the background")
+            return ["merging segments in the background"]
+        return merge_while_planned(self.root, self.exact_up_to, self.say)
 
 
 def _read(

@@ -10,30 +10,58 @@ documents, which every search of it reads and drops until then.
 
 A merge is a version of its own, written after the update's and switched to the same way: a
 crash in it leaves the update's version in use, and the next build merges again.
+
+``seedqa index`` merges in the background: once the update's version is in use it starts this
+module as a process of its own (:func:`merge_in_background`) and returns. That process takes the
+build lock, merges while the policy asks, and gives way to any build that comes meanwhile (the
+build stops it: see :data:`~retrieval.index.store.MERGER`). What it did or why it failed is in
+``.merge.log`` in the index folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
+from ..errors import IndexLockedError
 from ..index.arrays import ranges
 from ..index.dense import EXACT_UP_TO, DenseIndex
 from ..index.manifest import Segment
 from ..index.segments import Part, gather_postings
 from ..index.store import (
     KEEP_VERSIONS,
+    MERGER,
+    MERGER_MODULE,
     KeptSegment,
     NewSegment,
     StoredIndex,
+    build_lock,
     new_version_name,
+    open_index,
+    read_manifest,
     segments_of,
     write_version,
 )
 
-__all__ = ["EXPUNGE_SHARE", "MERGE_FACTOR", "merge_segments", "planned"]
+__all__ = [
+    "EXPUNGE_SHARE",
+    "MERGE_FACTOR",
+    "merge_in_background",
+    "merge_segments",
+    "merge_while_planned",
+    "planned",
+]
+
+logger = logging.getLogger(__name__)
 
 MERGE_FACTOR = 8
 """Segments of one level merged together."""
@@ -41,6 +69,14 @@ EXPUNGE_SHARE = 0.25
 """Share of deleted rows at which a segment is rewritten without them: measured by
 ``bench.expunge`` (at 100,000 paragraphs, a quarter deleted searches in 1.2 times the time of the
 segment without them; past half, the dense leg's searches fetch again and take twice as long)."""
+
+
+_RUN = f"import sys; from {MERGER_MODULE} import main; sys.exit(main(sys.argv[1:]))"
+"""The background merge's program (``-m`` would import this module twice: the package does)."""
+LOG = ".merge.log"
+"""The last background merge's log, in the index folder."""
+LOCK_WAIT = 60.0
+"""Seconds a background merge waits for the build that started it to let go of the lock."""
 
 
 def _level(live: int) -> int:
@@ -56,15 +92,75 @@ def planned(segments: Sequence[Segment]) -> range | None:
     for at, segment in enumerate(segments):
         if segment.paragraphs and segment.deleted >= EXPUNGE_SHARE * segment.paragraphs:
             return range(at, at + 1)
-    if len(segments) < MERGE_FACTOR:
-        return None
     levels = [_level(s.live) for s in segments]
-    first = len(levels) - 1
-    while first > 0 and levels[first - 1] == levels[-1]:
-        first -= 1
-    if len(levels) - first >= MERGE_FACTOR:
-        return range(first, len(levels))
+    stop = len(levels)
+    while stop >= MERGE_FACTOR:  # runs of one level, newest first
+        first = stop - 1
+        while first > 0 and levels[first - 1] == levels[stop - 1]:
+            first -= 1
+        if stop - first >= MERGE_FACTOR:
+            # Usually the newest run; an older one when a merge was stopped before a build
+            # added a segment of another level.
+            return range(first, stop)
+        stop = first
     return None
+
+
+def merge_while_planned(
+    root: Path, exact_up_to: int = EXACT_UP_TO, say: Callable[[str], None] = logger.info
+) -> list[str]:
+    """Merge the segments of the index in ``root`` while the policy asks (the caller holds the
+    build lock); what was done, one line a merge."""
+    done: list[str] = []
+    while True:
+        manifest = read_manifest(root)
+        joined = planned(manifest.segments)
+        if joined is None:
+            return done
+        if len(joined) > 1:
+            done.append(f"merged {len(joined)} of {len(manifest.segments)} segments into one")
+        else:
+            done.append("rewrote 1 segment without its deleted rows")
+        say(done[-1])
+        merge_segments(open_index(root, manifest), joined, exact_up_to)
+
+
+def merge_in_background(root: Path, exact_up_to: int = EXACT_UP_TO) -> None:
+    """Start a process that merges the index in ``root`` (see the module's doc), and return."""
+    package = Path(__file__).resolve().parents[2]  # where ``retrieval`` is, for the new process
+    path = os.pathsep.join(filter(None, [str(package), os.environ.get("PYTHONPATH")]))
+    with open(root / LOG, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _RUN, str(root), str(exact_up_to)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": path},
+            start_new_session=True,  # not stopped with the terminal's process group
+        )
+    # A long-running caller (a bot rebuilding) reaps it; a command exits before it anyway.
+    threading.Thread(target=process.wait, daemon=True).start()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The background merge's process: ``main([ROOT, EXACT_UP_TO])``."""
+    root_arg, exact = argv if argv is not None else sys.argv[1:]
+    root = Path(root_arg)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    marker, me = root / MERGER, f"{os.getpid()}\n"
+    marker.write_text(me, encoding="utf-8")  # while it waits for the lock, too
+    try:
+        with build_lock(root, wait=LOCK_WAIT, give_way=True):
+            marker.write_text(me, encoding="utf-8")  # a build may have cleared it meanwhile
+            done = merge_while_planned(root, int(exact))
+        logger.info("Done: %s", "; ".join(done) or "nothing to merge")
+    except IndexLockedError:  # a build holds the index: it merges when it is done
+        logger.info("Not merging: another build holds the index")
+    finally:
+        with suppress(OSError):  # a build may have cleared it
+            if marker.read_text(encoding="utf-8") == me:
+                marker.unlink()
+    return 0
 
 
 def merge_segments(index: StoredIndex, joined: range, exact_up_to: int = EXACT_UP_TO) -> None:
