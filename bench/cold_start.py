@@ -10,9 +10,10 @@ printing; the load alone (``read_index`` in a new process, imports excluded); an
 --check``, which checks every index file whole first. For comparison it
 times ``python -c pass`` and ``python -c "import retrieval"`` the same way. ``--before REF`` also
 times ``seedqa ask`` with the code of that git commit (exported to a scratch folder and put first
-on ``PYTHONPATH``) on the same index, its runs taking turns with this code's; the index's manifest
-is then marked format 2, which that code reads (a lexical index's files are the same in formats 2
-and 3), without the manifest's own checksum, which format 2 did not have.
+on ``PYTHONPATH``) on the same index, its runs taking turns with this code's; if that code does
+not read this code's format, the index's manifest is marked format 2, which it reads (a lexical
+index's files are the same in formats 2 and 3), without the manifest's own checksum, which
+format 2 did not have.
 
 The index files are in the page cache after the first run (every run reads them): the figures
 are the work of a start, not the disk's.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -73,6 +75,15 @@ def as_format_2(index: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+def reads_this_format(code: Path) -> bool:
+    """Whether the seedqa in ``code`` reads the format this code writes (by its source)."""
+    from retrieval.index.store import FORMAT
+
+    source = code / "retrieval" / "index" / "store.py"
+    found = re.search(r"^READS = \(([^)]*)\)", source.read_text(encoding="utf-8"), re.MULTILINE)
+    return found is not None and str(FORMAT) in re.findall(r"\d+", found.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -106,7 +117,8 @@ def main() -> None:
             ).stdout
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
             commands[f"seedqa ask (lexical), before ({args.before})"] = (ask, old)
-            as_format_2(index)
+            if not reads_this_format(old):
+                as_format_2(index)
         commands["seedqa ask (lexical)"] = (ask, ROOT)
         commands["seedqa ask --check (lexical)"] = ([*ask, "--check"], ROOT)
         load = [sys.executable, "-c", LOAD, str(index)]
