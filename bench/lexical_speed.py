@@ -15,7 +15,9 @@ first pass with them, then with every bound known. The question's analysis
 (``question_terms``: normalising, jieba, bigrams) is timed apart, once per question: it does
 not depend on the corpus. On CMRC, ``Searcher.rank`` (analysis and ranking: what
 ``bench.peers`` times) is timed with either search too; and with bm25s installed, bm25s over
-jieba words (as ``bench.peers`` builds it), its question tokenising and its ranking apart.
+jieba words (as ``bench.peers`` builds it), its question tokenising and its ranking apart, with
+``LexicalIndex.search`` of the same question timed right after bm25s's ranking of it: the two
+take turns on every question (the table's figures come from another loop, minutes away).
 ``--rank-index DIR`` times ``Searcher.rank`` on an index ``seedqa index`` built (at a million
 paragraphs, say): freshly read, every question once, then every question again.
 
@@ -287,9 +289,13 @@ def rank_passes(root: Path, questions: list[str]) -> dict[str, float]:
     return out
 
 
-def bm25s_cmrc(seeds: Path, questions: list[str], depth: int) -> dict[str, float] | None:
+def bm25s_cmrc(
+    seeds: Path, questions: list[str], depth: int, index: LexicalIndex, queries: list[list[str]]
+) -> dict[str, float] | None:
     """bm25s over jieba words as ``bench.peers`` builds it: its question tokenising and its
-    ranking timed apart (None when bm25s is not installed)."""
+    ranking timed apart, and ``index`` searched for the same question (``queries``: its
+    analysed terms) between the two, so that both rankings meet the same moments of the
+    machine (None when bm25s is not installed)."""
     try:
         import bm25s
         import jieba
@@ -302,8 +308,9 @@ def bm25s_cmrc(seeds: Path, questions: list[str], depth: int) -> dict[str, float
     retriever = bm25s.BM25()
     retriever.index(tokens, show_progress=False)
     k = min(depth, len(texts))
-    times: dict[str, list[float]] = {"tokenize": [], "retrieve": []}
-    for question in questions[:WARM_UP] + questions:
+    times: dict[str, list[float]] = {"tokenize": [], "retrieve": [], "seedqa": []}
+    counted = [[t for t in query if counts_as_evidence(t)] for query in queries]
+    for at, question in enumerate(questions[:WARM_UP] + questions):
         started = time.perf_counter()
         query = tokenizer.tokenize(
             [question], update_vocab=False, return_as="ids", show_progress=False
@@ -312,6 +319,13 @@ def bm25s_cmrc(seeds: Path, questions: list[str], depth: int) -> dict[str, float
         retriever.retrieve(query, k=k, show_progress=False)
         times["tokenize"].append(between - started)
         times["retrieve"].append(time.perf_counter() - between)
+        ours = at - WARM_UP
+        if ours >= 0:
+            started = time.perf_counter()
+            index.search(queries[ours], depth, counted[ours])
+            times["seedqa"].append(time.perf_counter() - started)
+        else:
+            times["seedqa"].append(0.0)
     out = {}
     for name, seconds in times.items():
         out[f"{name} median"], out[f"{name} p95"] = median_p95(seconds[WARM_UP:])
@@ -356,7 +370,7 @@ def main() -> None:
     for size in args.sizes.split(","):
         if size == "cmrc":
             index = cmrc_index(benchmark, args.work)
-            peer = bm25s_cmrc(args.work / "cmrc-seeds", asked, args.depth)
+            peer = bm25s_cmrc(args.work / "cmrc-seeds", asked, args.depth, index, queries)
             ranked = rank_cmrc(args.work / "cmrc-index", asked)
         else:
             index = synthetic_index(benchmark, args.work, int(size))
@@ -388,7 +402,8 @@ def main() -> None:
         print(
             f"\nbm25s over jieba words, CMRC: tokenizing the question {peer['tokenize median']:.3f}"
             f" / {peer['tokenize p95']:.3f} ms, ranking {peer['retrieve median']:.3f}"
-            f" / {peer['retrieve p95']:.3f} ms (median / p95)"
+            f" / {peer['retrieve p95']:.3f} ms (median / p95); between bm25s's, seedqa's"
+            f" LexicalIndex.search {peer['seedqa median']:.3f} / {peer['seedqa p95']:.3f} ms"
         )
 
 
