@@ -261,7 +261,8 @@ def _stop_merger(root: Path) -> bool:
         command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):  # none, or no /proc to tell what the process is
         return False
-    if MERGER_MODULE.encode() not in command or str(root).encode() not in command.split(b"\0"):
+    folder = str(root.resolve()).encode()  # as the merge was given it, however asked for here
+    if MERGER_MODULE.encode() not in command or folder not in command.split(b"\0"):
         return False  # the id is another process's now
     with suppress(ProcessLookupError):  # just finished: the lock is free
         os.kill(pid, signal.SIGTERM)

@@ -131,7 +131,7 @@ def merge_in_background(root: Path, exact_up_to: int = EXACT_UP_TO) -> None:
     path = os.pathsep.join(filter(None, [str(package), os.environ.get("PYTHONPATH")]))
     with open(root / LOG, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-c", _RUN, str(root), str(exact_up_to)],
+            [sys.executable, "-c", _RUN, str(root.resolve()), str(exact_up_to)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
