@@ -58,7 +58,12 @@ def status_text(index: str, seeds: str, status: Status) -> str:
         + _segments(manifest),
     ]
     lines += [f"  skipped {s.path}: {s.reason}" for s in manifest.skipped]
-    if status.building:
+    if status.merging:
+        lines.append(
+            "Segments are being merged in the background now "
+            "(a build started now stops the merge and goes on)."
+        )
+    elif status.building:
         lines.append("A build is running now.")
     if not changes.any:
         lines.append(f"Seeds in {seeds}: nothing changed since; the index is up to date.")
@@ -98,6 +103,7 @@ def status_json(index: str, seeds: str, status: Status) -> dict[str, Any]:
         },
         "skipped": [{"path": s.path, "reason": s.reason} for s in manifest.skipped],
         "building": status.building,
+        "merging": status.merging,
         "up_to_date": not changes.any,
         "added": list(changes.added),
         "changed": list(changes.changed),

@@ -18,6 +18,7 @@ from retrieval import Searcher, build_index, read_index, read_manifest
 from retrieval.index import store
 from retrieval.ingest import seeds as seed_reading
 from retrieval.lifecycle import merging, update
+from retrieval.lifecycle.status import status
 from retrieval.text.terms import terms
 from tests.corpus import paragraphs, segment, write_corpus
 from tests.encoders import CharEncoder
@@ -315,6 +316,7 @@ def test_a_build_stops_a_background_merge_and_goes_on(
     )
     try:
         wait_for(lambda: merger_pid(root) == merger.pid and store.build_running(root))
+        assert status(seeds, root).merging
         version = read_manifest(root).version
         note(seeds, "x.md", "# 最后\n\n最后一段话说水库新修了十一座。\n")
         started = time.monotonic()

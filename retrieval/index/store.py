@@ -82,6 +82,7 @@ __all__ = [
     "build_lock",
     "build_running",
     "current_version",
+    "merger",
     "open_index",
     "read_index",
     "read_manifest",
@@ -256,18 +257,26 @@ def _locked(fd: int, wait: float) -> bool:
 
 def _stop_merger(root: Path) -> bool:
     """Stop the background merge of ``root``, if one is running; whether one was."""
-    try:
-        pid = int((root / MERGER).read_text(encoding="utf-8"))
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):  # none, or no /proc to tell what the process is
+    pid = merger(root)
+    if pid is None:
         return False
-    folder = str(root.resolve()).encode()  # as the merge was given it, however asked for here
-    if MERGER_MODULE.encode() not in command or folder not in command.split(b"\0"):
-        return False  # the id is another process's now
     with suppress(ProcessLookupError):  # just finished: the lock is free
         os.kill(pid, signal.SIGTERM)
     logger.info("Stopped the background merge (process %d) to build", pid)
     return True
+
+
+def merger(root: Path) -> int | None:
+    """The process id of the background merge of ``root`` running now, if one is."""
+    try:
+        pid = int((root / MERGER).read_text(encoding="utf-8"))
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):  # none, or no /proc to tell what the process is
+        return None
+    folder = str(root.resolve()).encode()  # as the merge was given it, however asked for here
+    if MERGER_MODULE.encode() not in command or folder not in command.split(b"\0"):
+        return None  # the id is another process's now
+    return pid
 
 
 def build_running(root: Path) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..index.manifest import Manifest
-from ..index.store import build_running, read_manifest
+from ..index.store import build_running, merger, read_manifest
 from .changes import SeedChanges, seed_changes
 
 __all__ = ["Status", "status"]
@@ -20,9 +20,12 @@ class Status:
     changes: SeedChanges
     building: bool
     """Whether a build holds the index folder's lock right now."""
+    merging: bool
+    """Whether a background merge is running now (waiting for the lock, or holding it)."""
 
 
 def status(seeds: Path, root: Path) -> Status:
     """The state of the index in ``root`` (its files checked) against the seeds in ``seeds``."""
     manifest = read_manifest(root, check=True)
-    return Status(manifest, seed_changes(seeds, manifest), build_running(root))
+    merging = merger(root) is not None
+    return Status(manifest, seed_changes(seeds, manifest), build_running(root), merging)
