@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 
@@ -289,28 +290,53 @@ def test_seedqa_index_merges_in_the_background(seeds: Path, tmp_path: Path) -> N
 
 
 _SLOW_MERGE = (
-    "import sys, time\n"
+    "import os, sys, time\n"
     "import retrieval.lifecycle.merging as merging\n"
     "merge = merging.merge_segments\n"
     "def slow(*args, **options):\n"
-    "    time.sleep(120)\n"
+    "    open(sys.argv[1] + '.slow', 'w').close()\n"
+    "    time.sleep(float(os.environ.get('SLOW', '120')))\n"
     "    merge(*args, **options)\n"
     "merging.merge_segments = slow\n"
     "sys.exit(merging.main(sys.argv[1:]))\n"
 )
-"""A background merge that takes two minutes to write its merge."""
+"""A background merge that takes two minutes (or $SLOW seconds) before it writes its merge, with
+``INDEX.slow`` beside the index folder once it has begun to wait."""
+
+
+def slow_merge_due(seeds: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index with a merge due and no merge started."""
+    seven_more_segments(seeds, root)
+    eighth(seeds, "第八次追加的报告说水库新修了九座。")
+    with monkeypatch.context() as patched:  # the merge is left to a slow one
+        patched.setattr("retrieval.lifecycle.build.merge_in_background", lambda *_: None)
+        build_index(seeds, root, None, None, merge_in_background=True)
+    assert merging.planned(read_manifest(root).segments) is not None
+
+
+def test_a_merge_of_a_folder_deleted_and_made_again_switches_nothing(
+    seeds: Path, tmp_path: Path, monkeypatch
+) -> None:
+    root = tmp_path / "index"
+    slow_merge_due(seeds, root, monkeypatch)
+    command = [sys.executable, "-c", _SLOW_MERGE, str(root), "0"]
+    merger = subprocess.Popen(command, env=environment(SLOW="4"))
+    try:
+        wait_for(Path(f"{root}.slow").exists)
+        shutil.rmtree(root)  # while the merge holds the old folder's lock
+        report = build_index(seeds, root, None, None)  # a new folder, a lock of its own
+        assert merger.wait(timeout=60) == 0
+    finally:
+        merger.kill()
+    assert read_manifest(root).version == report.version  # the merge switched nothing
+    assert not list(root.glob(".*.partial")) and len(live_paragraphs(root)) == report.paragraphs
 
 
 def test_a_build_stops_a_background_merge_and_goes_on(
     seeds: Path, tmp_path: Path, monkeypatch
 ) -> None:
     root = tmp_path / "index"
-    seven_more_segments(seeds, root)
-    eighth(seeds, "第八次追加的报告说水库新修了九座。")
-    with monkeypatch.context() as patched:  # the merge is left to the slow one below
-        patched.setattr("retrieval.lifecycle.build.merge_in_background", lambda *_: None)
-        build_index(seeds, root, None, None, merge_in_background=True)
-    assert merging.planned(read_manifest(root).segments) is not None
+    slow_merge_due(seeds, root, monkeypatch)
     merger = subprocess.Popen(
         [sys.executable, "-c", _SLOW_MERGE, str(root), "0"], env=environment()
     )
@@ -318,6 +344,10 @@ def test_a_build_stops_a_background_merge_and_goes_on(
         wait_for(lambda: merger_pid(root) == merger.pid and store.build_running(root))
         assert status(seeds, root).merging
         version = read_manifest(root).version
+        # Nothing to build: the merge is left to go on.
+        idle_build = build_index(seeds, root, None, None, merge_in_background=True)
+        assert idle_build.up_to_date and merger.poll() is None
+        assert "segments are being merged in the background" in idle_build.notes
         note(seeds, "x.md", "# 最后\n\n最后一段话说水库新修了十一座。\n")
         started = time.monotonic()
         report = build_index(seeds, root, None, None)  # stops the merge, builds, merges
@@ -352,8 +382,9 @@ def test_kill_9_while_segments_merge_keeps_the_update_answering(
         while (pid := merger_pid(root)) is not None and not any(root.glob(".*.partial")):
             time.sleep(0.0005)
         if pid is not None:  # the merge is being written
-            os.kill(pid, signal.SIGKILL)
-            caught = True
+            with suppress(ProcessLookupError):  # unless it has just finished
+                os.kill(pid, signal.SIGKILL)
+                caught = True
         wait_for(partial(idle, root))
         index = read_index(root, check=True)  # whole, whatever moment the kill came at
         hits = Searcher(index).ask(f"第{attempt}次追加的报告说水库新修了几座？").hits

@@ -34,7 +34,7 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
@@ -205,10 +205,9 @@ def _fsync(path: Path) -> None:
 
 
 MERGER = ".merging"
-"""The process id of a background merge (``retrieval.lifecycle.merging``), written while it waits
-for or holds the build lock: a build that finds the lock taken stops that process and goes on. A
-merge is a version of its own, so stopping one loses only the merge, which a later build starts
-again."""
+"""The process id of a background merge (``retrieval.lifecycle.merging``), written while it holds
+the build lock: a build that finds the lock taken stops that process and goes on. A merge is a
+version of its own, so stopping one loses only the merge, which a later build starts again."""
 MERGER_MODULE = "retrieval.lifecycle.merging"
 """What a background merge's command line runs (checked before the process is stopped)."""
 STOPPED_WITHIN = 30.0
@@ -216,30 +215,61 @@ STOPPED_WITHIN = 30.0
 
 
 @contextmanager
-def build_lock(root: Path, wait: float = 0.0, give_way: bool = False) -> Iterator[None]:
+def build_lock(
+    root: Path, wait: float = 0.0, give_way: bool = False
+) -> Iterator[Callable[[], bool]]:
     """Hold the index folder's build lock; raises IndexLockedError if another build holds it
     after ``wait`` seconds. A background merge holding it is stopped (see :data:`MERGER`), unless
-    ``give_way``: the caller is one."""
+    ``give_way``: the caller is one. Yields what tells whether the lock is still the folder's (not
+    if the folder was deleted and made again meanwhile)."""
+    fd = _lock_file(root)
+    try:
+        while not _acquired(fd, root, wait, give_way):
+            # The lock was the file of a folder since deleted: another may be built there now.
+            os.close(fd)
+            fd = _lock_file(root)
+        if not give_way:  # no merge runs now: a marker left is a stopped one's
+            (root / MERGER).unlink(missing_ok=True)
+        yield partial(_still_held, fd, root)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _lock_file(root: Path) -> int:
     try:
         root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        return os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
         raise IndexWriteError(
             f"Cannot write the index in {root}: {error.strerror or error}."
         ) from error
+
+
+def _acquired(fd: int, root: Path, wait: float, give_way: bool) -> bool:
+    """Take the lock on ``fd`` (stopping background merges unless ``give_way``); False if ``fd``
+    is no longer the folder's lock file once taken. Raises IndexLockedError if a build holds it."""
+    if _locked(fd, wait):
+        return _still_held(fd, root)
+    busy = IndexLockedError(
+        f"Another seedqa is building the index in {root} right now. "
+        "Wait for it to finish, then run the command again."
+    )
+    if give_way or not _stop_merger(root):
+        raise busy
+    deadline = time.monotonic() + STOPPED_WITHIN
+    while not _locked(fd, 0.2):
+        if time.monotonic() >= deadline:
+            raise busy
+        _stop_merger(root)  # another merge may take the lock as the stopped one lets go
+    return _still_held(fd, root)
+
+
+def _still_held(fd: int, root: Path) -> bool:
+    """Whether ``fd`` is still the lock file of ``root``."""
     try:
-        if not _locked(fd, wait) and (
-            give_way or not _stop_merger(root) or not _locked(fd, STOPPED_WITHIN)
-        ):
-            raise IndexLockedError(
-                f"Another seedqa is building the index in {root} right now. "
-                "Wait for it to finish, then run the command again."
-            )
-        if not give_way:  # no merge runs now: a marker left is a stopped one's
-            (root / MERGER).unlink(missing_ok=True)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        return os.fstat(fd).st_ino == (root / ".lock").stat().st_ino
+    except OSError:
+        return False
 
 
 def _locked(fd: int, wait: float) -> bool:
@@ -326,14 +356,19 @@ def write_version(
     manifest: Manifest,
     segments: Sequence[NewSegment | KeptSegment],
     keep: int = KEEP_VERSIONS,
+    held: Callable[[], bool] = lambda: True,
 ) -> Path:
     """Write a new version of ``segments`` (in this order) into ``root`` and make it current;
-    ``keep`` versions are kept (see :func:`prune`).
+    ``keep`` versions are kept (see :func:`prune`). ``held`` says whether the caller's build lock
+    is still the folder's (see :func:`build_lock`): if not, nothing is written or switched.
 
     A kept segment's files are hard links to the version before's (copied only where the file
     system cannot link); its deletions, and every new segment, are written and checksummed.
     """
     staging = root / f".{manifest.version}.partial"
+    gone = IndexLockedError(f"The index folder {root} was deleted and made again meanwhile.")
+    if not held():
+        raise gone
     try:
         staging.mkdir(parents=True)
         sizes: dict[str, list[int]] = {}
@@ -347,6 +382,9 @@ def write_version(
         manifest = replace(manifest, checksums=sizes, blocks=blocks, segments=tuple(written))
         (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
         _fsync(staging / MANIFEST)
+        if not held():
+            shutil.rmtree(staging, ignore_errors=True)
+            raise gone
         final = root / manifest.version
         staging.rename(final)
         _fsync(root)

@@ -53,6 +53,7 @@ from ..index.store import (
     NewSegment,
     StoredIndex,
     build_lock,
+    merger,
     new_version_name,
     open_index,
     read_manifest,
@@ -199,11 +200,16 @@ def build_index(
     when there is nothing to index and :class:`~retrieval.errors.IndexLockedError` while another
     build runs.
     """
+    build = _Build(
+        seeds, root, models or _Given(encoder, model), full, progress or (lambda _: None),
+        meter, exact_up_to, merge_in_background,
+    )  # fmt: skip
+    if merge_in_background and not full and merger(root) is not None:
+        # A merge holds the index: stopped only if there is something to build.
+        report = build.with_nothing_to_do()
+        if report is not None:
+            return report
     with build_lock(root):
-        build = _Build(
-            seeds, root, models or _Given(encoder, model), full, progress or (lambda _: None),
-            meter, exact_up_to, merge_in_background,
-        )  # fmt: skip
         return build.run()
 
 
@@ -263,9 +269,30 @@ class _Build:
             return False
         return all(file_hash(p) == known[r].sha256 for r, p in zip(relative, paths, strict=True))
 
-    def _nothing_changed(self, old: Manifest, paths: Sequence[Path]) -> BuildReport:
-        # A merge a crash cut short is done now: the content is as it was.
-        merged = self._merge() if planned(old.segments) is not None else []
+    def with_nothing_to_do(self) -> BuildReport | None:
+        """The report of a build that finds nothing to do, found without the build lock (a
+        background merge holds it); None if something is to be built."""
+        try:
+            old = read_manifest(self.root)
+        except SeedQAError:
+            return None
+        paths = list(find_seeds(self.seeds))
+        model = self.models.choose(old.built_with)
+        wanted = BuildRecord.now(model, None, FORMAT, assumed=old.built_with)
+        current = reuse(old.built_with, wanted).current and (old.dense or model is None)
+        if not current or not self._unchanged(paths, old.known()):
+            return None
+        return self._nothing_changed(old, paths, merging=True)
+
+    def _nothing_changed(
+        self, old: Manifest, paths: Sequence[Path], merging: bool = False
+    ) -> BuildReport:
+        """The report of a build with nothing to build; a merge a crash cut short is done now
+        (the content is as it was), unless one is ``merging`` in the background now."""
+        if merging:
+            merged = ["segments are being merged in the background"]
+        else:
+            merged = self._merge() if planned(old.segments) is not None else []
         return BuildReport(
             version=read_manifest(self.root).version,
             mode="hybrid" if old.dense_used else "lexical",
@@ -500,7 +527,11 @@ class _Build:
         if planned(read_manifest(self.root).segments) is None:
             return []
         if self.background:
-            merge_in_background(self.root, self.exact_up_to)
+            try:
+                merge_in_background(self.root, self.exact_up_to)
+            except OSError as error:  # the update is in use: a later build merges
+                logger.warning("Could not start merging in the background: %s", error)
+                return [f"segments not merged: could not start merging ({error})"]
             self.say("merging segments in the background")
             return ["merging segments in the background"]
         return merge_while_planned(self.root, self.exact_up_to, self.say)

@@ -75,6 +75,8 @@ _RUN = f"import sys; from {MERGER_MODULE} import main; sys.exit(main(sys.argv[1:
 """The background merge's program (``-m`` would import this module twice: the package does)."""
 LOG = ".merge.log"
 """The last background merge's log, in the index folder."""
+LOG_UP_TO = 1 << 20
+"""Bytes of log kept: past them the next merge starts it again."""
 LOCK_WAIT = 60.0
 """Seconds a background merge waits for the build that started it to let go of the lock."""
 
@@ -107,12 +109,16 @@ def planned(segments: Sequence[Segment]) -> range | None:
 
 
 def merge_while_planned(
-    root: Path, exact_up_to: int = EXACT_UP_TO, say: Callable[[str], None] = logger.info
+    root: Path,
+    exact_up_to: int = EXACT_UP_TO,
+    say: Callable[[str], None] = logger.info,
+    held: Callable[[], bool] = lambda: True,
 ) -> list[str]:
-    """Merge the segments of the index in ``root`` while the policy asks (the caller holds the
-    build lock); what was done, one line a merge."""
+    """Merge the segments of the index in ``root`` while the policy asks and the caller holds
+    the build lock (``held``, see :func:`~retrieval.index.store.build_lock`); what was done, one
+    line a merge."""
     done: list[str] = []
-    while True:
+    while held():
         manifest = read_manifest(root)
         joined = planned(manifest.segments)
         if joined is None:
@@ -122,14 +128,18 @@ def merge_while_planned(
         else:
             done.append("rewrote 1 segment without its deleted rows")
         say(done[-1])
-        merge_segments(open_index(root, manifest), joined, exact_up_to)
+        merge_segments(open_index(root, manifest), joined, exact_up_to, held)
+    say("stopped: the index folder was deleted and made again")
+    return done
 
 
 def merge_in_background(root: Path, exact_up_to: int = EXACT_UP_TO) -> None:
     """Start a process that merges the index in ``root`` (see the module's doc), and return."""
     package = Path(__file__).resolve().parents[2]  # where ``retrieval`` is, for the new process
     path = os.pathsep.join(filter(None, [str(package), os.environ.get("PYTHONPATH")]))
-    with open(root / LOG, "wb") as log:
+    log_file = root / LOG
+    kept = log_file.exists() and log_file.stat().st_size < LOG_UP_TO
+    with open(log_file, "ab" if kept else "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-c", _RUN, str(root.resolve()), str(exact_up_to)],
             stdin=subprocess.DEVNULL,
@@ -148,14 +158,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = Path(root_arg)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     marker, me = root / MERGER, f"{os.getpid()}\n"
-    marker.write_text(me, encoding="utf-8")  # while it waits for the lock, too
     try:
-        with build_lock(root, wait=LOCK_WAIT, give_way=True):
-            marker.write_text(me, encoding="utf-8")  # a build may have cleared it meanwhile
-            done = merge_while_planned(root, int(exact))
+        with build_lock(root, wait=LOCK_WAIT, give_way=True) as held:
+            written = marker.with_name(f"{MERGER}.{os.getpid()}")
+            written.write_text(me, encoding="utf-8")
+            written.replace(marker)  # whole or not there, for a build reading it
+            done = merge_while_planned(root, int(exact), held=held)
         logger.info("Done: %s", "; ".join(done) or "nothing to merge")
-    except IndexLockedError:  # a build holds the index: it merges when it is done
-        logger.info("Not merging: another build holds the index")
+    except IndexLockedError as error:  # a build holds the index: it merges when it is done
+        logger.info("Not merging: %s", error)
     finally:
         with suppress(OSError):  # a build may have cleared it
             if marker.read_text(encoding="utf-8") == me:
@@ -163,8 +174,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def merge_segments(index: StoredIndex, joined: range, exact_up_to: int = EXACT_UP_TO) -> None:
-    """Write a version of ``index`` with the segments ``joined`` merged into one, and use it."""
+def merge_segments(
+    index: StoredIndex,
+    joined: range,
+    exact_up_to: int = EXACT_UP_TO,
+    held: Callable[[], bool] = lambda: True,
+) -> None:
+    """Write a version of ``index`` with the segments ``joined`` merged into one, and use it,
+    while ``held`` (see :func:`merge_while_planned`): checked before the segments are read and
+    again before the version is switched to (a folder deleted meanwhile fails the reads)."""
+    if not held():
+        raise IndexLockedError(f"The index folder {index.folder.parent} was made again meanwhile.")
     manifest = index.manifest
     segments = segments_of(manifest)
     sums = (manifest.checksums, manifest.blocks)
@@ -178,7 +198,8 @@ def merge_segments(index: StoredIndex, joined: range, exact_up_to: int = EXACT_U
             written.append(KeptSegment(part, segment, sums))
     # One more version kept: a bot may still answer from the one before the update, a moment ago.
     root = index.folder.parent
-    write_version(root, replace(manifest, version=new_version_name()), written, KEEP_VERSIONS + 1)
+    version = replace(manifest, version=new_version_name())
+    write_version(root, version, written, KEEP_VERSIONS + 1, held)
 
 
 def _merged(index: StoredIndex, parts: Sequence[Part], exact_up_to: int) -> NewSegment:
