@@ -74,7 +74,7 @@ COMMAND = Command(
     description="Build the index of the seeds folder, or update it: only new or changed "
     "paragraphs are embedded. Prints what it did. Segments due to be merged are merged by a "
     "process of its own after it returns (log: .merge.log in the index folder); a build "
-    "started meanwhile stops that merge and goes on.",
+    "started meanwhile stops that merge and goes on, unless it has nothing to do.",
     run=run,
     arguments=_arguments,
 )
