@@ -610,17 +610,18 @@ class LexicalIndex:
         doc_ids, table = self._doc_ids, self._impact_table()
         # Slices copied whole: several times faster than gathering the same items by position.
         docs = np.concatenate([doc_ids[start:stop] for start, stop in spans])
-        if table is not None:
-            impacts = np.concatenate([table[start:stop] for start, stop in spans])
-        else:
+        values: npt.NDArray[Any]  # each posting's impact, or its count to work it out from
+        if table is None:
             counts = self._counts
-            tf = np.concatenate([counts[start:stop] for start, stop in spans], dtype=np.float32)
-            impacts = _impacts(tf, self._norm[docs], self.k1)
+            values = np.concatenate([counts[a:b] for a, b in spans], dtype=np.float32)
+        else:
+            values = np.concatenate([table[a:b] for a, b in spans])
         weights = np.repeat(idf, lengths)
         kept = None
-        if self._live is not None and not deleted_too:
+        if self._live is not None and not deleted_too:  # dropped before any arithmetic
             kept = self._live[docs]
-            docs, impacts, weights = docs[kept], impacts[kept], weights[kept]
+            docs, values, weights = docs[kept], values[kept], weights[kept]
+        impacts = values if table is not None else _impacts(values, self._norm[docs], self.k1)
         contributions: F64 = weights * impacts
         return docs, contributions, kept
 
