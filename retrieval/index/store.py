@@ -360,15 +360,12 @@ def write_version(
 ) -> Path:
     """Write a new version of ``segments`` (in this order) into ``root`` and make it current;
     ``keep`` versions are kept (see :func:`prune`). ``held`` says whether the caller's build lock
-    is still the folder's (see :func:`build_lock`): if not, nothing is written or switched.
+    is still the folder's (see :func:`build_lock`): if not, the version is not switched to.
 
     A kept segment's files are hard links to the version before's (copied only where the file
     system cannot link); its deletions, and every new segment, are written and checksummed.
     """
     staging = root / f".{manifest.version}.partial"
-    gone = IndexLockedError(f"The index folder {root} was deleted and made again meanwhile.")
-    if not held():
-        raise gone
     try:
         staging.mkdir(parents=True)
         sizes: dict[str, list[int]] = {}
@@ -384,7 +381,7 @@ def write_version(
         _fsync(staging / MANIFEST)
         if not held():
             shutil.rmtree(staging, ignore_errors=True)
-            raise gone
+            raise IndexLockedError(f"The index folder {root} was deleted and made again meanwhile.")
         final = root / manifest.version
         staging.rename(final)
         _fsync(root)

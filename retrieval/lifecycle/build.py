@@ -293,8 +293,9 @@ class _Build:
             merged = ["segments are being merged in the background"]
         else:
             merged = self._merge() if planned(old.segments) is not None else []
+        switched = merged and not self.background  # merged here, into a version of its own
         return BuildReport(
-            version=read_manifest(self.root).version,
+            version=read_manifest(self.root).version if switched else old.version,
             mode="hybrid" if old.dense_used else "lexical",
             files=len(old.files),
             paragraphs=old.paragraphs,
@@ -524,17 +525,17 @@ class _Build:
     def _merge(self) -> list[str]:
         """Merge segments while the policy asks (see :mod:`retrieval.lifecycle.merging`), or
         start a process that does; what was done, for the report."""
+        if not self.background:
+            return merge_while_planned(self.root, self.exact_up_to, self.say)
         if planned(read_manifest(self.root).segments) is None:
             return []
-        if self.background:
-            try:
-                merge_in_background(self.root, self.exact_up_to)
-            except OSError as error:  # the update is in use: a later build merges
-                logger.warning("Could not start merging in the background: %s", error)
-                return [f"segments not merged: could not start merging ({error})"]
-            self.say("merging segments in the background")
-            return ["merging segments in the background"]
-        return merge_while_planned(self.root, self.exact_up_to, self.say)
+        try:
+            merge_in_background(self.root, self.exact_up_to)
+        except OSError as error:  # the update is in use: a later build merges
+            logger.warning("Could not start merging in the background: %s", error)
+            return [f"segments not merged: could not start merging ({error})"]
+        self.say("merging segments in the background")
+        return ["merging segments in the background"]
 
 
 def _read(

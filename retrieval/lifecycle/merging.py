@@ -114,11 +114,11 @@ def merge_while_planned(
     say: Callable[[str], None] = logger.info,
     held: Callable[[], bool] = lambda: True,
 ) -> list[str]:
-    """Merge the segments of the index in ``root`` while the policy asks and the caller holds
-    the build lock (``held``, see :func:`~retrieval.index.store.build_lock`); what was done, one
-    line a merge."""
+    """Merge the segments of the index in ``root`` while the policy asks; what was done, one
+    line a merge. Raises IndexLockedError once the caller's build lock is no longer the folder's
+    (``held``, see :func:`~retrieval.index.store.build_lock`)."""
     done: list[str] = []
-    while held():
+    while True:
         manifest = read_manifest(root)
         joined = planned(manifest.segments)
         if joined is None:
@@ -129,8 +129,6 @@ def merge_while_planned(
             done.append("rewrote 1 segment without its deleted rows")
         say(done[-1])
         merge_segments(open_index(root, manifest), joined, exact_up_to, held)
-    say("stopped: the index folder was deleted and made again")
-    return done
 
 
 def merge_in_background(root: Path, exact_up_to: int = EXACT_UP_TO) -> None:
