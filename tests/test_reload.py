@@ -15,6 +15,7 @@ from retrieval import Engine, build_index
 from tests import seedqa
 from tests.corpus import segment
 from tests.encoders import CharEncoder
+from tests.polling import wait_for
 
 LIBRARY = "# 拉孜县新建图书馆\n\n拉孜县新建的图书馆共有藏书三万册，向农牧民群众免费开放。\n"
 QUESTION = "拉孜县图书馆有多少册藏书？"
@@ -23,15 +24,6 @@ STEADY = "南伊乡有多少户农牧民群众自发举行升国旗活动？"  #
 
 def paths(answer) -> list[str]:
     return [hit.source.path for hit in answer.hits]
-
-
-def wait_for(condition, seconds: float) -> float:
-    """Poll ``condition`` until it holds; the seconds it took (fails after ``seconds``)."""
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < seconds, f"not within {seconds} s"
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 def test_an_engine_picks_up_a_new_version_within_seconds(seeds: Path, tmp_path: Path) -> None:

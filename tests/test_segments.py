@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
@@ -23,6 +22,7 @@ from retrieval.lifecycle.status import status
 from retrieval.text.terms import terms
 from tests.corpus import paragraphs, segment, write_corpus
 from tests.encoders import CharEncoder
+from tests.polling import wait_for
 from tests.seedqa import environment, run
 
 SHARED = "这一段话在两份文件里一字不差地出现，说的是边境小学新建了一座操场。"
@@ -257,13 +257,6 @@ def idle(root: Path) -> bool:
     return not store.build_running(root)
 
 
-def wait_for(done: Callable[[], bool], seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not done():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def eighth(seeds: Path, marker: str) -> None:
     """A file of 40 paragraphs, ``marker`` among them: the eighth segment of their level."""
     note(seeds, "z.md", "# 追加\n\n" + "\n\n".join([marker, *paragraphs(39, seed=11)]) + "\n")
@@ -280,8 +273,8 @@ def test_seedqa_index_merges_in_the_background(seeds: Path, tmp_path: Path) -> N
     # The update is in use at once; its merge follows in a process of its own.
     hits = Searcher(read_index(root)).ask("第八次追加的报告说水库新修了几座？").hits
     assert hits and hits[0].paragraph.text == marker
-    wait_for(lambda: len(read_manifest(root).segments) < merging.MERGE_FACTOR)
-    wait_for(lambda: merger_pid(root) is None and not store.build_running(root))
+    wait_for(lambda: len(read_manifest(root).segments) < merging.MERGE_FACTOR, 60)
+    wait_for(lambda: merger_pid(root) is None and not store.build_running(root), 60)
     log = (root / merging.LOG).read_text(encoding="utf-8")
     assert f"merged {merging.MERGE_FACTOR} of 9 segments into one" in log
     assert len(live_paragraphs(root)) == read_manifest(root).paragraphs
@@ -322,7 +315,7 @@ def test_a_merge_of_a_folder_deleted_and_made_again_switches_nothing(
     command = [sys.executable, "-c", _SLOW_MERGE, str(root), "0"]
     merger = subprocess.Popen(command, env=environment(SLOW="4"))
     try:
-        wait_for(Path(f"{root}.slow").exists)
+        wait_for(Path(f"{root}.slow").exists, 60, every=0.02)
         shutil.rmtree(root)  # while the merge holds the old folder's lock
         report = build_index(seeds, root, None, None)  # a new folder, a lock of its own
         assert merger.wait(timeout=60) == 0
@@ -341,7 +334,7 @@ def test_a_build_stops_a_background_merge_and_goes_on(
         [sys.executable, "-c", _SLOW_MERGE, str(root), "0"], env=environment()
     )
     try:
-        wait_for(lambda: merger_pid(root) == merger.pid and store.build_running(root))
+        wait_for(lambda: merger_pid(root) == merger.pid and store.build_running(root), 60)
         assert status(seeds, root).merging
         version = read_manifest(root).version
         # Nothing to build: the merge is left to go on.
@@ -378,14 +371,14 @@ def test_kill_9_while_segments_merge_keeps_the_update_answering(
         assert done.returncode == 0, done.stderr
         assert "merging segments in the background" in done.stdout + done.stderr
         # The update is in use; the merge starts, takes the lock and writes its version.
-        wait_for(partial(merge_begun, root))
+        wait_for(partial(merge_begun, root), 60, every=0.002)
         while (pid := merger_pid(root)) is not None and not any(root.glob(".*.partial")):
             time.sleep(0.0005)
         if pid is not None:  # the merge is being written
             with suppress(ProcessLookupError):  # unless it has just finished
                 os.kill(pid, signal.SIGKILL)
                 caught = True
-        wait_for(partial(idle, root))
+        wait_for(partial(idle, root), 60)
         index = read_index(root, check=True)  # whole, whatever moment the kill came at
         hits = Searcher(index).ask(f"第{attempt}次追加的报告说水库新修了几座？").hits
         assert hits and hits[0].paragraph.text == marker
