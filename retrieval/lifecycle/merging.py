@@ -124,11 +124,14 @@ def merge_while_planned(
         if joined is None:
             return done
         if len(joined) > 1:
-            done.append(f"merged {len(joined)} of {len(manifest.segments)} segments into one")
+            what = f"{len(joined)} of {len(manifest.segments)} segments into one"
+            doing, did = f"merging {what}", f"merged {what}"
         else:
-            done.append("rewrote 1 segment without its deleted rows")
-        say(done[-1])
+            what = "1 segment without its deleted rows"
+            doing, did = f"rewriting {what}", f"rewrote {what}"
+        say(doing)  # before: a big merge takes minutes
         merge_segments(open_index(root, manifest), joined, exact_up_to, held)
+        done.append(did)
 
 
 def merge_in_background(root: Path, exact_up_to: int = EXACT_UP_TO) -> None:
